@@ -1,0 +1,1 @@
+"""cadencia.agents"""

@@ -1,0 +1,3 @@
+"""Cadencia: safe, goal-driven marketing operations for LLM agents over MCP."""
+
+__version__ = "0.1.0"

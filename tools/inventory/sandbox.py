@@ -1,0 +1,621 @@
+"""Inventory on the SQL sandbox store: the reference implementation of `InventoryBackend`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, PolicyViolation
+from cadencia.tools.inventory import forecast as fc
+from cadencia.tools.inventory.models import (
+    Category,
+    ContentChange,
+    DemandForecast,
+    IncomingOrder,
+    PriceChange,
+    Product,
+    ProductContent,
+    ProductSummary,
+    Promotion,
+    PromotionChange,
+    PromotionStatus,
+    PurchaseOrder,
+    PurchaseOrderChange,
+    PurchaseOrderStatus,
+    StockAdjustment,
+    StockLevel,
+)
+from cadencia.tools.inventory.tables import products, promotions, purchase_orders, sales_daily, stock, warehouses
+from cadencia.tools.paging import Page, decode_cursor, next_cursor
+from cadencia.tools.sandbox import SandboxCapability
+from cadencia.tools.store.mutation import Mutation
+
+HISTORY_DAYS = 56
+OPEN_PROMOTION = (PromotionStatus.SCHEDULED.value, PromotionStatus.ACTIVE.value)
+
+
+def _promotion(row: Any) -> Promotion:
+    return Promotion(
+        id=row["id"],
+        sku=row["sku"],
+        discount_pct=row["discount_pct"],
+        starts_on=date.fromisoformat(row["starts_on"]),
+        ends_on=date.fromisoformat(row["ends_on"]),
+        status=PromotionStatus(row["status"]),
+        label=row["label"],
+    )
+
+
+def _purchase_order(row: Any) -> PurchaseOrder:
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    return PurchaseOrder(
+        id=row["id"],
+        sku=row["sku"],
+        warehouse_id=row["warehouse_id"],
+        quantity=row["quantity"],
+        unit_cost_minor=row["unit_cost_minor"],
+        currency=row["currency"],
+        total_minor=row["quantity"] * row["unit_cost_minor"],
+        status=PurchaseOrderStatus(row["status"]),
+        created_on=date.fromisoformat(row["created_on"]),
+        confirmed_on=day(row["confirmed_on"]),
+        expected_on=day(row["expected_on"]),
+        received_on=day(row["received_on"]),
+    )
+
+
+def _content(row: Any) -> ProductContent:
+    return ProductContent(title=row["title"], description=row["description"], bullets=json.loads(row["bullets"]))
+
+
+class SandboxInventory(SandboxCapability):
+    """Catalog, stock, prices, promotions and purchase orders in the sandbox store."""
+
+    capability = "inventory"
+
+    # -- lookups ------------------------------------------------------------------------------------------------
+
+    def _product_row(self, conn: Connection, sku: str) -> Any:
+        row = conn.execute(select(products).where(products.c.sku == sku)).mappings().first()
+        if row is None:
+            raise NotFound(f"No SKU {sku!r}; call list_products to see valid SKUs", field="sku")
+        return row
+
+    def _warehouse(self, conn: Connection, warehouse_id: str) -> None:
+        if conn.execute(select(warehouses.c.id).where(warehouses.c.id == warehouse_id)).first() is None:
+            ids = ", ".join(conn.execute(select(warehouses.c.id).order_by(warehouses.c.id)).scalars())
+            raise NotFound(f"No warehouse {warehouse_id!r}; valid ids: {ids}", field="warehouse_id")
+
+    def _on_hand(self, conn: Connection, sku: str) -> int:
+        return int(conn.execute(select(func.coalesce(func.sum(stock.c.on_hand), 0)).where(stock.c.sku == sku)).scalar())
+
+    def price_floor(self, row: Any) -> int:
+        """Lowest acceptable price: above cost by the minimum margin and within the maximum discount."""
+        margin_floor = -(-row["cost_minor"] * (100 + self.limits.price.min_margin_pct) // 100)
+        discount_floor = -(-row["list_price_minor"] * (100 - self.limits.price.max_discount_pct) // 100)
+        return max(margin_floor, discount_floor)
+
+    def _summary(self, row: Any, on_hand: int) -> ProductSummary:
+        return ProductSummary(
+            sku=row["sku"],
+            name=row["name"],
+            category=Category(row["category"]),
+            currency=row["currency"],
+            price_minor=row["price_minor"],
+            list_price_minor=row["list_price_minor"],
+            status=row["status"],
+            on_hand=on_hand,
+        )
+
+    # -- reads --------------------------------------------------------------------------------------------------
+
+    async def list_products(
+        self, *, category: Category | None = None, query: str | None = None, cursor: str | None = None, limit: int = 20
+    ) -> Page[ProductSummary]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[ProductSummary]:
+            totals = select(stock.c.sku, func.sum(stock.c.on_hand).label("on_hand")).group_by(stock.c.sku).subquery()
+            stmt = select(products, func.coalesce(totals.c.on_hand, 0).label("total_on_hand")).outerjoin(
+                totals, totals.c.sku == products.c.sku
+            )
+            if category is not None:
+                stmt = stmt.where(products.c.category == category.value)
+            if query:
+                stmt = stmt.where(func.lower(products.c.name).contains(query.lower()))
+            rows = conn.execute(stmt.order_by(products.c.sku).offset(offset).limit(limit + 1)).mappings().all()
+            items = [self._summary(r, int(r["total_on_hand"])) for r in rows[:limit]]
+            return Page[ProductSummary](items=items, next_cursor=next_cursor(offset, limit, len(rows)))
+
+        return self._read(run)
+
+    async def get_product(self, *, sku: str) -> Product:
+        def run(conn: Connection) -> Product:
+            row = self._product_row(conn, sku)
+            today = self.store.today(conn)
+            promo = (
+                conn.execute(
+                    select(promotions).where(
+                        promotions.c.sku == sku,
+                        promotions.c.status.in_(OPEN_PROMOTION),
+                        promotions.c.starts_on <= today.isoformat(),
+                        promotions.c.ends_on >= today.isoformat(),
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            summary = self._summary(row, self._on_hand(conn, sku))
+            return Product(
+                **summary.model_dump(),
+                cost_minor=row["cost_minor"],
+                **_content(row).model_dump(),
+                lead_time_days=row["lead_time_days"],
+                active_promotion=_promotion(promo) if promo else None,
+                price_floor_minor=self.price_floor(row),
+            )
+
+        return self._read(run)
+
+    def _daily_demand(
+        self, conn: Connection, skus: list[str], today: date
+    ) -> dict[str, tuple[float, float, list[int]]]:
+        since = (today - timedelta(days=HISTORY_DAYS)).isoformat()
+        rows = conn.execute(
+            select(sales_daily.c.sku, sales_daily.c.day, sales_daily.c.units, sales_daily.c.lost_units)
+            .where(sales_daily.c.sku.in_(skus), sales_daily.c.day >= since, sales_daily.c.day < today.isoformat())
+            .order_by(sales_daily.c.sku, sales_daily.c.day)
+        ).all()
+        series: dict[str, list[int]] = {sku: [] for sku in skus}
+        for sku, _day, units, lost in rows:
+            series[sku].append(units + lost)
+        out: dict[str, tuple[float, float, list[int]]] = {}
+        for sku, history in series.items():
+            fit = fc.smooth(history)
+            out[sku] = (fit.level, fit.error_std, history)
+        return out
+
+    async def get_stock(
+        self,
+        *,
+        sku: str | None = None,
+        warehouse_id: str | None = None,
+        max_days_of_cover: float | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page[StockLevel]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[StockLevel]:
+            if sku is not None:
+                self._product_row(conn, sku)
+            if warehouse_id is not None:
+                self._warehouse(conn, warehouse_id)
+            stmt = select(stock).order_by(stock.c.sku, stock.c.warehouse_id)
+            if sku is not None:
+                stmt = stmt.where(stock.c.sku == sku)
+            if warehouse_id is not None:
+                stmt = stmt.where(stock.c.warehouse_id == warehouse_id)
+            today = self.store.today(conn)
+            if max_days_of_cover is None:
+                rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+                demand = self._daily_demand(conn, sorted({r["sku"] for r in rows}), today)
+                levels = [self._level(r, demand[r["sku"]][0]) for r in rows]
+                return Page[StockLevel](items=levels[:limit], next_cursor=next_cursor(offset, limit, len(rows)))
+            # Filtering by cover needs the forecast of every row; done in SKU batches to bound memory.
+            matched: list[StockLevel] = []
+            batch_offset = 0
+            while len(matched) < offset + limit + 1:
+                rows = conn.execute(stmt.offset(batch_offset).limit(2000)).mappings().all()
+                if not rows:
+                    break
+                demand = self._daily_demand(conn, sorted({r["sku"] for r in rows}), today)
+                for r in rows:
+                    level = self._level(r, demand[r["sku"]][0])
+                    if level.days_of_cover is not None and level.days_of_cover <= max_days_of_cover:
+                        matched.append(level)
+                batch_offset += len(rows)
+            page = matched[offset : offset + limit + 1]
+            return Page[StockLevel](items=page[:limit], next_cursor=next_cursor(offset, limit, len(page)))
+
+        return self._read(run)
+
+    @staticmethod
+    def _level(row: Any, daily: float) -> StockLevel:
+        available = row["on_hand"] - row["reserved"]
+        cover = round(available / daily, 1) if daily > 0.01 else None
+        return StockLevel(
+            sku=row["sku"],
+            warehouse_id=row["warehouse_id"],
+            on_hand=row["on_hand"],
+            reserved=row["reserved"],
+            available=available,
+            days_of_cover=cover,
+        )
+
+    async def forecast_demand(self, *, sku: str, horizon_days: int = 14, service_level: float = 0.95) -> DemandForecast:
+        def run(conn: Connection) -> DemandForecast:
+            row = self._product_row(conn, sku)
+            today = self.store.today(conn)
+            series = self._daily_demand(conn, [sku], today)[sku][2]
+            fit = fc.smooth(series)
+            incoming_rows = (
+                conn.execute(
+                    select(purchase_orders)
+                    .where(
+                        purchase_orders.c.sku == sku, purchase_orders.c.status == PurchaseOrderStatus.CONFIRMED.value
+                    )
+                    .order_by(purchase_orders.c.id)
+                )
+                .mappings()
+                .all()
+            )
+            incoming = [
+                IncomingOrder(
+                    purchase_order_id=r["id"],
+                    quantity=r["quantity"],
+                    expected_on=date.fromisoformat(r["expected_on"]) if r["expected_on"] else None,
+                )
+                for r in incoming_rows
+            ]
+            on_hand = self._on_hand(conn, sku)
+            lead = row["lead_time_days"]
+            safety = fc.safety_stock(fit.error_std, lead, service_level)
+            reorder_point = fit.level * lead + safety
+            position = on_hand + sum(o.quantity for o in incoming)
+            return DemandForecast(
+                sku=sku,
+                method=f"simple exponential smoothing (alpha={fit.alpha}) over {len(series)} days of demand",
+                daily_demand=round(fit.level, 3),
+                horizon_days=horizon_days,
+                horizon_demand=round(fit.level * horizon_days, 1),
+                demand_std=round(fit.error_std, 3),
+                on_hand=on_hand,
+                incoming=incoming,
+                days_of_cover=round(on_hand / fit.level, 1) if fit.level > 0.01 else None,
+                lead_time_days=lead,
+                service_level=service_level,
+                safety_stock=round(safety, 1),
+                reorder_point=round(reorder_point, 1),
+                should_reorder=position <= reorder_point,
+                suggested_order_quantity=fc.suggested_quantity(fit.level, lead, safety, position),
+            )
+
+        return self._read(run)
+
+    async def list_promotions(
+        self, *, sku: str | None = None, active_only: bool = False, cursor: str | None = None, limit: int = 20
+    ) -> Page[Promotion]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[Promotion]:
+            stmt = select(promotions).order_by(promotions.c.id)
+            if sku is not None:
+                self._product_row(conn, sku)
+                stmt = stmt.where(promotions.c.sku == sku)
+            if active_only:
+                stmt = stmt.where(promotions.c.status.in_(OPEN_PROMOTION))
+            rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+            return Page[Promotion](
+                items=[_promotion(r) for r in rows[:limit]], next_cursor=next_cursor(offset, limit, len(rows))
+            )
+
+        return self._read(run)
+
+    async def list_purchase_orders(
+        self,
+        *,
+        sku: str | None = None,
+        status: PurchaseOrderStatus | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page[PurchaseOrder]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[PurchaseOrder]:
+            stmt = select(purchase_orders).order_by(purchase_orders.c.id)
+            if sku is not None:
+                self._product_row(conn, sku)
+                stmt = stmt.where(purchase_orders.c.sku == sku)
+            if status is not None:
+                stmt = stmt.where(purchase_orders.c.status == status.value)
+            rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+            items = [_purchase_order(r) for r in rows[:limit]]
+            return Page[PurchaseOrder](items=items, next_cursor=next_cursor(offset, limit, len(rows)))
+
+        return self._read(run)
+
+    # -- writes -------------------------------------------------------------------------------------------------
+
+    async def adjust_stock(
+        self,
+        *,
+        sku: str,
+        warehouse_id: str,
+        delta: int,
+        expected_on_hand: int,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> StockAdjustment:
+        def apply(m: Mutation) -> StockAdjustment:
+            self._product_row(m.conn, sku)
+            self._warehouse(m.conn, warehouse_id)
+            current = m.row(stock, sku=sku, warehouse_id=warehouse_id)
+            on_hand = current["on_hand"] if current else 0
+            if on_hand != expected_on_hand:
+                raise Conflict(
+                    f"{sku} in {warehouse_id} has {on_hand} on hand, not the expected {expected_on_hand}; "
+                    "read get_stock and retry with the current value",
+                    field="expected_on_hand",
+                )
+            new = on_hand + delta
+            if new < 0:
+                raise PolicyViolation(
+                    f"stock may not go negative: {on_hand} {delta:+d} = {new}", field="delta", rule="stock_non_negative"
+                )
+            if current is None:
+                m.insert(stock, {"sku": sku, "warehouse_id": warehouse_id, "on_hand": new, "reserved": 0})
+            else:
+                m.update(stock, {"sku": sku, "warehouse_id": warehouse_id}, {"on_hand": new})
+            return StockAdjustment(
+                sku=sku, warehouse_id=warehouse_id, previous_on_hand=on_hand, on_hand=new, reason=reason
+            )
+
+        args = {
+            "sku": sku,
+            "warehouse_id": warehouse_id,
+            "delta": delta,
+            "expected_on_hand": expected_on_hand,
+            "reason": reason,
+        }
+        return self._write("adjust_stock", args, idempotency_key, apply, StockAdjustment, reversible=True)
+
+    def _check_price(self, row: Any, price_minor: int) -> None:
+        floor = self.price_floor(row)
+        if price_minor < floor:
+            raise PolicyViolation(
+                f"price {price_minor} is below the floor {floor} for {row['sku']} (cost {row['cost_minor']} + "
+                f"{self.limits.price.min_margin_pct}% margin, max discount {self.limits.price.max_discount_pct}% off "
+                f"list {row['list_price_minor']}); choose a price of at least {floor}",
+                field="price_minor",
+                rule="price_floor",
+            )
+        current = row["price_minor"]
+        max_move = current * self.limits.price.max_change_pct // 100
+        if abs(price_minor - current) > max_move:
+            raise PolicyViolation(
+                f"a single price change may move at most {self.limits.price.max_change_pct}% "
+                f"(current {current}, requested {price_minor}); change it in smaller steps",
+                field="price_minor",
+                rule="max_price_change",
+            )
+
+    async def set_price(
+        self, *, sku: str, price_minor: int, currency: str, idempotency_key: str | None = None
+    ) -> PriceChange:
+        def apply(m: Mutation) -> PriceChange:
+            row = self._product_row(m.conn, sku)
+            if currency != row["currency"]:
+                raise InvalidArgument(
+                    f"{sku} is priced in {row['currency']}, not {currency}; give the price in {row['currency']}",
+                    field="currency",
+                )
+            self._check_price(row, price_minor)
+            before, after = m.update(products, {"sku": sku}, {"price_minor": price_minor})
+            discount = round(100 * (1 - after["price_minor"] / after["list_price_minor"]), 2)
+            return PriceChange(
+                sku=sku,
+                currency=row["currency"],
+                previous_price_minor=before["price_minor"],
+                price_minor=after["price_minor"],
+                discount_pct=discount,
+            )
+
+        args = {"sku": sku, "price_minor": price_minor, "currency": currency}
+        return self._write("set_price", args, idempotency_key, apply, PriceChange, reversible=True)
+
+    async def schedule_promotion(
+        self,
+        *,
+        sku: str,
+        discount_pct: int,
+        starts_on: date,
+        ends_on: date,
+        label: str,
+        idempotency_key: str | None = None,
+    ) -> PromotionChange:
+        def apply(m: Mutation) -> PromotionChange:
+            row = self._product_row(m.conn, sku)
+            if ends_on < starts_on:
+                raise InvalidArgument("ends_on must be on or after starts_on", field="ends_on")
+            if starts_on < m.today:
+                raise InvalidArgument(f"starts_on {starts_on} is in the past (today is {m.today})", field="starts_on")
+            limit = self.limits.price.max_discount_pct
+            if discount_pct > limit:
+                raise PolicyViolation(
+                    f"discount {discount_pct}% exceeds the maximum {limit}%", field="discount_pct", rule="max_discount"
+                )
+            promo_price = row["price_minor"] * (100 - discount_pct) // 100
+            margin_floor = -(-row["cost_minor"] * (100 + self.limits.price.min_margin_pct) // 100)
+            if promo_price < margin_floor:
+                raise PolicyViolation(
+                    f"a {discount_pct}% promotion prices {sku} at {promo_price}, below cost + minimum margin "
+                    f"({margin_floor}); use a smaller discount",
+                    field="discount_pct",
+                    rule="price_floor",
+                )
+            overlap = m.conn.execute(
+                select(promotions.c.id).where(
+                    promotions.c.sku == sku,
+                    promotions.c.status.in_(OPEN_PROMOTION),
+                    promotions.c.starts_on <= ends_on.isoformat(),
+                    promotions.c.ends_on >= starts_on.isoformat(),
+                )
+            ).scalar()
+            if overlap:
+                raise Conflict(
+                    f"{sku} already has promotion {overlap} in that period; end it first or pick other dates",
+                    field="starts_on",
+                )
+            status = PromotionStatus.ACTIVE if starts_on <= m.today else PromotionStatus.SCHEDULED
+            created = m.insert(
+                promotions,
+                {
+                    "id": m.next_id("PR"),
+                    "sku": sku,
+                    "discount_pct": discount_pct,
+                    "starts_on": starts_on.isoformat(),
+                    "ends_on": ends_on.isoformat(),
+                    "status": status.value,
+                    "label": label,
+                },
+            )
+            return PromotionChange(promotion=_promotion(created), previous=None)
+
+        args = {
+            "sku": sku,
+            "discount_pct": discount_pct,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
+            "label": label,
+        }
+        return self._write("schedule_promotion", args, idempotency_key, apply, PromotionChange, reversible=True)
+
+    async def end_promotion(self, *, promotion_id: str, idempotency_key: str | None = None) -> PromotionChange:
+        def apply(m: Mutation) -> PromotionChange:
+            row = m.row(promotions, id=promotion_id)
+            if row is None:
+                raise NotFound(f"No promotion {promotion_id!r}; call list_promotions", field="promotion_id")
+            if row["status"] == PromotionStatus.ENDED.value:
+                raise Conflict(f"promotion {promotion_id} has already ended", field="promotion_id")
+            yesterday = min(date.fromisoformat(row["ends_on"]), m.today - timedelta(days=1))
+            ends_on = max(yesterday, date.fromisoformat(row["starts_on"]))
+            before, after = m.update(
+                promotions,
+                {"id": promotion_id},
+                {"status": PromotionStatus.ENDED.value, "ends_on": ends_on.isoformat()},
+            )
+            return PromotionChange(promotion=_promotion(after), previous=_promotion(before))
+
+        args = {"promotion_id": promotion_id}
+        return self._write("end_promotion", args, idempotency_key, apply, PromotionChange, reversible=True)
+
+    async def update_product_content(
+        self,
+        *,
+        sku: str,
+        title: str | None = None,
+        description: str | None = None,
+        bullets: list[str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> ContentChange:
+        def apply(m: Mutation) -> ContentChange:
+            self._product_row(m.conn, sku)
+            values: dict[str, Any] = {}
+            if title is not None:
+                values["title"] = title
+            if description is not None:
+                values["description"] = description
+            if bullets is not None:
+                values["bullets"] = json.dumps(bullets, ensure_ascii=False)
+            if not values:
+                raise InvalidArgument("give at least one of title, description or bullets", field="title")
+            before, after = m.update(products, {"sku": sku}, values)
+            return ContentChange(sku=sku, previous=_content(before), content=_content(after))
+
+        args = {"sku": sku, "title": title, "description": description, "bullets": bullets}
+        return self._write("update_product_content", args, idempotency_key, apply, ContentChange, reversible=True)
+
+    async def create_purchase_order(
+        self, *, sku: str, warehouse_id: str, quantity: int, idempotency_key: str | None = None
+    ) -> PurchaseOrderChange:
+        def apply(m: Mutation) -> PurchaseOrderChange:
+            row = self._product_row(m.conn, sku)
+            self._warehouse(m.conn, warehouse_id)
+            caps = self.limits.stock
+            if quantity > caps.max_po_quantity:
+                raise PolicyViolation(
+                    f"quantity {quantity} exceeds the per-order maximum {caps.max_po_quantity}",
+                    field="quantity",
+                    rule="max_po_quantity",
+                )
+            if quantity * row["cost_minor"] > caps.max_po_value_minor:
+                raise PolicyViolation(
+                    f"order value {quantity * row['cost_minor']} exceeds the maximum {caps.max_po_value_minor}",
+                    field="quantity",
+                    rule="max_po_value",
+                )
+            created = m.insert(
+                purchase_orders,
+                {
+                    "id": m.next_id("PO"),
+                    "sku": sku,
+                    "warehouse_id": warehouse_id,
+                    "quantity": quantity,
+                    "unit_cost_minor": row["cost_minor"],
+                    "currency": row["currency"],
+                    "status": PurchaseOrderStatus.DRAFT.value,
+                    "created_on": m.today.isoformat(),
+                    "confirmed_on": None,
+                    "expected_on": None,
+                    "received_on": None,
+                },
+            )
+            return PurchaseOrderChange(purchase_order=_purchase_order(created), previous_status=None)
+
+        args = {"sku": sku, "warehouse_id": warehouse_id, "quantity": quantity}
+        return self._write("create_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=True)
+
+    def _draft(self, m: Mutation, purchase_order_id: str, action: str) -> Any:
+        row = m.row(purchase_orders, id=purchase_order_id)
+        if row is None:
+            raise NotFound(
+                f"No purchase order {purchase_order_id!r}; call list_purchase_orders", field="purchase_order_id"
+            )
+        if row["status"] != PurchaseOrderStatus.DRAFT.value:
+            raise Conflict(
+                f"purchase order {purchase_order_id} is {row['status']}; only drafts can be {action}",
+                field="purchase_order_id",
+            )
+        return row
+
+    async def confirm_purchase_order(
+        self, *, purchase_order_id: str, idempotency_key: str | None = None
+    ) -> PurchaseOrderChange:
+        def apply(m: Mutation) -> PurchaseOrderChange:
+            row = self._draft(m, purchase_order_id, "confirmed")
+            product = self._product_row(m.conn, row["sku"])
+            expected = m.today + timedelta(days=product["lead_time_days"])
+            _, after = m.update(
+                purchase_orders,
+                {"id": purchase_order_id},
+                {
+                    "status": PurchaseOrderStatus.CONFIRMED.value,
+                    "confirmed_on": m.today.isoformat(),
+                    "expected_on": expected.isoformat(),
+                },
+            )
+            return PurchaseOrderChange(purchase_order=_purchase_order(after), previous_status=PurchaseOrderStatus.DRAFT)
+
+        args = {"purchase_order_id": purchase_order_id}
+        return self._write(
+            "confirm_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=False
+        )
+
+    async def cancel_purchase_order(
+        self, *, purchase_order_id: str, idempotency_key: str | None = None
+    ) -> PurchaseOrderChange:
+        def apply(m: Mutation) -> PurchaseOrderChange:
+            self._draft(m, purchase_order_id, "cancelled (a confirmed order is a commitment to the supplier)")
+            _, after = m.update(
+                purchase_orders, {"id": purchase_order_id}, {"status": PurchaseOrderStatus.CANCELLED.value}
+            )
+            return PurchaseOrderChange(purchase_order=_purchase_order(after), previous_status=PurchaseOrderStatus.DRAFT)
+
+        args = {"purchase_order_id": purchase_order_id}
+        return self._write("cancel_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=True)

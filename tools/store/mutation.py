@@ -1,0 +1,98 @@
+"""A write transaction that records the before/after of every row it touches, so undo is exact."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+
+from cadencia.tools.store.journal import counters
+from cadencia.tools.store.metadata import metadata
+
+Row = dict[str, Any]
+
+
+class RowChange(BaseModel):
+    """One row's state before and after a change; None means the row did not exist."""
+
+    table: str
+    key: dict[str, Any]
+    before: Row | None
+    after: Row | None
+
+
+def primary_key(table: Table, values: Row) -> dict[str, Any]:
+    return {col.name: values[col.name] for col in table.primary_key.columns}
+
+
+def _where(table: Table, key: dict[str, Any]):
+    return and_(*(table.c[name] == value for name, value in key.items()))
+
+
+def fetch_row(conn: Connection, table: Table, key: dict[str, Any]) -> Row | None:
+    found = conn.execute(select(table).where(_where(table, key))).mappings().first()
+    return dict(found) if found is not None else None
+
+
+class Mutation:
+    """Row-level writes inside one transaction; every change is journaled for the undo token."""
+
+    def __init__(self, conn: Connection, today: date) -> None:
+        self.conn = conn
+        self.today = today
+        self.changes: list[RowChange] = []
+
+    def row(self, table: Table, **key: Any) -> Row | None:
+        return fetch_row(self.conn, table, key)
+
+    def insert(self, table: Table, values: Row) -> Row:
+        self.conn.execute(insert(table).values(**values))
+        key = primary_key(table, values)
+        after = fetch_row(self.conn, table, key)
+        self.changes.append(RowChange(table=table.name, key=key, before=None, after=after))
+        assert after is not None
+        return after
+
+    def update(self, table: Table, key: dict[str, Any], values: Row) -> tuple[Row, Row]:
+        """Update one row by primary key; returns (before, after). The caller has checked it exists."""
+        before = fetch_row(self.conn, table, key)
+        if before is None:
+            raise LookupError(f"{table.name} {key} vanished inside the transaction")
+        self.conn.execute(update(table).where(_where(table, key)).values(**values))
+        after = fetch_row(self.conn, table, key)
+        assert after is not None
+        if after != before:
+            self.changes.append(RowChange(table=table.name, key=key, before=before, after=after))
+        return before, after
+
+    def delete(self, table: Table, key: dict[str, Any]) -> Row:
+        before = fetch_row(self.conn, table, key)
+        if before is None:
+            raise LookupError(f"{table.name} {key} does not exist")
+        self.conn.execute(delete(table).where(_where(table, key)))
+        self.changes.append(RowChange(table=table.name, key=key, before=before, after=None))
+        return before
+
+    def next_id(self, prefix: str) -> str:
+        """A deterministic id such as `PO-000042` from a counter outside the hashed state."""
+        value = self.conn.execute(
+            update(counters)
+            .where(counters.c.name == prefix)
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        ).scalar()
+        if value is None:
+            value = 1
+            self.conn.execute(insert(counters).values(name=prefix, value=value))
+        return f"{prefix}-{value:06d}"
+
+
+def restore(conn: Connection, change: RowChange) -> None:
+    """Put a row back to `change.before` (delete it when it did not exist before)."""
+    table = metadata.tables[change.table]
+    if change.after is not None:
+        conn.execute(delete(table).where(_where(table, change.key)))
+    if change.before is not None:
+        conn.execute(insert(table).values(**change.before))

@@ -1,0 +1,251 @@
+"""The sandbox store: engine set-up, one transaction per call, idempotency, undo tokens, state hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
+from sqlalchemy.pool import StaticPool
+
+from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
+from cadencia.tools.store import schema
+from cadencia.tools.store.canonical import canonical_json, sha256_hex
+from cadencia.tools.store.journal import calls, idempotency, undo_log, world
+from cadencia.tools.store.metadata import is_bookkeeping, metadata
+from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, restore
+
+R = TypeVar("R", bound=BaseModel)
+
+DEFAULT_START_DAY = date(2026, 3, 2)
+
+
+def normalize_url(url_or_path: str | Path) -> str:
+    """Accept a file path, `sqlite:///…`, `postgresql://…` or `postgresql+psycopg://…`."""
+    text = str(url_or_path)
+    if text.startswith("postgresql://") or text.startswith("postgres://"):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser()}"
+
+
+def _sqlite_engine(url: str) -> Engine:
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "isolation_level": None},
+        poolclass=StaticPool if memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # Writers take the lock up front so two writers never deadlock upgrading a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+def args_hash(args: dict[str, Any]) -> str:
+    return sha256_hex(canonical_json(args))
+
+
+class Store:
+    """One database holding every capability's state, plus the bookkeeping that makes calls safe to retry and undo."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url_or_path: str | Path, *, create: bool = True) -> Store:
+        url = normalize_url(url_or_path)
+        engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_pre_ping=True)
+        store = cls(engine)
+        if create:
+            schema.create_all(engine)
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def is_seeded(self) -> bool:
+        if not inspect(self.engine).has_table(world.name):
+            return False
+        return self.get_world("brand") is not None
+
+    # -- transactions -------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+
+    def read(self, fn: Callable[[Connection], R]) -> R:
+        with self.reading() as conn:
+            return fn(conn)
+
+    def get_world(self, key: str, conn: Connection | None = None) -> str | None:
+        if conn is None:
+            with self.reading() as own:
+                return self.get_world(key, own)
+        return conn.execute(select(world.c.value).where(world.c.key == key)).scalar()
+
+    def set_world(self, conn: Connection, key: str, value: str) -> None:
+        if conn.execute(update(world).where(world.c.key == key).values(value=value)).rowcount == 0:
+            conn.execute(insert(world).values(key=key, value=value))
+
+    def today(self, conn: Connection | None = None) -> date:
+        """The store's current (possibly simulated) date."""
+        value = self.get_world("today", conn)
+        return date.fromisoformat(value) if value else DEFAULT_START_DAY
+
+    def write(
+        self,
+        *,
+        capability: str,
+        tool: str,
+        args: dict[str, Any],
+        idempotency_key: str | None,
+        apply: Callable[[Mutation], R],
+        result_type: type[R],
+        reversible: bool = False,
+        principal: str | None = None,
+    ) -> R:
+        """Run one mutating call in one transaction: replay on a known idempotency key, journal undo, record the call.
+
+        Any exception rolls the whole call back, so a refused call writes nothing.
+        """
+        digest = args_hash(args)
+        with self.writing() as conn:
+            if idempotency_key:
+                prior = (
+                    conn.execute(
+                        select(idempotency).where(
+                            idempotency.c.capability == capability, idempotency.c.key == idempotency_key
+                        )
+                    )
+                    .mappings()
+                    .first()
+                )
+                if prior is not None:
+                    if prior["tool"] != tool or prior["args_hash"] != digest:
+                        raise Conflict(
+                            f"idempotency_key {idempotency_key!r} was already used for a different call "
+                            f"({prior['tool']}); use a fresh key for a new action",
+                            field="idempotency_key",
+                        )
+                    return result_type.model_validate_json(prior["result"])
+            mutation = Mutation(conn, self.today(conn))
+            result = apply(mutation)
+            token = None
+            if reversible:
+                token = self._issue_undo_token(conn, capability, tool, mutation.changes)
+                result = result.model_copy(update={"undo_token": token})
+            result_json = result.model_dump_json()
+            conn.execute(
+                insert(calls).values(
+                    capability=capability,
+                    tool=tool,
+                    day=mutation.today.isoformat(),
+                    recorded_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    args=canonical_json(args),
+                    result=result_json,
+                    idempotency_key=idempotency_key,
+                    undo_token=token,
+                    principal=principal,
+                )
+            )
+            if idempotency_key:
+                conn.execute(
+                    insert(idempotency).values(
+                        capability=capability, key=idempotency_key, tool=tool, args_hash=digest, result=result_json
+                    )
+                )
+            return result
+
+    # -- undo ---------------------------------------------------------------------------------------------------
+
+    def _issue_undo_token(self, conn: Connection, capability: str, tool: str, changes: list[RowChange]) -> str:
+        payload = canonical_json([c.model_dump() for c in changes])
+        counter = Mutation(conn, DEFAULT_START_DAY).next_id(f"undo_{capability}")
+        token = f"{counter}-{sha256_hex(payload)[:10]}"
+        conn.execute(
+            insert(undo_log).values(
+                token=token,
+                capability=capability,
+                tool=tool,
+                changes=payload,
+                used=False,
+                created_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            )
+        )
+        return token
+
+    def undo(self, conn: Connection, *, capability: str, token: str) -> tuple[str, list[RowChange]]:
+        """Restore the rows a reversible call changed; refuse if any changed since. Returns (tool, changes)."""
+        entry = conn.execute(select(undo_log).where(undo_log.c.token == token)).mappings().first()
+        if entry is None:
+            raise NotFound(f"No undo token {token!r}; tokens come from the result of a reversible tool", field="token")
+        if entry["capability"] != capability:
+            raise InvalidArgument(
+                f"undo token {token!r} belongs to the {entry['capability']} server; call its undo tool",
+                field="token",
+            )
+        if entry["used"]:
+            raise Conflict(f"undo token {token!r} was already used", field="token")
+        changes = [RowChange.model_validate(c) for c in json.loads(entry["changes"])]
+        for change in changes:
+            current = fetch_row(conn, metadata.tables[change.table], change.key)
+            if current != change.after:
+                raise Conflict(
+                    f"cannot undo {entry['tool']}: {change.table} {change.key} changed since (stale undo token); "
+                    "read its current state and make a new change instead",
+                    field="token",
+                    rule="stale_undo",
+                )
+        for change in reversed(changes):
+            restore(conn, change)
+        conn.execute(update(undo_log).where(undo_log.c.token == token).values(used=True))
+        return entry["tool"], changes
+
+    # -- hashing ------------------------------------------------------------------------------------------------
+
+    def state_hash(self) -> str:
+        """SHA-256 over every world table's rows in primary-key order (journal tables excluded)."""
+        digest = hashlib.sha256()
+        with self.reading() as conn:
+            for table in sorted(metadata.sorted_tables, key=lambda t: t.name):
+                if is_bookkeeping(table):
+                    continue
+                digest.update(f"\x00{table.name}\x00".encode())
+                order = list(table.primary_key.columns)
+                result = conn.execution_options(yield_per=5000).execute(select(table).order_by(*order))
+                for row in result.mappings():
+                    digest.update(canonical_json(dict(row)).encode())
+                    digest.update(b"\n")
+        return digest.hexdigest()
