@@ -90,9 +90,11 @@ class Mutation:
 
 
 def restore(conn: Connection, change: RowChange) -> None:
-    """Put a row back to `change.before` (delete it when it did not exist before)."""
+    """Put a row back to `change.before`: update it in place, re-create it, or delete it if it did not exist."""
     table = metadata.tables[change.table]
-    if change.after is not None:
+    if change.before is None:
         conn.execute(delete(table).where(_where(table, change.key)))
-    if change.before is not None:
+    elif change.after is None:
         conn.execute(insert(table).values(**change.before))
+    else:
+        conn.execute(update(table).where(_where(table, change.key)).values(**change.before))

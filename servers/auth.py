@@ -1,0 +1,49 @@
+"""Bearer-token auth for the HTTP transport: static tokens with scopes, checked by the SDK's verifier hook.
+
+Tokens are compared in constant time and never logged or echoed back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+
+from mcp.server.auth.provider import AccessToken, TokenVerifier
+
+from cadencia.servers.context import Scope
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+class StaticTokenVerifier(TokenVerifier):
+    """Accepts a fixed set of tokens, each with its scopes (`read`, `write`, `pii`)."""
+
+    def __init__(self, tokens: Mapping[str, frozenset[Scope]]) -> None:
+        self._tokens = [
+            (_digest(token), frozenset(scopes), f"token-{i}") for i, (token, scopes) in enumerate(tokens.items())
+        ]
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        presented = _digest(token)
+        for digest, scopes, client_id in self._tokens:
+            if hmac.compare_digest(presented, digest):
+                return AccessToken(token=token, client_id=client_id, scopes=sorted(scopes))
+        return None
+
+
+def parse_token_spec(spec: str) -> tuple[str, frozenset[Scope]]:
+    """`TOKEN:read,write` → (token, scopes). Unknown scopes are an error naming them."""
+    token, _, scope_text = spec.partition(":")
+    scopes = {s.strip() for s in (scope_text or "read").split(",") if s.strip()}
+    unknown = scopes - {"read", "write", "pii"}
+    if not token or unknown:
+        raise ValueError(f"token spec must look like TOKEN:read,write,pii (unknown scopes: {sorted(unknown)})")
+    return token, frozenset(scopes)  # type: ignore[arg-type]
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)

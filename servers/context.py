@@ -1,0 +1,63 @@
+"""What a tool call can reach: the backends (from the server's lifespan) and the caller's scopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.fastmcp import Context
+
+from cadencia.tools.ads.backend import AdsBackend
+from cadencia.tools.crm.backend import CrmBackend
+from cadencia.tools.errors import PermissionDenied
+from cadencia.tools.inventory.backend import InventoryBackend
+from cadencia.tools.reviews.backend import ReviewsBackend
+
+Scope = Literal["read", "write", "pii"]
+ALL_SCOPES: frozenset[Scope] = frozenset({"read", "write", "pii"})
+
+
+@dataclass(frozen=True)
+class Backends:
+    inventory: InventoryBackend
+    ads: AdsBackend
+    reviews: ReviewsBackend
+    crm: CrmBackend
+
+
+@dataclass(frozen=True)
+class ServerContext:
+    """Lifespan state of a server: its backends and the scopes granted when no token is presented (stdio)."""
+
+    backends: Backends
+    default_scopes: frozenset[Scope]
+
+
+def server_context(ctx: Context) -> ServerContext:
+    return ctx.request_context.lifespan_context
+
+
+def backends(ctx: Context) -> Backends:
+    return server_context(ctx).backends
+
+
+def granted_scopes(ctx: Context) -> frozenset[str]:
+    """Scopes of the bearer token when one was presented (HTTP), else the server's defaults (stdio, loopback)."""
+    token = get_access_token()
+    if token is not None:
+        return frozenset(token.scopes)
+    return frozenset(server_context(ctx).default_scopes)
+
+
+def has_scope(ctx: Context, scope: Scope) -> bool:
+    return scope in granted_scopes(ctx)
+
+
+def require_scope(ctx: Context, scope: Scope) -> None:
+    if not has_scope(ctx, scope):
+        raise PermissionDenied(
+            f"this tool needs the {scope!r} scope and the caller's token does not grant it; "
+            "ask the operator for a token with that scope",
+            rule="scope",
+        )

@@ -1,0 +1,26 @@
+"""Parameter types shared by every server's tools, described for the model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from cadencia.tools.paging import DEFAULT_LIMIT, MAX_LIMIT
+
+IdempotencyKey = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=8,
+        max_length=200,
+        description="Unique key for this action; a retried call with the same key returns the first result "
+        "without acting twice.",
+    ),
+]
+Cursor = Annotated[str | None, Field(default=None, description="next_cursor from the previous page; omit for page 1.")]
+Limit = Annotated[int, Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")]
+UndoToken = Annotated[
+    str, Field(min_length=1, max_length=80, description="undo_token from a reversible tool's result.")
+]
+Sku = Annotated[str, Field(min_length=1, max_length=32, description="Product SKU, e.g. ML-000003.")]

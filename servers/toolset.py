@@ -1,0 +1,100 @@
+"""Declaring tools once: name, reversibility class, honest MCP hints, scope checks, registration on a server.
+
+The reversibility of every tool lives here, in code (the trusted registry), and is published to clients in the
+tool's `_meta` under `cadencia/reversibility`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
+
+from mcp.server.fastmcp import FastMCP
+from mcp.types import ToolAnnotations
+
+from cadencia.servers.context import Scope, require_scope
+from cadencia.tools.reversibility import META_KEY, Reversibility
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    fn: Callable[..., Awaitable[Any]]
+    title: str
+    reversibility: Reversibility
+    idempotent: bool
+    open_world: bool
+
+    def annotations(self) -> ToolAnnotations:
+        """MCP hints derived from the reversibility class, so they can never disagree with it."""
+        read = self.reversibility is Reversibility.READ
+        return ToolAnnotations(
+            title=self.title,
+            readOnlyHint=read,
+            destructiveHint=self.reversibility in (Reversibility.COMPENSABLE, Reversibility.IRREVERSIBLE),
+            idempotentHint=True if read else self.idempotent,
+            openWorldHint=self.open_world,
+        )
+
+
+@dataclass
+class ToolSet:
+    """The tools of one capability, before they are put on a server (alone, or prefixed in the combined one)."""
+
+    capability: str
+    specs: list[ToolSpec] = field(default_factory=list)
+
+    def tool(
+        self,
+        reversibility: Reversibility,
+        *,
+        title: str,
+        idempotent: bool = False,
+        open_world: bool = False,
+    ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+        def decorator(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+            self.specs.append(
+                ToolSpec(
+                    name=fn.__name__,
+                    fn=fn,
+                    title=title,
+                    reversibility=reversibility,
+                    idempotent=idempotent,
+                    open_world=open_world,
+                )
+            )
+            return fn
+
+        return decorator
+
+    def registry(self, prefix: str = "") -> dict[str, Reversibility]:
+        return {prefix + spec.name: spec.reversibility for spec in self.specs}
+
+    def register(self, server: FastMCP, *, prefix: str = "", read_only: bool = False) -> None:
+        """Add every tool to `server`; mutating tools are hidden in read-only mode and need the `write` scope."""
+        for spec in self.specs:
+            if read_only and spec.reversibility.mutates:
+                continue
+            fn = _requiring(spec.fn, "write") if spec.reversibility.mutates else spec.fn
+            server.add_tool(
+                fn,
+                name=prefix + spec.name,
+                title=spec.title,
+                annotations=spec.annotations(),
+                meta={META_KEY: spec.reversibility.value, "cadencia/capability": self.capability},
+                structured_output=True,
+            )
+
+
+def _requiring(fn: Callable[..., Awaitable[R]], scope: Scope) -> Callable[..., Awaitable[R]]:
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> R:
+        require_scope(kwargs["ctx"], scope)
+        return await fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,9 @@
+"""The ads capability's contract: the sandbox and any vendor adapter implement it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class AdsBackend(Protocol):
+    """Filled in by the ads capability."""

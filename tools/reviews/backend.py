@@ -1,0 +1,9 @@
+"""The reviews capability's contract: the sandbox and any vendor adapter implement it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class ReviewsBackend(Protocol):
+    """Filled in by the reviews capability."""
