@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from enum import StrEnum
 from typing import Any
 
@@ -87,12 +87,9 @@ class CadenciaMCP(FastMCP[ServerContext]):
             raise
 
 
-BackendsFactory = Callable[[], Backends]
-
-
 def build_server(
     capability: Capability,
-    open_backends: Callable[[], AsyncIterator[Backends]] | None = None,
+    open_backends: Callable[[], AbstractAsyncContextManager[Backends]] | None = None,
     *,
     backends: Backends | None = None,
     read_only: bool = False,
@@ -121,7 +118,7 @@ def build_server(
             yield ServerContext(backends=backends, default_scopes=scopes)
             return
         assert open_backends is not None
-        async with asynccontextmanager(open_backends)() as opened:
+        async with open_backends() as opened:
             yield ServerContext(backends=opened, default_scopes=scopes)
 
     selected = list(TOOLSETS) if capability is Capability.ALL else [capability]
