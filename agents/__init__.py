@@ -1,1 +1,1 @@
-"""cadencia.agents"""
+"""The LangGraph agent: goals, planners, guardrails, reversibility, approvals and the audit log."""

@@ -39,6 +39,8 @@ class MessagingLimits(_Strict):
     frequency_window_days: int = Field(7, ge=1, le=90)
     max_recipients_per_send: int = Field(50_000, ge=1)
     review_request_cooldown_days: int = Field(30, ge=1)
+    sms_max_chars: int = Field(160, ge=1, le=1600, description="Longest SMS body (one GSM segment is 160).")
+    whatsapp_max_chars: int = Field(1024, ge=1, le=4096, description="Longest WhatsApp message body.")
 
 
 class StockLimits(_Strict):

@@ -8,12 +8,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from cadencia.agents.audit.merkle import leaf_hash
 from cadencia.tools.store.canonical import canonical_json
 
 JsonObject = dict[str, JsonValue]
 """A JSON object: the shape of every audit payload."""
-
-LEAF_PREFIX = b"\x00"
 
 
 class AuditKind(StrEnum):
@@ -70,7 +69,7 @@ class AuditRecord(BaseModel):
     def content_matches(self) -> bool:
         """True when both stored hashes are what the content hashes to."""
         entry = self.entry()
-        return chain_hash(entry) == self.chain_hash and leaf_hash(entry) == self.leaf_hash
+        return chain_hex(entry) == self.chain_hash and leaf_hex(entry) == self.leaf_hash
 
 
 def entry_bytes(
@@ -89,12 +88,12 @@ def entry_bytes(
     return canonical_json(fields).encode("utf-8")
 
 
-def leaf_hash(entry: bytes) -> str:
+def leaf_hex(entry: bytes) -> str:
     """RFC 9162 leaf hash of an entry, hex."""
-    return hashlib.sha256(LEAF_PREFIX + entry).hexdigest()
+    return leaf_hash(entry).hex()
 
 
-def chain_hash(entry: bytes) -> str:
+def chain_hex(entry: bytes) -> str:
     """Hash-chain link of an entry (SHA-256 over its canonical JSON), hex."""
     return hashlib.sha256(entry).hexdigest()
 
@@ -126,7 +125,7 @@ def seal(
         actor=actor,
         kind=kind,
         payload=stored,
-        leaf_hash=leaf_hash(entry),
+        leaf_hash=leaf_hex(entry),
         prev_hash=prev_hash,
-        chain_hash=chain_hash(entry),
+        chain_hash=chain_hex(entry),
     )

@@ -23,6 +23,8 @@ contacts = Table(
     Column("favorite_category", String(32)),
     Column("suppressed", Boolean, nullable=False),
     Column("notes", Text, nullable=False),
+    Column("suppressed_reason", String(200)),
+    Column("suppressed_on", String(10)),
 )
 """`notes` is free text written by staff and customers: untrusted data, never instructions."""
 
@@ -44,7 +46,9 @@ segments = Table(
     Column("name", String(200), nullable=False),
     Column("rules", Text, nullable=False),
     Column("created_on", String(10), nullable=False),
+    Column("send_count", Integer, nullable=False, default=0, server_default="0"),
 )
+"""`rules` is canonical JSON of `SegmentRules`; `send_count` counts sends that used it (so undoing its creation is stale)."""
 
 messages = Table(
     "messages",
@@ -56,6 +60,7 @@ messages = Table(
     Column("claim_ids", Text, nullable=False),
     Column("ai_generated", Boolean, nullable=False),
     Column("created_on", String(10), nullable=False),
+    Column("send_count", Integer, nullable=False, default=0, server_default="0"),
 )
 
 sends = Table(
@@ -70,7 +75,10 @@ sends = Table(
     Column("sent_on", String(10)),
     Column("recipients", Integer, nullable=False),
     Column("skipped", Integer, nullable=False),
+    Column("skip_reasons", Text),
+    Column("failure_reason", String(200)),
 )
+"""`skip_reasons` is JSON counts per reason once dispatched; `failure_reason` says why a due send was not delivered."""
 
 deliveries = Table(
     "deliveries",

@@ -1,0 +1,67 @@
+"""PII redaction for audit payloads: the log keeps what was decided, not who the customer is."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pydantic import JsonValue
+
+from cadencia.agents.audit.records import JsonObject
+
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d+\)?)+")
+PHONE_DIGITS = range(8, 16)  # E.164: at most 15 digits; fewer than 8 is not a phone number
+
+PII_KEYS = {
+    "email": "email",
+    "phone": "phone",
+    "phone_number": "phone",
+    "mobile": "phone",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "name_full": "name_full",
+    "full_name": "name_full",
+    "address": "address",
+}
+PII_SUFFIXES = ("email", "phone", "address")
+
+
+def _key_label(key: str) -> str | None:
+    """The PII label for a payload key (`email`, `customer_email`, `Phone` …), or None for an ordinary key."""
+    lowered = key.lower()
+    if lowered in PII_KEYS:
+        return PII_KEYS[lowered]
+    for suffix in PII_SUFFIXES:
+        if lowered.endswith("_" + suffix):
+            return suffix
+    return None
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = sum(ch.isdigit() for ch in match.group())
+    return "[redacted:phone]" if digits in PHONE_DIGITS else match.group()
+
+
+def redact_text(text: str) -> str:
+    """Mask e-mail addresses and international phone numbers inside free text."""
+    return PHONE.sub(_phone, EMAIL.sub("[redacted:email]", text))
+
+
+def _redact_value(value: JsonValue) -> JsonValue:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redact_value(item) for item in value]
+    return value
+
+
+def redact(payload: Mapping[str, JsonValue]) -> JsonObject:
+    """A copy of `payload` with PII masked: values under PII keys and e-mails/phones in any string, recursively."""
+    result: JsonObject = {}
+    for key, value in payload.items():
+        label = _key_label(key)
+        result[key] = f"[redacted:{label}]" if label is not None and value is not None else _redact_value(value)
+    return result

@@ -1,0 +1,143 @@
+"""`cadencia serve` and `cadencia seed`: run an MCP server on the sandbox, or (re)create the sandbox database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cadencia.servers.app import TOOLSETS, Capability, build_server
+from cadencia.servers.auth import parse_token_spec
+from cadencia.servers.context import Scope
+from cadencia.servers.paths import default_db
+from cadencia.servers.sandbox import sandbox_lifespan
+from cadencia.servers.transport import is_loopback, run_http, run_stdio
+from cadencia.tools.seed import Scale, seed_store
+from cadencia.tools.seed.generate import SIZES
+from cadencia.tools.store.store import Store
+
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite path or postgresql:// URL. Default: $CADENCIA_DB or <data dir>/sandbox.db."),
+]
+
+
+def serve(
+    capability: Annotated[Capability, typer.Argument(help="Which server: inventory, ads, reviews, crm or all.")],
+    db: DbOption = None,
+    limits: Annotated[Path | None, typer.Option(help="YAML file with server-side limits (caps, floors).")] = None,
+    http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP at /mcp instead of stdio.")] = False,
+    host: Annotated[str, typer.Option(help="HTTP bind address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+    stateful: Annotated[
+        bool, typer.Option("--stateful", help="Keep HTTP sessions (default: stateless, fit for replicas).")
+    ] = False,
+    sse: Annotated[bool, typer.Option("--sse", help="Answer HTTP with SSE streams instead of JSON.")] = False,
+    token: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Bearer token and scopes, TOKEN:read,write,pii (repeatable). Also $CADENCIA_TOKENS, ';'-sep."
+        ),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None, typer.Option(help="Host header values to accept when binding beyond loopback.")
+    ] = None,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Hide every mutating tool.")] = False,
+    pii: Annotated[bool, typer.Option("--pii", help="stdio/no-token callers may see unmasked PII.")] = False,
+    log_level: Annotated[str, typer.Option(help="Server log level (stderr).")] = "WARNING",
+) -> None:
+    """Run an MCP server over the sandbox store (stdio by default).
+
+    Example: cadencia serve all --http --port 8765 --token "$TOKEN:read,write"
+    """
+    specs = list(token or []) + [s for s in os.environ.get("CADENCIA_TOKENS", "").split(";") if s.strip()]
+    try:
+        tokens = dict(parse_token_spec(s) for s in specs)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--token") from None
+    if http and not is_loopback(host) and not tokens:
+        raise typer.BadParameter(f"binding {host} (not loopback) requires --token", param_hint="--token")
+    scopes: frozenset[Scope] = frozenset({"read", "write", "pii"} if pii else {"read", "write"})
+    server = build_server(
+        capability,
+        sandbox_lifespan(db or default_db(), limits),
+        read_only=read_only,
+        default_scopes=scopes,
+        host=host,
+        port=port,
+        json_response=not sse,
+        stateless_http=not stateful,
+        tokens=tokens or None,
+        allowed_hosts=allowed_host if allowed_host else (None if is_loopback(host) else [f"{host}:{port}"]),
+        log_level=log_level.upper(),
+    )
+    if http:
+        err.print(f"cadencia-{capability.value} on http://{host}:{port}/mcp" + (" (token required)" if tokens else ""))
+        run_http(server, log_level=log_level)
+    else:
+        run_stdio(server)
+
+
+def seed(
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 7,
+    scale: Annotated[Scale, typer.Option(help="small (demo) or large (100k SKUs, 1M contacts).")] = Scale.SMALL,
+    force: Annotated[bool, typer.Option("--force", help="Delete an existing SQLite file first.")] = False,
+) -> None:
+    """Create and seed the Maison Lysa sandbox database.
+
+    Example: cadencia seed --db ./lysa.db --seed 7 --scale small
+    """
+    target = db or default_db()
+    if "://" not in target:
+        path = Path(target).expanduser()
+        if path.exists():
+            if not force:
+                raise typer.BadParameter(f"{path} exists; pass --force to recreate it", param_hint="--db")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    store = Store.open(target)
+    if store.is_seeded():
+        raise typer.BadParameter("that database is already seeded; use an empty one", param_hint="--db")
+    sizes = SIZES[scale]
+    total = sizes.skus * (1 + 2 + sizes.history_days) + sizes.contacts * 4 + sizes.reviews
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task(f"seeding {scale.value}", total=total)
+
+        def advance(table: str, rows: int) -> None:
+            progress.update(task, advance=rows, description=f"seeding {table}")
+
+        seed_store(store, seed=seed, scale=scale, progress=advance)
+        progress.update(task, completed=total)
+    err.print(f"seeded {target} (seed {seed}, {scale.value}); state hash {store.state_hash()[:16]}…")
+    store.close()
+
+
+def list_tools(
+    capability: Annotated[Capability, typer.Argument(help="Which server.")] = Capability.ALL,
+) -> None:
+    """Print every tool with its reversibility class.
+
+    Example: cadencia tools crm
+    """
+    table = Table("tool", "reversibility", "capability")
+    selected = list(TOOLSETS) if capability is Capability.ALL else [capability]
+    for cap in selected:
+        prefix = f"{cap.value}_" if capability is Capability.ALL else ""
+        for name, reversibility in TOOLSETS[cap].registry(prefix).items():
+            table.add_row(name, reversibility.value, cap.value)
+    Console().print(table)

@@ -1,0 +1,5 @@
+"""`python -m cadencia` runs the CLI."""
+
+from cadencia.cli import main
+
+main()

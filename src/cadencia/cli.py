@@ -1,0 +1,35 @@
+"""The `cadencia` command: one typer app gathering each layer's commands."""
+
+from __future__ import annotations
+
+import typer
+
+from cadencia import __version__
+from cadencia.servers import cli as servers_cli
+
+app = typer.Typer(
+    name="cadencia",
+    help="Safe, goal-driven marketing operations for LLM agents: MCP servers, an agent graph, an eval harness.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command("serve")(servers_cli.serve)
+app.command("seed")(servers_cli.seed)
+app.command("tools")(servers_cli.list_tools)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Cadencia command line."""
+
+
+def main() -> None:
+    app()

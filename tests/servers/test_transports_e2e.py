@@ -1,0 +1,138 @@
+"""End to end over real transports: a stdio subprocess per entry point, and streamable HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+
+pytestmark = pytest.mark.slow
+
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+
+
+@pytest.fixture
+def db(seeded_sqlite_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "sandbox.db"
+    shutil.copyfile(seeded_sqlite_template, target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("capability", "tool"),
+    [
+        ("inventory", "list_products"),
+        ("ads", "list_campaigns"),
+        ("reviews", "list_reviews"),
+        ("crm", "list_segments"),
+        ("all", "inventory_list_products"),
+    ],
+)
+async def test_each_server_answers_a_client_over_stdio(db: Path, capability: str, tool: str) -> None:
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "cadencia", "serve", capability, "--db", str(db)]
+    )
+    with anyio.fail_after(30):
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            names = {t.name for t in (await session.list_tools()).tools}
+            assert tool in names
+            result = await session.call_tool(tool, {"limit": 2})
+            assert not result.isError, result.content
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def http_server(db: Path) -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cadencia",
+            "serve",
+            "all",
+            "--db",
+            str(db),
+            "--http",
+            "--port",
+            str(port),
+            "--token",
+            "writer-token-123:read,write",
+            "--token",
+            "reader-token-123:read",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+    yield f"http://127.0.0.1:{port}/mcp"
+    proc.terminate()
+    _, stderr = proc.communicate(timeout=10)
+    assert b"writer-token-123" not in stderr and b"reader-token-123" not in stderr, "a token reached the logs"
+
+
+async def _call(url: str, token: str, tool: str, args: dict[str, object]) -> tuple[bool, str]:
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client:
+        async with streamable_http_client(url, http_client=client) as (read, write, _), ClientSession(read, write) as s:
+            await s.initialize()
+            result = await s.call_tool(tool, args)
+            return bool(result.isError), result.content[0].text  # type: ignore[union-attr]
+
+
+async def test_http_requires_a_token_and_rejects_a_bad_host(http_server: str) -> None:
+    async with httpx.AsyncClient() as client:
+        missing = await client.post(http_server, json=INIT, headers=HEADERS)
+        assert missing.status_code == 401
+        assert "resource_metadata" in missing.headers.get("www-authenticate", "")
+        wrong = await client.post(http_server, json=INIT, headers=HEADERS | {"Authorization": "Bearer nope-nope"})
+        assert wrong.status_code == 401
+        assert "nope-nope" not in wrong.text
+        bad_host = await client.post(
+            http_server,
+            json=INIT,
+            headers=HEADERS | {"Authorization": "Bearer writer-token-123", "Host": "evil.example"},
+        )
+        assert bad_host.status_code == 421
+
+
+async def test_http_token_scopes_decide_what_may_change(http_server: str) -> None:
+    args = {"sku": "ML-000001", "price_minor": 2800, "currency": "EUR"}
+    with anyio.fail_after(30):
+        failed, text = await _call(http_server, "reader-token-123", "inventory_set_price", args)
+        assert failed and "write" in text
+        failed, _ = await _call(http_server, "reader-token-123", "inventory_get_product", {"sku": "ML-000001"})
+        assert not failed
+        failed, text = await _call(http_server, "writer-token-123", "inventory_set_price", args)
+        assert not failed, text
