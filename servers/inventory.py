@@ -23,6 +23,7 @@ from cadencia.tools.inventory.models import (
     PurchaseOrder,
     PurchaseOrderChange,
     PurchaseOrderStatus,
+    SalesReport,
     StockAdjustment,
     StockLevel,
 )
@@ -82,6 +83,18 @@ async def forecast_demand(
     return await backends(ctx).inventory.forecast_demand(
         sku=sku, horizon_days=horizon_days, service_level=service_level
     )
+
+
+@tools.tool(Rv.READ, title="Sales report")
+async def sales_report(
+    ctx: Context,
+    since: Annotated[date | None, Field(default=None, description="First day; default 7 days before until.")] = None,
+    until: Annotated[date | None, Field(default=None, description="Last day; default yesterday.")] = None,
+    sku: Annotated[str | None, Field(default=None, max_length=32, description="Only this SKU.")] = None,
+    category: Annotated[Category | None, Field(default=None, description="Only this category.")] = None,
+) -> SalesReport:
+    """Units, revenue, COGS, gross profit and lost (stockout) units over a period."""
+    return await backends(ctx).inventory.sales_report(since=since, until=until, sku=sku, category=category)
 
 
 @tools.tool(Rv.REVERSIBLE, title="Adjust stock", idempotent=True)

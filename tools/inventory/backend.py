@@ -17,6 +17,7 @@ from cadencia.tools.inventory.models import (
     PurchaseOrder,
     PurchaseOrderChange,
     PurchaseOrderStatus,
+    SalesReport,
     StockAdjustment,
     StockLevel,
 )
@@ -42,6 +43,10 @@ class InventoryBackend(Protocol):
     ) -> Page[StockLevel]: ...
 
     async def forecast_demand(self, *, sku: str, horizon_days: int, service_level: float) -> DemandForecast: ...
+
+    async def sales_report(
+        self, *, since: date | None, until: date | None, sku: str | None, category: Category | None
+    ) -> SalesReport: ...
 
     async def adjust_stock(
         self,

@@ -154,3 +154,17 @@ class PurchaseOrderChange(BaseModel):
 
 
 Product.model_rebuild()
+
+
+class SalesReport(BaseModel):
+    """Realised sales over a period (from the shop's daily sales ledger)."""
+
+    since: date
+    until: date
+    currency: Currency
+    units: int
+    revenue_minor: int
+    cogs_minor: int
+    gross_profit_minor: int
+    lost_units: int = Field(description="Demand that found no stock (stockouts).")
+    skus: int = Field(description="SKUs in scope.")

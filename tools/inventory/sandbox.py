@@ -25,6 +25,7 @@ from cadencia.tools.inventory.models import (
     PurchaseOrder,
     PurchaseOrderChange,
     PurchaseOrderStatus,
+    SalesReport,
     StockAdjustment,
     StockLevel,
 )
@@ -327,6 +328,53 @@ class SandboxInventory(SandboxCapability):
             rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
             items = [_purchase_order(r) for r in rows[:limit]]
             return Page[PurchaseOrder](items=items, next_cursor=next_cursor(offset, limit, len(rows)))
+
+        return self._read(run)
+
+    async def sales_report(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        sku: str | None = None,
+        category: Category | None = None,
+    ) -> SalesReport:
+        def run(conn: Connection) -> SalesReport:
+            today = self.store.today(conn)
+            end = until or today - timedelta(days=1)
+            start = since or end - timedelta(days=6)
+            if start > end:
+                raise InvalidArgument(f"since {start} is after until {end}", field="since")
+            if sku is not None:
+                self._product_row(conn, sku)
+            stmt = (
+                select(
+                    func.coalesce(func.sum(sales_daily.c.units), 0),
+                    func.coalesce(func.sum(sales_daily.c.revenue_minor), 0),
+                    func.coalesce(func.sum(sales_daily.c.units * products.c.cost_minor), 0),
+                    func.coalesce(func.sum(sales_daily.c.lost_units), 0),
+                    func.count(func.distinct(sales_daily.c.sku)),
+                )
+                .select_from(sales_daily.join(products, products.c.sku == sales_daily.c.sku))
+                .where(sales_daily.c.day >= start.isoformat(), sales_daily.c.day <= end.isoformat())
+            )
+            if sku is not None:
+                stmt = stmt.where(sales_daily.c.sku == sku)
+            if category is not None:
+                stmt = stmt.where(products.c.category == category.value)
+            units, revenue, cogs, lost, skus = conn.execute(stmt).one()
+            currency = self.store.get_world("currency", conn) or "EUR"
+            return SalesReport(
+                since=start,
+                until=end,
+                currency=currency,
+                units=int(units),
+                revenue_minor=int(revenue),
+                cogs_minor=int(cogs),
+                gross_profit_minor=int(revenue) - int(cogs),
+                lost_units=int(lost),
+                skus=int(skus),
+            )
 
         return self._read(run)
 

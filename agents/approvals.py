@@ -1,0 +1,59 @@
+"""Approvals: what a person is shown (bound to one exact request) and what they answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from cadencia.agents.actions import Assessment, JsonArgs
+
+
+class ApprovalRequest(BaseModel):
+    """The interrupt payload: the action, every verdict, its reversibility and the hash it is bound to."""
+
+    approval_id: str = Field(description="run_id/action_id: what `cadencia approvals approve` takes.")
+    run_id: str
+    assessment: Assessment
+    requested_at: datetime
+    expires_at: datetime
+
+    @property
+    def request_hash(self) -> str:
+        return self.assessment.request_hash
+
+
+class ApprovalChoice(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    EDIT = "edit"
+
+
+class ApprovalResponse(BaseModel):
+    """A person's answer. It applies only to the request whose hash it names."""
+
+    choice: ApprovalChoice
+    request_hash: str = Field(min_length=64, max_length=64, description="Hash of the request being answered.")
+    approver: str = Field("human", min_length=1, max_length=120)
+    edited_args: JsonArgs | None = Field(None, description="For edit: replacement arguments (re-guarded).")
+    note: str = ""
+    answered_at: datetime | None = None
+
+
+class ApprovalStatus(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EDITED = "edited"
+    EXPIRED = "expired"
+    MISMATCH = "mismatch"
+
+
+class ApprovalOutcome(BaseModel):
+    """How an approval ended, as recorded in state and in the audit log."""
+
+    approval_id: str
+    request_hash: str
+    status: ApprovalStatus
+    approver: str | None = None
+    note: str = ""
