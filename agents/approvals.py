@@ -28,6 +28,8 @@ class ApprovalChoice(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     EDIT = "edit"
+    EXPIRE = "expire"
+    """Sent by the system when nobody answered in time: recorded as expired, never as a rejection."""
 
 
 class ApprovalResponse(BaseModel):

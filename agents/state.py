@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, Field
@@ -15,20 +14,10 @@ from cadencia.agents.goal import Goal
 from cadencia.agents.observation import Observation
 
 
-class RunTotals(BaseModel):
-    """Cumulative figures of the run, computed from what executed (never from a planner's claims)."""
-
-    actions: int = 0
-    tool_calls: int = 0
-    llm_calls: int = 0
-    llm_tokens: int = 0
-    spend_moved_minor: int = 0
-    contacts_messaged: int = 0
-
-
 class Rejection(BaseModel):
     action_id: str
     tool: str
+    entities: list[str] = Field(default_factory=list)
     reason: str
     by: str = Field(description="guardrail rule id, or approval status.")
 
@@ -49,14 +38,17 @@ class RunReport(BaseModel):
     spend_moved_minor: int
     contacts_messaged: int
     tool_calls: int
-    llm_calls: int
-    llm_tokens: int
+    tool_calls: Annotated[int, operator.add]
+    llm_calls: Annotated[int, operator.add]
+    llm_tokens: Annotated[int, operator.add]
 
 
 class AgentState(TypedDict, total=False):
     run_id: str
     goal: Goal
     cycle: int
+    start_day: date | None
+    executed_at_cycle_start: int
     observation: Observation | None
     kpi_start: float | None
     queue: list[ProposedAction]
@@ -65,22 +57,8 @@ class AgentState(TypedDict, total=False):
     executed: Annotated[list[ExecutedAction], operator.add]
     rejections: Annotated[list[Rejection], operator.add]
     approvals: Annotated[list[ApprovalOutcome], operator.add]
-    llm_calls: int
-    llm_tokens: int
+    tool_calls: Annotated[int, operator.add]
+    llm_calls: Annotated[int, operator.add]
+    llm_tokens: Annotated[int, operator.add]
     stop_reason: str | None
     report: RunReport | None
-
-
-EnvironmentStep = Callable[[], Awaitable[None]]
-"""Advances the world between cycles (the simulator's day); None on a live or static store."""
-
-
-@dataclass
-class RunContext:
-    """Per-run dependencies, handed to the graph as its LangGraph runtime context."""
-
-    toolbox: object
-    gate: object
-    planner: object
-    advance: EnvironmentStep | None = None
-    max_cycles: int = 7

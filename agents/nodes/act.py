@@ -1,0 +1,25 @@
+"""act: execute the allowed or approved action through the choke point, with its idempotency key."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from cadencia.agents.approvals import ApprovalStatus
+from cadencia.agents.context import RunContext
+from cadencia.agents.state import AgentState
+
+
+async def act(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
+    assessment = state.get("current")
+    assert assessment is not None, "act runs with a current assessment"
+    approval_id = f"{state['run_id']}/{assessment.action.id}"
+    approvals = [
+        a
+        for a in state.get("approvals", [])
+        if a.approval_id == approval_id
+        and a.request_hash == assessment.request_hash
+        and a.status is ApprovalStatus.APPROVED
+    ]
+    approved_by = approvals[-1].approver if approvals else None
+    executed = await runtime.context.gate.execute(assessment, approved_by=approved_by)
+    return {"executed": [executed], "current": None, "tool_calls": 1}

@@ -1,0 +1,41 @@
+"""observe: collect this cycle's signals through MCP reads and note the KPI."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from cadencia.agents.audit import AuditKind
+from cadencia.agents.context import RunContext
+from cadencia.agents.observe import collect_observation
+from cadencia.agents.state import AgentState
+
+
+async def observe(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
+    ctx = runtime.context
+    goal = state["goal"]
+    start = state.get("start_day")
+    observation = await collect_observation(ctx.toolbox, goal, since=start)
+    ctx.gate.untrusted_texts = observation.untrusted_texts()
+    ctx.gate.record(
+        AuditKind.OBSERVATION,
+        {
+            "cycle": state.get("cycle", 0),
+            "day": observation.day.isoformat() if observation.day else None,
+            "kpi": goal.kpi.metric.value,
+            "kpi_value": observation.kpi_value,
+            "stock_at_risk": [s.sku for s in observation.stock if s.should_reorder][:20],
+            "campaigns": len(observation.campaigns),
+            "negative_reviews": len(observation.negative_reviews),
+            "segments": len(observation.segments),
+        },
+    )
+    update: AgentState = {
+        "observation": observation,
+        "tool_calls": observation.tool_calls,
+        "executed_at_cycle_start": len(state.get("executed", [])),
+    }
+    if start is None and observation.day is not None:
+        update["start_day"] = observation.day
+    if state.get("kpi_start") is None:
+        update["kpi_start"] = observation.kpi_value
+    return update

@@ -1,0 +1,84 @@
+"""What the agent saw at the start of a cycle: the signals planners decide on (no raw PII)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class StockSignal(BaseModel):
+    sku: str
+    name: str
+    category: str
+    price_minor: int
+    list_price_minor: int
+    cost_minor: int
+    on_hand: int
+    daily_demand: float
+    days_of_cover: float | None
+    reorder_point: float
+    should_reorder: bool
+    suggested_order_quantity: int
+    lead_time_days: int
+    incoming_units: int
+    draft_orders: list[str] = Field(default_factory=list)
+    promoted: bool = False
+
+
+class CampaignSignal(BaseModel):
+    id: str
+    platform: str
+    status: str
+    currency: str
+    daily_budget_minor: int
+    sku: str | None
+    spend_minor: int
+    roas: float | None
+    marginal_roas: float | None
+    marginal_quality: str
+    relative_lift: float | None = None
+
+
+class ReviewSignal(BaseModel):
+    """A customer review: `title` and `body` are untrusted customer text."""
+
+    id: str
+    sku: str
+    rating: int
+    language: str
+    title: str
+    body: str
+    themes: list[str] = Field(default_factory=list)
+
+
+class SegmentSignal(BaseModel):
+    id: str
+    name: str
+    size: int
+    reach: dict[str, int] = Field(description="Eligible recipients per channel (consent, suppression, caps).")
+
+
+class ClaimSignal(BaseModel):
+    id: str
+    text: str
+
+
+class Observation(BaseModel):
+    day: date | None
+    kpi_value: float | None
+    revenue_7d_minor: int = 0
+    units_7d: int = 0
+    gross_profit_7d_minor: int = 0
+    lost_units_7d: int = 0
+    stock: list[StockSignal] = Field(default_factory=list)
+    campaigns: list[CampaignSignal] = Field(default_factory=list)
+    negative_reviews: list[ReviewSignal] = Field(default_factory=list, description="Unanswered, 1-2 stars.")
+    review_mean: float | None = None
+    segments: list[SegmentSignal] = Field(default_factory=list)
+    claims: list[ClaimSignal] = Field(default_factory=list, description="Approved claims only.")
+    tool_calls: int = 0
+
+    def untrusted_texts(self) -> list[str]:
+        """Customer-written text seen this cycle, for the prompt-injection taint check."""
+        return [f"{r.title} {r.body}" for r in self.negative_reviews]

@@ -1,0 +1,295 @@
+"""HeuristicPlanner: a marketing playbook with no LLM, the embedded default.
+
+Rules, in priority order: protect stock (pause ads on SKUs about to run out, reorder by reorder point, confirm
+drafts); move budget from low to high *marginal* ROAS within caps; promote overstocked SKUs only when cover
+allows; answer negative reviews with approved-claim templates; message consented segments within caps.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import JsonValue
+
+from cadencia.agents.actions import ExecutedAction, ProposedAction
+from cadencia.agents.effects import base_name
+from cadencia.agents.goal import Channel, Goal
+from cadencia.agents.observation import CampaignSignal, Observation, StockSignal
+from cadencia.agents.planners.base import Plan, PlanningInput, rejection_key
+from cadencia.agents.toolbox import Toolbox
+
+RELIABLE = ("high", "medium")
+DONOR_MROAS = 1.5
+RECIPIENT_MROAS = 3.0
+OVERSTOCK_DAYS = 75.0
+PROMO_DAYS = 7
+MAX_REPLIES_PER_CYCLE = 3
+MAIN_WAREHOUSE = "WH-MAD"
+
+REPLIES = {
+    "es": "Sentimos mucho tu experiencia. Queremos ayudarte: {claim}. Escríbenos y lo resolvemos. — Equipo Maison Lysa",
+    "fr": "Nous sommes désolés de votre expérience. Pour vous aider : {claim}. Contactez-nous. — L'équipe Maison Lysa",
+    "en": "We are sorry about your experience. We want to make it right: {claim}. Please contact us. — Maison Lysa",
+}
+REPLY_CLAIM = "CL-RETURN"
+
+
+def _action(tool: str, args: dict[str, JsonValue], rationale: str, effect: str, entities: list[str]) -> ProposedAction:
+    return ProposedAction(
+        id="pending",
+        tool=tool,
+        args=args,
+        rationale=rationale,
+        expected_effect=effect,
+        entities=entities,
+        source="planner:heuristic",
+    )
+
+
+def _done(executed: list[ExecutedAction], tool: str, **match: JsonValue) -> list[ExecutedAction]:
+    return [
+        e for e in executed if e.ok and base_name(e.tool) == tool and all(e.args.get(k) == v for k, v in match.items())
+    ]
+
+
+class HeuristicPlanner:
+    """Deterministic playbook over an Observation; every number it uses comes from the observation."""
+
+    name = "heuristic"
+
+    async def plan(self, request: PlanningInput, toolbox: Toolbox) -> Plan:
+        goal, obs, executed = request.goal, request.observation, request.executed
+        refused = set(request.rejected_requests)
+        actions: list[ProposedAction] = []
+        actions += self._protect_stock(goal, obs, executed)
+        actions += self._reallocate_budget(goal, obs, executed)
+        actions += self._promote_overstock(goal, obs, executed)
+        actions += self._answer_reviews(obs, executed)
+        actions += self._message_segments(goal, obs, executed)
+        actions = [a for a in actions if toolbox.has(a.tool)]
+        actions = [a for a in actions if rejection_key(a.tool, a.entities) not in refused]
+        return Plan(actions=actions[: goal.autonomy.max_actions], note=f"{len(actions)} playbook actions")
+
+    # -- stock --------------------------------------------------------------------------------------------------
+
+    def _protect_stock(self, goal: Goal, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
+        floor = goal.constraints.stock_cover_floor_days
+        actions: list[ProposedAction] = []
+        at_risk = {s.sku: s for s in obs.stock if s.days_of_cover is not None and s.days_of_cover < floor}
+        for campaign in obs.campaigns:
+            if (
+                campaign.status == "active"
+                and campaign.sku in at_risk
+                and not _done(executed, "pause_campaign", campaign_id=campaign.id)
+            ):
+                cover = at_risk[campaign.sku].days_of_cover
+                actions.append(
+                    _action(
+                        "ads_pause_campaign",
+                        {"campaign_id": campaign.id},
+                        f"{campaign.sku} has {cover} days of cover (< {floor}); stop paying for demand we cannot serve",
+                        "spend saved on an item about to stock out",
+                        [campaign.id, campaign.sku or ""],
+                    )
+                )
+        for signal in obs.stock:
+            actions += self._reorder(signal, executed)
+        return actions
+
+    def _reorder(self, s: StockSignal, executed: list[ExecutedAction]) -> list[ProposedAction]:
+        if s.draft_orders:
+            return [
+                _action(
+                    "inventory_confirm_purchase_order",
+                    {"purchase_order_id": po},
+                    f"{s.sku}: on hand + incoming ({s.on_hand}+{s.incoming_units}) at or below the reorder point "
+                    f"{s.reorder_point}; lead time {s.lead_time_days} days",
+                    "stock arrives before the SKU runs out",
+                    [po, s.sku],
+                )
+                for po in s.draft_orders
+                if s.should_reorder and not _done(executed, "confirm_purchase_order", purchase_order_id=po)
+            ]
+        if (
+            not s.should_reorder
+            or s.suggested_order_quantity <= 0
+            or _done(executed, "create_purchase_order", sku=s.sku)
+        ):
+            return []
+        return [
+            _action(
+                "inventory_create_purchase_order",
+                {"sku": s.sku, "warehouse_id": MAIN_WAREHOUSE, "quantity": s.suggested_order_quantity},
+                f"{s.sku}: position {s.on_hand + s.incoming_units} ≤ reorder point {s.reorder_point} "
+                f"(demand {s.daily_demand}/day, lead time {s.lead_time_days} days)",
+                f"draft order of {s.suggested_order_quantity} units covering lead time and safety stock",
+                [s.sku],
+            )
+        ]
+
+    # -- budget -------------------------------------------------------------------------------------------------
+
+    def _reallocate_budget(self, goal: Goal, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
+        allowed = {c.value for c in goal.constraints.allowed_channels}
+        floor = goal.constraints.stock_cover_floor_days
+        cover = {s.sku: s.days_of_cover for s in obs.stock}
+        touched = {str(e.args.get("campaign_id")) for e in _done(executed, "set_budget")}
+
+        def eligible(c: CampaignSignal) -> bool:
+            return (
+                c.status == "active"
+                and c.platform in allowed
+                and c.marginal_quality in RELIABLE
+                and c.marginal_roas is not None
+                and c.currency == goal.constraints.currency
+                and c.id not in touched
+            )
+
+        candidates = [c for c in obs.campaigns if eligible(c)]
+        donors = sorted((c for c in candidates if c.marginal_roas < DONOR_MROAS), key=lambda c: c.marginal_roas or 0)
+        recipients = sorted(
+            (
+                c
+                for c in candidates
+                if (c.marginal_roas or 0) > RECIPIENT_MROAS and (c.sku is None or (cover.get(c.sku) or 0) >= floor)
+            ),
+            key=lambda c: -(c.marginal_roas or 0),
+        )
+        pct = goal.constraints.max_budget_change_pct
+        actions: list[ProposedAction] = []
+        for donor, recipient in zip(donors, recipients, strict=False):
+            step = min(donor.daily_budget_minor * pct // 100, recipient.daily_budget_minor * pct // 100)
+            step -= step % 100
+            if step <= 0:
+                continue
+            actions.append(self._budget(donor, donor.daily_budget_minor - step, f"marginal ROAS {donor.marginal_roas}"))
+            actions.append(
+                self._budget(recipient, recipient.daily_budget_minor + step, f"marginal ROAS {recipient.marginal_roas}")
+            )
+        return actions
+
+    @staticmethod
+    def _budget(c: CampaignSignal, new: int, why: str) -> ProposedAction:
+        direction = "raise" if new > c.daily_budget_minor else "cut"
+        return _action(
+            "ads_set_budget",
+            {
+                "campaign_id": c.id,
+                "daily_budget_minor": new,
+                "currency": c.currency,
+                "expected_current_minor": c.daily_budget_minor,
+            },
+            f"{direction} {c.id} ({c.platform}): {why}; average ROAS {c.roas} is not the signal",
+            f"daily budget {c.daily_budget_minor} → {new}",
+            [c.id],
+        )
+
+    # -- promotions ---------------------------------------------------------------------------------------------
+
+    def _promote_overstock(self, goal: Goal, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
+        if obs.day is None:
+            return []
+        discount = min(15, goal.constraints.max_discount_pct)
+        floor_margin = 1 + goal.constraints.min_margin_pct / 100
+        actions = []
+        for s in obs.stock:
+            if s.promoted or s.days_of_cover is None or s.days_of_cover < OVERSTOCK_DAYS or discount <= 0:
+                continue
+            if s.price_minor * (100 - discount) / 100 < s.cost_minor * floor_margin:
+                continue
+            if _done(executed, "schedule_promotion", sku=s.sku):
+                continue
+            # A promotion lifts demand ~3.6× the discount depth: keep the cover above the floor even then.
+            lifted_cover = s.days_of_cover / (1 + 3.6 * discount / 100)
+            if lifted_cover < goal.constraints.stock_cover_floor_days + PROMO_DAYS:
+                continue
+            start = obs.day
+            actions.append(
+                _action(
+                    "inventory_schedule_promotion",
+                    {
+                        "sku": s.sku,
+                        "discount_pct": discount,
+                        "starts_on": start.isoformat(),
+                        "ends_on": (start + timedelta(days=PROMO_DAYS - 1)).isoformat(),
+                        "label": f"Spring ritual -{discount}%",
+                    },
+                    f"{s.sku} has {s.days_of_cover} days of cover (overstock); cover stays ≥ {lifted_cover:.0f} days",
+                    f"clear excess stock: ~{3.6 * discount:.0f}% more units for {PROMO_DAYS} days",
+                    [s.sku],
+                )
+            )
+        return actions[:3]
+
+    # -- reviews ------------------------------------------------------------------------------------------------
+
+    def _answer_reviews(self, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
+        claim = next((c for c in obs.claims if c.id == REPLY_CLAIM), None)
+        if claim is None:
+            return []
+        actions = []
+        for review in obs.negative_reviews:
+            if _done(executed, "reply_to_review", review_id=review.id):
+                continue
+            template = REPLIES.get(review.language, REPLIES["en"])
+            actions.append(
+                _action(
+                    "reviews_reply_to_review",
+                    {"review_id": review.id, "body": template.format(claim=claim.text), "claim_ids": [claim.id]},
+                    f"{review.rating}-star review on {review.sku} is unanswered; replying lifts later ratings",
+                    "public apology with an approved claim",
+                    [review.id, review.sku],
+                )
+            )
+            if len(actions) >= MAX_REPLIES_PER_CYCLE:
+                break
+        return actions
+
+    # -- messaging ----------------------------------------------------------------------------------------------
+
+    def _message_segments(self, goal: Goal, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
+        if Channel.EMAIL not in goal.constraints.allowed_channels or obs.day is None:
+            return []
+        if _done(executed, "schedule_send") or _done(executed, "send_now"):
+            return []
+        budget = goal.autonomy.max_contacts_messaged
+        options = [s for s in obs.segments if 0 < s.reach.get("email", 0) <= budget]
+        if not options:
+            return []
+        segment = max(options, key=lambda s: s.reach.get("email", 0))
+        drafts = _done(executed, "draft_message")
+        if not drafts:
+            claims = [c for c in obs.claims if c.id in ("CL-DERM", "CL-SHIP")]
+            body = "Discover our spring rituals. " + " · ".join(c.text for c in claims)
+            return [
+                _action(
+                    "crm_draft_message",
+                    {
+                        "channel": "email",
+                        "subject": "Your spring ritual",
+                        "body": body,
+                        "claim_ids": [c.id for c in claims],
+                        "ai_generated": False,
+                    },
+                    f"segment {segment.name} has {segment.reach.get('email', 0)} consented, uncapped email contacts",
+                    "a draft newsletter using approved claims only",
+                    [segment.id],
+                )
+            ]
+        message = drafts[-1].result if isinstance(drafts[-1].result, dict) else {}
+        message_id = (message.get("message") or {}).get("id") if isinstance(message.get("message"), dict) else None
+        if not message_id:
+            return []
+        return [
+            _action(
+                "crm_schedule_send",
+                {
+                    "message_id": message_id,
+                    "segment_id": segment.id,
+                    "scheduled_for": (obs.day + timedelta(days=1)).isoformat(),
+                },
+                f"send to {segment.name}: {segment.reach.get('email', 0)} eligible after consent and caps",
+                "orders from the newsletter; cancellable until it goes out",
+                [segment.id, message_id],
+            )
+        ]

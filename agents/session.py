@@ -1,0 +1,113 @@
+"""Assemble a run: connect to the servers, open the audit log and checkpointer, build the gate and the graph."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+
+from cadencia.agents.audit import AuditLog
+from cadencia.agents.checkpoints import open_checkpointer
+from cadencia.agents.connect import http_toolbox, inprocess_toolbox, stdio_toolbox
+from cadencia.agents.context import EnvironmentStep, RunContext
+from cadencia.agents.facts_mcp import McpFacts
+from cadencia.agents.gate import Gate
+from cadencia.agents.goal import Goal
+from cadencia.agents.graph import build_graph
+from cadencia.agents.guardrails import GuardrailEngine, Policy, default_policy
+from cadencia.agents.planners.base import Planner
+from cadencia.agents.toolbox import Toolbox
+from cadencia.agents.workdir import Workdir
+from cadencia.servers.sandbox import open_store, sandbox_backends
+from cadencia.tools.store.store import Store
+
+INPROCESS = "inprocess"
+STDIO = "stdio"
+
+
+@dataclass
+class AgentSession:
+    """Everything one run needs; `graph` + `config` + `context` are what LangGraph's invoke takes."""
+
+    run_id: str
+    goal: Goal
+    workdir: Workdir
+    graph: CompiledStateGraph
+    context: RunContext
+    audit: AuditLog
+    toolbox: Toolbox
+    store: Store | None
+
+    @property
+    def config(self) -> RunnableConfig:
+        return {"configurable": {"thread_id": self.run_id}}
+
+
+@asynccontextmanager
+async def connect_servers(
+    servers: str, workdir: Workdir, *, token: str | None = None, store: Store | None = None
+) -> AsyncIterator[tuple[Toolbox, Store | None]]:
+    """`inprocess` (embedded default), `stdio` (subprocess), or space-separated streamable HTTP URLs."""
+    if servers == INPROCESS:
+        opened = store or open_store(workdir.store)
+        try:
+            async with inprocess_toolbox(sandbox_backends(opened)) as toolbox:
+                yield toolbox, opened
+        finally:
+            if store is None:
+                opened.close()
+    elif servers == STDIO:
+        async with stdio_toolbox(workdir.store) as toolbox:
+            yield toolbox, None
+    else:
+        async with http_toolbox(servers.split(), token=token) as toolbox:
+            yield toolbox, None
+
+
+@asynccontextmanager
+async def open_session(
+    *,
+    workdir: Workdir,
+    goal: Goal,
+    run_id: str,
+    planner: Planner,
+    servers: str = INPROCESS,
+    policy: Policy | None = None,
+    token: str | None = None,
+    store: Store | None = None,
+    advance: EnvironmentStep | None = None,
+    max_cycles: int | None = None,
+) -> AsyncIterator[AgentSession]:
+    async with AsyncExitStack() as stack:
+        toolbox, opened = await stack.enter_async_context(connect_servers(servers, workdir, token=token, store=store))
+        audit = AuditLog.open(workdir.audit, key_path=workdir.signing_key)
+        stack.callback(audit.close)
+        gate = Gate(
+            run_id=run_id,
+            goal=goal,
+            toolbox=toolbox,
+            engine=GuardrailEngine(policy or default_policy()),
+            facts=McpFacts(toolbox),
+            audit=audit,
+        )
+        saver = await stack.enter_async_context(open_checkpointer(workdir.checkpoints))
+        context = RunContext(
+            toolbox=toolbox,
+            gate=gate,
+            planner=planner,
+            advance=advance,
+            max_cycles=max_cycles or goal.kpi.horizon_days,
+        )
+        yield AgentSession(
+            run_id=run_id,
+            goal=goal,
+            workdir=workdir,
+            graph=build_graph(checkpointer=saver),
+            context=context,
+            audit=audit,
+            toolbox=toolbox,
+            store=opened,
+        )

@@ -1,0 +1,149 @@
+"""Terminal rendering: the live progress view, approval prompts and the final report (rich)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.panel import Panel
+from rich.prompt import Prompt
+from rich.table import Table
+
+from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
+from cadencia.agents.driver import Approver
+from cadencia.agents.goal import Goal
+from cadencia.agents.rollback import RollbackReport
+from cadencia.agents.state import RunReport
+from cadencia.agents.workdir import Workdir
+from cadencia.tools.money import format_minor
+
+
+class LiveView:
+    """A one-panel live view of a run: cycle, current step, last action and running counts."""
+
+    def __init__(self, console: Console, run_id: str, goal: Goal) -> None:
+        self.console = console
+        self.run_id = run_id
+        self.goal = goal
+        self.cycle = 0
+        self.node = "starting"
+        self.last = ""
+        self.counts: Counter[str] = Counter()
+        self.kpi: float | None = None
+        self._live = Live(self._render(), console=console, transient=False, refresh_per_second=8)
+
+    def __enter__(self) -> LiveView:
+        if self.console.is_terminal:
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        if self.console.is_terminal:
+            self._live.__exit__(et, e, tb)
+
+    def _render(self) -> Panel:
+        counts = "  ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "—"
+        kpi = f"{self.kpi:,.0f}" if self.kpi is not None else "—"
+        body = (
+            f"cycle {self.cycle}/{self.goal.kpi.horizon_days}   step [bold]{self.node}[/]\n"
+            f"{self.goal.kpi.metric.value}: {kpi} (target {self.goal.kpi.target:,.0f})\n"
+            f"{counts}\n[dim]{self.last}[/]"
+        )
+        return Panel(body, title=f"cadencia · {self.run_id}", expand=False)
+
+    def update(self, node: str, values: dict[str, Any]) -> None:
+        self.node = node
+        if "cycle" in values:
+            self.cycle = values["cycle"]
+        observation = values.get("observation")
+        if observation is not None:
+            self.kpi = observation.kpi_value
+        for executed in values.get("executed", []):
+            self.counts["executed" if executed.ok else "failed"] += 1
+            self.last = f"{executed.tool} {'ok' if executed.ok else 'failed: ' + (executed.error or '')[:80]}"
+        for rejection in values.get("rejections", []):
+            self.counts["refused"] += 1
+            self.last = f"refused {rejection.tool}: {rejection.reason[:90]}"
+        for outcome in values.get("approvals", []):
+            self.counts[outcome.status.value] += 1
+        if self.console.is_terminal:
+            self._live.update(self._render())
+        elif node in ("act", "guard", "approve") and self.last:
+            self.console.print(f"  [{node}] {self.last}")
+
+
+def describe(request: ApprovalRequest) -> Table:
+    a = request.assessment
+    table = Table(title=f"Approval {request.approval_id}", show_header=False, expand=False)
+    table.add_row("tool", a.action.tool)
+    table.add_row("arguments", json.dumps(a.effective_args, ensure_ascii=False))
+    table.add_row("reversibility", a.reversibility.value)
+    table.add_row("risk", a.risk)
+    table.add_row("why", a.action.rationale)
+    table.add_row("expected", a.action.expected_effect)
+    for v in a.verdicts:
+        table.add_row(f"rule {v.rule}", f"{v.decision.value}: {v.reason}")
+    table.add_row("request hash", a.request_hash)
+    table.add_row("expires", request.expires_at.isoformat(timespec="minutes"))
+    return table
+
+
+def print_pending(console: Console, request: ApprovalRequest, where: Workdir) -> None:
+    console.print(describe(request))
+    flag = f" --workdir {where.root}"
+    console.print(
+        f"Paused for approval. Resume from any process:\n"
+        f"  cadencia approvals approve {request.approval_id}{flag}\n"
+        f"  cadencia approvals reject {request.approval_id}{flag}"
+    )
+
+
+def prompt_approver(console: Console) -> Approver:
+    """Ask on this terminal: approve, reject, or edit the arguments (edits are guarded again)."""
+
+    def ask(request: ApprovalRequest) -> ApprovalResponse:
+        console.print(describe(request))
+        choice = Prompt.ask("approve / reject / edit", choices=["a", "r", "e"], default="r", console=console)
+        edited = None
+        if choice == "e":
+            edited = json.loads(Prompt.ask("new arguments as JSON", console=console))
+        return ApprovalResponse(
+            choice={"a": ApprovalChoice.APPROVE, "r": ApprovalChoice.REJECT, "e": ApprovalChoice.EDIT}[choice],
+            request_hash=request.request_hash,
+            approver="terminal",
+            edited_args=edited,
+        )
+
+    return ask
+
+
+def print_report(console: Console, report: RunReport, where: Workdir, *, audit_ok: bool | None = None) -> None:
+    table = Table(title=f"Run {report.run_id} — {report.goal_id}", show_header=False)
+    kpi = lambda v: "—" if v is None else f"{v:,.0f}"  # noqa: E731
+    table.add_row(
+        f"KPI {report.kpi_metric}",
+        f"{kpi(report.kpi_start)} → {kpi(report.kpi_end)} (target "
+        f"{kpi(report.kpi_target)}) {'met' if report.kpi_met else 'not met'}",
+    )
+    table.add_row("cycles / stop", f"{report.cycles} / {report.stop_reason}")
+    table.add_row("actions by class", ", ".join(f"{k} {v}" for k, v in report.actions_by_class.items()) or "none")
+    table.add_row("approvals", ", ".join(f"{k} {v}" for k, v in report.approvals.items()) or "none")
+    table.add_row("refused by guardrails/people", str(report.rejections))
+    table.add_row("spend moved", format_minor(report.spend_moved_minor, "EUR"))
+    table.add_row("contacts messaged", str(report.contacts_messaged))
+    table.add_row("tool calls / LLM calls / tokens", f"{report.tool_calls} / {report.llm_calls} / {report.llm_tokens}")
+    if audit_ok is not None:
+        table.add_row("audit log", "[green]verified[/]" if audit_ok else "[red]FAILED verification[/]")
+    console.print(table)
+    console.print(f"State in {where.root}")
+
+
+def print_rollback(console: Console, report: RollbackReport) -> None:
+    table = Table("action", "tool", "status", "detail", title=f"Rollback of {report.run_id}")
+    for item in report.items:
+        table.add_row(item.action_id, item.tool, item.status.value, item.detail[:100])
+    console.print(table)
