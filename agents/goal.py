@@ -79,16 +79,20 @@ class Goal(_Strict):
     @classmethod
     def from_yaml(cls, path: Path) -> Goal:
         """Load and validate; errors name the file and the field."""
+        return cls.from_yaml_text(path.read_text(encoding="utf-8"), source=str(path))
+
+    @classmethod
+    def from_yaml_text(cls, text: str, *, source: str = "goal") -> Goal:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise GoalError(f"{path}: not valid YAML: {exc}") from exc
+            raise GoalError(f"{source}: not valid YAML: {exc}") from exc
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "(root)"
-            raise GoalError(f"{path}: {where}: {first['msg']}") from exc
+            raise GoalError(f"{source}: {where}: {first['msg']}") from exc
 
 
 class GoalError(ValueError):

@@ -57,13 +57,11 @@ async def _stock(reader: _Reader, goal: Goal) -> list[StockSignal]:
     drafts: dict[str, list[str]] = {}
     for po in await reader.pages("inventory_list_purchase_orders", {"status": "draft"}):
         drafts.setdefault(po["sku"], []).append(po["id"])
+    forecasts = {f["sku"]: f for f in await reader.pages("inventory_list_forecasts")}
     signals = []
     for product in products[:MAX_PRODUCTS]:
-        if scope and product["sku"] not in scope:
-            continue
-        forecast = await reader.get("inventory_forecast_demand", {"sku": product["sku"]})
-        detail = await reader.get("inventory_get_product", {"sku": product["sku"]})
-        if forecast is None or detail is None:
+        forecast = forecasts.get(product["sku"])
+        if (scope and product["sku"] not in scope) or forecast is None:
             continue
         signals.append(
             StockSignal(
@@ -72,7 +70,7 @@ async def _stock(reader: _Reader, goal: Goal) -> list[StockSignal]:
                 category=product["category"],
                 price_minor=product["price_minor"],
                 list_price_minor=product["list_price_minor"],
-                cost_minor=detail["cost_minor"],
+                cost_minor=product["cost_minor"],
                 on_hand=forecast["on_hand"],
                 daily_demand=forecast["daily_demand"],
                 days_of_cover=forecast["days_of_cover"],
@@ -162,10 +160,11 @@ async def collect_observation(toolbox: Toolbox, goal: Goal, *, since: date | Non
     week = await reader.get("inventory_sales_report")
     today = date.fromisoformat(week["until"]) + timedelta(days=1) if week else None
     stock = await _stock(reader, goal)
-    since_run = None
-    if since is not None and today is not None and since < today:
-        since_run = await reader.get("inventory_sales_report", {"since": since.isoformat()})
-    elif since is not None:
+    start = since or today
+    since_run: dict[str, Any] | None = None
+    if start is not None and today is not None and start < today:
+        since_run = await reader.get("inventory_sales_report", {"since": start.isoformat()})
+    elif today is not None:
         since_run = {"revenue_minor": 0, "gross_profit_minor": 0, "units": 0}
     reviews, mean = await _reviews(reader)
     claims = [

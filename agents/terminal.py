@@ -62,18 +62,23 @@ class LiveView:
         observation = values.get("observation")
         if observation is not None:
             self.kpi = observation.kpi_value
+        lines: list[str] = []
         for executed in values.get("executed", []):
             self.counts["executed" if executed.ok else "failed"] += 1
-            self.last = f"{executed.tool} {'ok' if executed.ok else 'failed: ' + (executed.error or '')[:80]}"
+            lines.append(f"{executed.tool} {'ok' if executed.ok else 'failed: ' + (executed.error or '')[:80]}")
         for rejection in values.get("rejections", []):
             self.counts["refused"] += 1
-            self.last = f"refused {rejection.tool}: {rejection.reason[:90]}"
+            lines.append(f"refused {rejection.tool}: {rejection.reason[:90]}")
         for outcome in values.get("approvals", []):
             self.counts[outcome.status.value] += 1
+            lines.append(f"approval {outcome.approval_id}: {outcome.status.value}")
+        if lines:
+            self.last = lines[-1]
         if self.console.is_terminal:
             self._live.update(self._render())
-        elif node in ("act", "guard", "approve") and self.last:
-            self.console.print(f"  [{node}] {self.last}")
+        else:
+            for line in lines:
+                self.console.print(f"  c{self.cycle} {line}")
 
 
 def describe(request: ApprovalRequest) -> Table:

@@ -12,7 +12,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.types import ContentBlock
+from mcp.types import CallToolResult, ContentBlock
 from pydantic import ValidationError
 
 from cadencia import __version__
@@ -72,9 +72,11 @@ class CadenciaMCP(FastMCP[ServerContext]):
         super().__init__(*args, **kwargs)
         self.registry = registry
 
-    async def call_tool(self, name: str, arguments: dict[str, Any]) -> Sequence[ContentBlock] | dict[str, Any]:
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any]
+    ) -> Sequence[ContentBlock] | dict[str, Any] | CallToolResult:
         try:
-            return await super().call_tool(name, arguments)
+            result = await super().call_tool(name, arguments)
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(cause, ValidationError):
@@ -85,6 +87,12 @@ class CadenciaMCP(FastMCP[ServerContext]):
                 log.exception("tool %s failed unexpectedly", name, exc_info=cause)
                 raise ToolError(f"[internal] {name} failed unexpectedly; nothing was changed. This is a bug.") from None
             raise
+        if isinstance(result, tuple) and len(result) == 2:
+            # Structured output is the model_dump of the very pydantic type the outputSchema was generated from,
+            # so re-validating it with jsonschema on every call (~50 ms for our schemas) proves nothing.
+            content, structured = result
+            return CallToolResult(content=list(content), structuredContent=structured, isError=False)
+        return result
 
 
 def build_server(

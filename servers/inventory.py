@@ -85,6 +85,31 @@ async def forecast_demand(
     )
 
 
+@tools.tool(Rv.READ, title="List forecasts")
+async def list_forecasts(
+    ctx: Context,
+    category: Annotated[Category | None, Field(default=None, description="Only this category.")] = None,
+    reorder_only: Annotated[
+        bool, Field(default=False, description="Only SKUs at or below their reorder point.")
+    ] = False,
+    horizon_days: Annotated[int, Field(default=14, ge=1, le=180, description="Days to forecast.")] = 14,
+    service_level: Annotated[
+        float, Field(default=0.95, ge=0.5, le=0.999, description="Target in-stock probability for safety stock.")
+    ] = 0.95,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[DemandForecast]:
+    """forecast_demand for many SKUs at once (one page); reorder_only=true lists what needs replenishing now."""
+    return await backends(ctx).inventory.list_forecasts(
+        category=category,
+        reorder_only=reorder_only,
+        horizon_days=horizon_days,
+        service_level=service_level,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
 @tools.tool(Rv.READ, title="Sales report")
 async def sales_report(
     ctx: Context,

@@ -6,6 +6,7 @@ import typer
 
 from cadencia import __version__
 from cadencia.agents import cli as agents_cli
+from cadencia.evals import cli_demo
 from cadencia.servers import cli as servers_cli
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.command("serve")(servers_cli.serve)
 app.command("seed")(servers_cli.seed)
 app.command("tools")(servers_cli.list_tools)
+app.command("demo")(cli_demo.demo)
 app.command("run")(agents_cli.run)
 app.command("rollback")(agents_cli.rollback_command)
 app.add_typer(agents_cli.approvals_app, name="approvals")

@@ -44,6 +44,17 @@ class InventoryBackend(Protocol):
 
     async def forecast_demand(self, *, sku: str, horizon_days: int, service_level: float) -> DemandForecast: ...
 
+    async def list_forecasts(
+        self,
+        *,
+        category: Category | None,
+        reorder_only: bool,
+        horizon_days: int,
+        service_level: float,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[DemandForecast]: ...
+
     async def sales_report(
         self, *, since: date | None, until: date | None, sku: str | None, category: Category | None
     ) -> SalesReport: ...

@@ -23,12 +23,12 @@ class ProductSummary(BaseModel):
     currency: Currency
     price_minor: int = Field(description="Current selling price before promotions, minor units.")
     list_price_minor: int = Field(description="Reference (full) price, minor units.")
+    cost_minor: int = Field(description="Unit cost (COGS), minor units.")
     status: str
     on_hand: int = Field(description="Units on hand across warehouses.")
 
 
 class Product(ProductSummary):
-    cost_minor: int = Field(description="Unit cost (COGS), minor units.")
     title: str
     description: str
     bullets: list[str]

@@ -109,6 +109,7 @@ class SandboxInventory(SandboxCapability):
             currency=row["currency"],
             price_minor=row["price_minor"],
             list_price_minor=row["list_price_minor"],
+            cost_minor=row["cost_minor"],
             status=row["status"],
             on_hand=on_hand,
         )
@@ -154,7 +155,6 @@ class SandboxInventory(SandboxCapability):
             summary = self._summary(row, self._on_hand(conn, sku))
             return Product(
                 **summary.model_dump(),
-                cost_minor=row["cost_minor"],
                 **_content(row).model_dump(),
                 lead_time_days=row["lead_time_days"],
                 active_promotion=_promotion(promo) if promo else None,
@@ -163,9 +163,8 @@ class SandboxInventory(SandboxCapability):
 
         return self._read(run)
 
-    def _daily_demand(
-        self, conn: Connection, skus: list[str], today: date
-    ) -> dict[str, tuple[float, float, list[int]]]:
+    def _daily_demand(self, conn: Connection, skus: list[str], today: date) -> dict[str, tuple[fc.Smoothed, int]]:
+        """Smoothed demand (sales + lost sales) per SKU over the history window, and how many days it covers."""
         since = (today - timedelta(days=HISTORY_DAYS)).isoformat()
         rows = conn.execute(
             select(sales_daily.c.sku, sales_daily.c.day, sales_daily.c.units, sales_daily.c.lost_units)
@@ -175,11 +174,7 @@ class SandboxInventory(SandboxCapability):
         series: dict[str, list[int]] = {sku: [] for sku in skus}
         for sku, _day, units, lost in rows:
             series[sku].append(units + lost)
-        out: dict[str, tuple[float, float, list[int]]] = {}
-        for sku, history in series.items():
-            fit = fc.smooth(history)
-            out[sku] = (fit.level, fit.error_std, history)
-        return out
+        return {sku: (fc.smooth(history), len(history)) for sku, history in series.items()}
 
     async def get_stock(
         self,
@@ -206,7 +201,7 @@ class SandboxInventory(SandboxCapability):
             if max_days_of_cover is None:
                 rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
                 demand = self._daily_demand(conn, sorted({r["sku"] for r in rows}), today)
-                levels = [self._level(r, demand[r["sku"]][0]) for r in rows]
+                levels = [self._level(r, demand[r["sku"]][0].level) for r in rows]
                 return Page[StockLevel](items=levels[:limit], next_cursor=next_cursor(offset, limit, len(rows)))
             # Filtering by cover needs the forecast of every row; done in SKU batches to bound memory.
             matched: list[StockLevel] = []
@@ -217,7 +212,7 @@ class SandboxInventory(SandboxCapability):
                     break
                 demand = self._daily_demand(conn, sorted({r["sku"] for r in rows}), today)
                 for r in rows:
-                    level = self._level(r, demand[r["sku"]][0])
+                    level = self._level(r, demand[r["sku"]][0].level)
                     if level.days_of_cover is not None and level.days_of_cover <= max_days_of_cover:
                         matched.append(level)
                 batch_offset += len(rows)
@@ -239,53 +234,97 @@ class SandboxInventory(SandboxCapability):
             days_of_cover=cover,
         )
 
-    async def forecast_demand(self, *, sku: str, horizon_days: int = 14, service_level: float = 0.95) -> DemandForecast:
-        def run(conn: Connection) -> DemandForecast:
-            row = self._product_row(conn, sku)
-            today = self.store.today(conn)
-            series = self._daily_demand(conn, [sku], today)[sku][2]
-            fit = fc.smooth(series)
-            incoming_rows = (
-                conn.execute(
-                    select(purchase_orders)
-                    .where(
-                        purchase_orders.c.sku == sku, purchase_orders.c.status == PurchaseOrderStatus.CONFIRMED.value
-                    )
-                    .order_by(purchase_orders.c.id)
-                )
-                .mappings()
-                .all()
+    def _forecasts(
+        self, conn: Connection, rows: list[Any], horizon_days: int, service_level: float
+    ) -> list[DemandForecast]:
+        """Forecasts for a batch of product rows with a fixed number of queries, whatever the batch size."""
+        skus = [r["sku"] for r in rows]
+        today = self.store.today(conn)
+        demand = self._daily_demand(conn, skus, today)
+        incoming: dict[str, list[IncomingOrder]] = {sku: [] for sku in skus}
+        for r in conn.execute(
+            select(purchase_orders)
+            .where(purchase_orders.c.sku.in_(skus), purchase_orders.c.status == PurchaseOrderStatus.CONFIRMED.value)
+            .order_by(purchase_orders.c.id)
+        ).mappings():
+            expected = date.fromisoformat(r["expected_on"]) if r["expected_on"] else None
+            incoming[r["sku"]].append(
+                IncomingOrder(purchase_order_id=r["id"], quantity=r["quantity"], expected_on=expected)
             )
-            incoming = [
-                IncomingOrder(
-                    purchase_order_id=r["id"],
-                    quantity=r["quantity"],
-                    expected_on=date.fromisoformat(r["expected_on"]) if r["expected_on"] else None,
-                )
-                for r in incoming_rows
-            ]
-            on_hand = self._on_hand(conn, sku)
+        on_hand = dict(
+            conn.execute(
+                select(stock.c.sku, func.sum(stock.c.on_hand)).where(stock.c.sku.in_(skus)).group_by(stock.c.sku)
+            ).all()
+        )
+        out = []
+        for row in rows:
+            sku = row["sku"]
+            fit, days = demand[sku]
+            units = int(on_hand.get(sku) or 0)
             lead = row["lead_time_days"]
             safety = fc.safety_stock(fit.error_std, lead, service_level)
             reorder_point = fit.level * lead + safety
-            position = on_hand + sum(o.quantity for o in incoming)
-            return DemandForecast(
-                sku=sku,
-                method=f"simple exponential smoothing (alpha={fit.alpha}) over {len(series)} days of demand",
-                daily_demand=round(fit.level, 3),
-                horizon_days=horizon_days,
-                horizon_demand=round(fit.level * horizon_days, 1),
-                demand_std=round(fit.error_std, 3),
-                on_hand=on_hand,
-                incoming=incoming,
-                days_of_cover=round(on_hand / fit.level, 1) if fit.level > 0.01 else None,
-                lead_time_days=lead,
-                service_level=service_level,
-                safety_stock=round(safety, 1),
-                reorder_point=round(reorder_point, 1),
-                should_reorder=position <= reorder_point,
-                suggested_order_quantity=fc.suggested_quantity(fit.level, lead, safety, position),
+            position = units + sum(o.quantity for o in incoming[sku])
+            out.append(
+                DemandForecast(
+                    sku=sku,
+                    method=f"simple exponential smoothing (alpha={fit.alpha}) over {days} days of demand",
+                    daily_demand=round(fit.level, 3),
+                    horizon_days=horizon_days,
+                    horizon_demand=round(fit.level * horizon_days, 1),
+                    demand_std=round(fit.error_std, 3),
+                    on_hand=units,
+                    incoming=incoming[sku],
+                    days_of_cover=round(units / fit.level, 1) if fit.level > 0.01 else None,
+                    lead_time_days=lead,
+                    service_level=service_level,
+                    safety_stock=round(safety, 1),
+                    reorder_point=round(reorder_point, 1),
+                    should_reorder=position <= reorder_point,
+                    suggested_order_quantity=fc.suggested_quantity(fit.level, lead, safety, position),
+                )
             )
+        return out
+
+    async def forecast_demand(self, *, sku: str, horizon_days: int = 14, service_level: float = 0.95) -> DemandForecast:
+        def run(conn: Connection) -> DemandForecast:
+            return self._forecasts(conn, [self._product_row(conn, sku)], horizon_days, service_level)[0]
+
+        return self._read(run)
+
+    async def list_forecasts(
+        self,
+        *,
+        category: Category | None = None,
+        reorder_only: bool = False,
+        horizon_days: int = 14,
+        service_level: float = 0.95,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page[DemandForecast]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[DemandForecast]:
+            stmt = select(products).order_by(products.c.sku)
+            if category is not None:
+                stmt = stmt.where(products.c.category == category.value)
+            if not reorder_only:
+                rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+                items = self._forecasts(conn, list(rows[:limit]), horizon_days, service_level)
+                return Page[DemandForecast](items=items, next_cursor=next_cursor(offset, limit, len(rows)))
+            # Only SKUs due for reorder: scan in batches so memory stays bounded on large catalogs.
+            matched: list[DemandForecast] = []
+            scanned = 0
+            while len(matched) < offset + limit + 1:
+                rows = conn.execute(stmt.offset(scanned).limit(2000)).mappings().all()
+                if not rows:
+                    break
+                matched += [
+                    f for f in self._forecasts(conn, list(rows), horizon_days, service_level) if f.should_reorder
+                ]
+                scanned += len(rows)
+            page = matched[offset : offset + limit + 1]
+            return Page[DemandForecast](items=page[:limit], next_cursor=next_cursor(offset, limit, len(page)))
 
         return self._read(run)
 

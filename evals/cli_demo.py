@@ -1,0 +1,49 @@
+"""`cadencia demo` command."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import anyio
+import typer
+from rich.console import Console
+
+from cadencia.agents.terminal import print_report
+from cadencia.agents.workdir import Workdir
+from cadencia.evals.demo import run_demo
+from cadencia.servers.paths import default_workdir
+
+console = Console()
+
+
+def demo(
+    workdir: Annotated[Path | None, typer.Option("--workdir", help="Where to keep the demo's state.")] = None,
+    days: Annotated[int, typer.Option(min=1, max=60, help="Simulated days.")] = 14,
+    interactive: Annotated[
+        bool | None, typer.Option(help="Ask for approvals here (default: when stdin is a terminal).")
+    ] = None,
+) -> None:
+    """Run the Maison Lysa spring-launch goal on the sandbox and market simulator, then verify the audit log.
+
+    Example: cadencia demo --workdir ./lysa-demo
+    """
+    root = workdir or default_workdir()
+    ask = interactive if interactive is not None else sys.stdin.isatty()
+    started = time.monotonic()
+    console.print(f"[bold]Maison Lysa · spring launch[/] — {days} simulated days, heuristic planner, demo policy")
+    result = anyio.run(lambda: run_demo(root, console=console, interactive=ask, days=days))
+    if result.drive.report is not None:
+        print_report(console, result.drive.report, Workdir.at(root / "demo"), audit_ok=result.audit.ok)
+    if result.audit.ok:
+        console.print(
+            f"[green]Audit log verified[/]: {result.audit.records} records, "
+            f"{result.audit.checkpoints_checked} signed checkpoint(s), root {result.audit.root_hash[:16]}…"
+        )
+    else:
+        console.print(f"[red]Audit log verification failed[/]: {result.audit.problem}")
+    console.print(f"Finished in {time.monotonic() - started:.1f} s.")
+    if not result.audit.ok:
+        raise typer.Exit(1)

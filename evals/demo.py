@@ -1,0 +1,106 @@
+"""`cadencia demo`: the Maison Lysa spring launch, end to end on the embedded default.
+
+Sandbox store + market simulator + heuristic planner + demo guardrail policy, approvals asked on the terminal
+(or answered by the demo approval policy when nobody is there), a day-by-day KPI line, and a verified audit log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from importlib.resources import files
+from pathlib import Path
+
+from pydantic import BaseModel
+from rich.console import Console
+
+from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
+from cadencia.agents.audit import VerifyReport
+from cadencia.agents.driver import Approver, DriveResult, drive
+from cadencia.agents.effects import base_name
+from cadencia.agents.goal import Goal
+from cadencia.agents.guardrails import demo_policy
+from cadencia.agents.planners.heuristic import HeuristicPlanner
+from cadencia.agents.session import INPROCESS, open_session
+from cadencia.agents.terminal import LiveView, prompt_approver
+from cadencia.agents.workdir import Workdir
+from cadencia.evals.world import DayReport, World
+from cadencia.servers.sandbox import open_store
+
+DEMO_SEED = 7
+DEMO_FILES = ("sandbox.db", "checkpoints.db", "audit.db", "runs.db")
+APPROVED_BY_DEMO_POLICY = {"confirm_purchase_order", "reply_to_review"}
+
+
+def spring_launch_goal() -> Goal:
+    text = files("cadencia.agents.goals").joinpath("spring_launch.yaml").read_text(encoding="utf-8")
+    return Goal.from_yaml_text(text, source="spring_launch.yaml")
+
+
+def demo_approver(request: ApprovalRequest) -> ApprovalResponse:
+    """Unattended demo: restocking orders and review replies with approved claims go ahead; nothing else does."""
+    tool = base_name(request.assessment.action.tool)
+    ok = tool in APPROVED_BY_DEMO_POLICY
+    return ApprovalResponse(
+        choice=ApprovalChoice.APPROVE if ok else ApprovalChoice.REJECT,
+        request_hash=request.request_hash,
+        approver="demo-policy",
+        note="demo policy: " + ("restock / reply allowed" if ok else "not allowed unattended"),
+    )
+
+
+def day_line(report: DayReport) -> str:
+    """One line per simulated day (EUR)."""
+    spend = sum(report.spend_minor.values()) / 100
+    stockouts = f"  stockouts {len(report.stockouts)}" if report.stockouts else ""
+    return (
+        f"{report.day}  revenue {report.revenue_minor / 100:>10,.2f}  profit {report.profit_minor / 100:>10,.2f}  "
+        f"ads {spend:>8,.2f}  units {report.units_sold:>4}  lost {report.lost_units:>3}  "
+        f"cover {report.mean_stock_cover_days:5.1f}d{stockouts}"
+    )
+
+
+class DemoResult(BaseModel):
+    drive: DriveResult
+    audit: VerifyReport
+    days: list[DayReport]
+
+
+def reset(workdir: Workdir) -> None:
+    for name in DEMO_FILES:
+        for suffix in ("", "-wal", "-shm"):
+            (workdir.root / f"{name}{suffix}").unlink(missing_ok=True)
+
+
+async def run_demo(root: Path, *, console: Console, interactive: bool, days: int = 14) -> DemoResult:
+    workdir = Workdir.at(root / "demo")
+    reset(workdir)
+    store = open_store(workdir.store, seed=DEMO_SEED)
+    world = World(store, seed=DEMO_SEED)
+    goal = spring_launch_goal()
+    reports: list[DayReport] = []
+
+    async def advance() -> None:
+        report = world.step()
+        reports.append(report)
+        console.print(day_line(report), soft_wrap=True)
+
+    approver: Approver = prompt_approver(console) if interactive else demo_approver
+    run_id = f"demo-{uuid.uuid4().hex[:8]}"
+    try:
+        async with open_session(
+            workdir=workdir,
+            goal=goal,
+            run_id=run_id,
+            planner=HeuristicPlanner(),
+            servers=INPROCESS,
+            policy=demo_policy(),
+            store=store,
+            advance=advance,
+            max_cycles=days,
+        ) as session:
+            with LiveView(console, run_id, goal) as view:
+                result = await drive(session, approver=approver, on_event=view.update)
+            verified = session.audit.verify()
+    finally:
+        store.close()
+    return DemoResult(drive=result, audit=verified, days=reports)
