@@ -3,7 +3,7 @@ idempotency key → record the inverse → audit. The graph's nodes and the Lang
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import JsonValue
@@ -16,6 +16,7 @@ from cadencia.agents.guardrails import Facts, GuardrailEngine
 from cadencia.agents.guardrails.engine import RunView
 from cadencia.agents.guardrails.totals import LlmUsage
 from cadencia.agents.toolbox import Toolbox, ToolOutcome
+from cadencia.tools.reversibility import Reversibility
 
 
 def idempotency_key(run_id: str, assessment: Assessment) -> str:
@@ -25,34 +26,45 @@ def idempotency_key(run_id: str, assessment: Assessment) -> str:
 
 @dataclass
 class Gate:
-    """Assess, execute and audit tool calls for one run."""
+    """Assess, execute and audit tool calls for one run.
+
+    The graph gives it a Toolbox (MCP tools, whose registry says each tool's reversibility); the LangChain
+    middleware gives it a `registry` instead and executes through LangChain's own handler.
+    """
 
     run_id: str
     goal: Goal
-    toolbox: Toolbox
     engine: GuardrailEngine
     facts: Facts
     audit: AuditLog
+    toolbox: Toolbox | None = None
+    registry: Mapping[str, Reversibility] = field(default_factory=dict)
     actor: str = "graph"
     untrusted_texts: list[str] = field(default_factory=list)
 
     def record(self, kind: AuditKind, payload: dict[str, JsonValue], *, actor: str | None = None) -> None:
         self.audit.append(run_id=self.run_id, actor=actor or self.actor, kind=kind, payload=payload)
 
-    async def assess(
+    def tools(self) -> Mapping[str, Reversibility]:
+        return self.toolbox.registry() if self.toolbox is not None else self.registry
+
+    async def evaluate(
         self, action: ProposedAction, *, executed: Sequence[ExecutedAction], llm_calls: int = 0, llm_tokens: int = 0
     ) -> Assessment:
-        """Policy verdicts for one proposed action (nothing runs here); the proposal and verdicts are audited."""
-        self.record(AuditKind.PROPOSAL, action.model_dump(mode="json"), actor=action.source)
+        """Policy verdicts for one proposed action; reads facts, writes nothing (safe before an interrupt)."""
         run = RunView(
             goal=self.goal,
             facts=self.facts,
-            tools=self.toolbox.registry(),
+            tools=self.tools(),
             executed=list(executed),
             llm_usage=LlmUsage(calls=llm_calls, tokens=llm_tokens),
             untrusted_texts=list(self.untrusted_texts),
         )
-        assessment = await self.engine.assess(action, run)
+        return await self.engine.assess(action, run)
+
+    def record_assessment(self, assessment: Assessment) -> None:
+        action = assessment.action
+        self.record(AuditKind.PROPOSAL, action.model_dump(mode="json"), actor=action.source)
         self.record(
             AuditKind.VERDICT,
             {
@@ -64,6 +76,13 @@ class Gate:
                 "verdicts": [v.model_dump(mode="json") for v in assessment.verdicts],
             },
         )
+
+    async def assess(
+        self, action: ProposedAction, *, executed: Sequence[ExecutedAction], llm_calls: int = 0, llm_tokens: int = 0
+    ) -> Assessment:
+        """Evaluate and audit the proposal and its verdicts (nothing runs here)."""
+        assessment = await self.evaluate(action, executed=executed, llm_calls=llm_calls, llm_tokens=llm_tokens)
+        self.record_assessment(assessment)
         return assessment
 
     async def execute(self, assessment: Assessment, *, approved_by: str | None = None) -> ExecutedAction:
@@ -72,6 +91,8 @@ class Gate:
             raise ValueError(f"refusing to execute denied action {assessment.action.id}")
         if assessment.decision is Decision.REQUIRE_APPROVAL and approved_by is None:
             raise ValueError(f"action {assessment.action.id} needs an approval before it runs")
+        if self.toolbox is None:
+            raise ValueError("this gate has no toolbox; execute through your own tool handler")
         tool = assessment.action.tool
         key = idempotency_key(self.run_id, assessment)
         args: dict[str, JsonValue] = dict(assessment.effective_args)

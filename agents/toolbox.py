@@ -34,7 +34,7 @@ def reversibility_of(tool: BaseTool) -> Reversibility:
         return Reversibility.IRREVERSIBLE
 
 
-def _text(message: ToolMessage) -> str:
+def message_text(message: ToolMessage) -> str:
     if isinstance(message.content, str):
         return message.content
     parts = [b.get("text", "") if isinstance(b, dict) else str(b) for b in message.content]
@@ -80,4 +80,4 @@ class Toolbox:
         assert isinstance(message, ToolMessage)
         artifact = message.artifact if isinstance(message.artifact, dict) else {}
         structured = artifact.get("structured_content")
-        return ToolOutcome(ok=message.status != "error", structured=structured, text=_text(message))
+        return ToolOutcome(ok=message.status != "error", structured=structured, text=message_text(message))

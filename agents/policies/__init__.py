@@ -1,0 +1,1 @@
+"""Packaged guardrail policies (YAML): `default.yaml` and the Maison Lysa `demo.yaml`."""
