@@ -115,7 +115,9 @@ async def _campaigns(reader: _Reader) -> list[CampaignSignal]:
 
 
 async def _reviews(reader: _Reader) -> tuple[list[ReviewSignal], float | None]:
-    page = await reader.get("reviews_list_reviews", {"max_rating": 2, "unanswered": True, "limit": 20})
+    page = await reader.get(
+        "reviews_list_reviews", {"max_rating": 2, "unanswered": True, "flagged": False, "limit": 20}
+    )
     summary = await reader.get("reviews_review_summary")
     reviews = [
         ReviewSignal(

@@ -14,6 +14,7 @@ from pydantic import JsonValue
 from cadencia.agents.actions import ExecutedAction, ProposedAction
 from cadencia.agents.effects import base_name
 from cadencia.agents.goal import Channel, Goal
+from cadencia.agents.guardrails.checks.injection import looks_injected
 from cadencia.agents.observation import CampaignSignal, Observation, StockSignal
 from cadencia.agents.planners.base import Plan, PlanningInput, rejection_key
 from cadencia.agents.toolbox import Toolbox
@@ -225,11 +226,27 @@ class HeuristicPlanner:
 
     def _answer_reviews(self, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
         claim = next((c for c in obs.claims if c.id == REPLY_CLAIM), None)
-        if claim is None:
-            return []
         actions = []
         for review in obs.negative_reviews:
+            if looks_injected(f"{review.title} {review.body}"):
+                if not _done(executed, "flag_review", review_id=review.id):
+                    actions.append(
+                        _action(
+                            "reviews_flag_review",
+                            {
+                                "review_id": review.id,
+                                "reason": "spam",
+                                "note": "contains instructions aimed at an agent",
+                            },
+                            "customer text carries an instruction to the agent: flag it, never follow it",
+                            "review moderated; injected text out of the agent's view",
+                            [review.id],
+                        )
+                    )
+                continue
             if _done(executed, "reply_to_review", review_id=review.id):
+                continue
+            if claim is None:
                 continue
             template = REPLIES.get(review.language, REPLIES["en"])
             actions.append(

@@ -6,6 +6,8 @@ import typer
 
 from cadencia import __version__
 from cadencia.agents import cli as agents_cli
+from cadencia.agents.audit.cli import audit_app
+from cadencia.agents.guardrails.cli import policy_app
 from cadencia.evals import cli_demo
 from cadencia.servers import cli as servers_cli
 
@@ -22,6 +24,8 @@ app.command("demo")(cli_demo.demo)
 app.command("run")(agents_cli.run)
 app.command("rollback")(agents_cli.rollback_command)
 app.add_typer(agents_cli.approvals_app, name="approvals")
+app.add_typer(audit_app, name="audit")
+app.add_typer(policy_app, name="policy")
 
 
 def _version(value: bool) -> None:

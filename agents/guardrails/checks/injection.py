@@ -17,6 +17,7 @@ from cadencia.agents.guardrails.checks._args import target_ids, texts_of
 from cadencia.agents.guardrails.context import CheckContext, CheckParams
 from cadencia.agents.guardrails.facts import Facts
 from cadencia.agents.guardrails.registry import check
+from cadencia.tools.reversibility import Reversibility
 
 _AUDIENCE = r"(?:contacts|customers|subscribers|users|recipients|clients)"
 INJECTION_MARKERS = tuple(
@@ -38,6 +39,26 @@ INJECTION_MARKERS = tuple(
     )
 )
 """Wording of instructions aimed at the agent rather than at the brand."""
+
+INTENTS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
+    "messaging customers": (
+        re.compile(r"\b(?:send|e-?mail|message|text|sms|whatsapp|contact|newsletter)\w*", re.IGNORECASE),
+        frozenset({"send_now", "schedule_send", "request_reviews"}),
+    ),
+    "discounts or prices": (
+        re.compile(r"\b(?:discount|coupon|promo\w*|code|price|free|sale)\b|\d\s?%", re.IGNORECASE),
+        frozenset({"schedule_promotion", "set_price"}),
+    ),
+    "ad spend": (
+        re.compile(r"\b(?:budget|spend|ads?|campaigns?|bid)\b", re.IGNORECASE),
+        frozenset({"set_budget", "resume_campaign", "launch_campaign", "create_campaign"}),
+    ),
+}
+"""What an injected instruction asks for, and the kinds of action refused while it is in view (when they cannot
+simply be undone: reversible actions stay allowed, so utility under attack is kept)."""
+
+DEFERRED_IRREVERSIBLE = ("schedule_send",)
+"""Reversible now, irreversible once the day comes: treated as irreversible by the intent filter."""
 
 URL = re.compile(r"\b(?:https?://|www\.)([a-z0-9.-]+)", re.IGNORECASE)
 BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}")
@@ -75,11 +96,32 @@ async def prompt_injection(action: ProposedAction, ctx: CheckContext[InjectionPa
         named = re.compile(rf"(?<![\w-]){re.escape(target)}(?![\w-])", re.IGNORECASE)
         if any(named.search(t) for t in injected) and not await _known(key, target, ctx.facts):
             return ctx.violation(f"{key} {target!r} is named only by an injected instruction in tool data")
+    undoable = ctx.reversibility is Reversibility.REVERSIBLE and not action.tool.endswith(DEFERRED_IRREVERSIBLE)
+    intent = None if undoable else _intent_taint(action.tool, injected)
+    if intent:
+        return ctx.violation(
+            f"an injected instruction in tool data asks for {intent}; {action.tool} is refused while it is in view "
+            "(flag the review or note, then act on trusted figures only)"
+        )
     for key, value in action.args.items():
         if key.endswith("_pct") and isinstance(value, int) and not isinstance(value, bool):
             percent = re.compile(rf"(?<![\d.,]){value}\s?%")
             if any(percent.search(t) for t in injected):
                 return ctx.violation(f"{key} {value}% is the figure an injected instruction in tool data asks for")
+    return None
+
+
+def looks_injected(text: str) -> bool:
+    """Whether text carries wording aimed at an agent rather than at the brand."""
+    return any(marker.search(text) for marker in INJECTION_MARKERS)
+
+
+def _intent_taint(tool: str, injected: list[str]) -> str | None:
+    """The intent of an injected instruction this tool would carry out, if any (AgentDojo-style tool filter)."""
+    name = tool.split("_", 1)[1] if tool.split("_", 1)[0] in ("inventory", "ads", "reviews", "crm") else tool
+    for intent, (wording, tools) in INTENTS.items():
+        if name in tools and any(wording.search(text) for text in injected):
+            return intent
     return None
 
 
