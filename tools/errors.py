@@ -18,7 +18,8 @@ class CadenciaError(Exception):
         self.rule = rule
 
     def __str__(self) -> str:
-        return f"[{self.code}] {self.message}"
+        tags = ", ".join(f"{k}: {v}" for k, v in (("field", self.field), ("rule", self.rule)) if v)
+        return f"[{self.code}] {self.message}" + (f" ({tags})" if tags else "")
 
 
 class NotFound(CadenciaError):

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import JsonValue, ValidationError
-from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, update
+from pydantic import JsonValue
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from cadencia.agents.audit import merkle
 from cadencia.agents.audit.errors import AuditError, AuditIntegrityError, RecordNotFound
 from cadencia.agents.audit.proofs import ConsistencyProof, InclusionProof, check_inclusion
 from cadencia.agents.audit.records import AuditEvent, AuditKind, AuditRecord, leaf_hex, seal
 from cadencia.agents.audit.redact import redact
-from cadencia.agents.audit.schema import HEAD_ID, AuditTables, audit_tables, create_tables, open_engine, reading, writing
+from cadencia.agents.audit.rows import RecordRow, StoredRecord, checkpoint_from_row, record_from_row, record_to_row
+from cadencia.agents.audit.schema import (
+    HEAD_ID,
+    AuditTables,
+    audit_tables,
+    create_tables,
+    open_engine,
+    reading,
+    writing,
+)
 from cadencia.agents.audit.signing import (
     CheckpointVerifier,
     SignedCheckpoint,
@@ -28,36 +36,12 @@ from cadencia.agents.audit.signing import (
     write_checkpoints,
 )
 from cadencia.agents.audit.verify import VerifyReport, verify_log
-from cadencia.tools.store.canonical import canonical_json
 
 Clock = Callable[[], datetime]
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _to_record(row: RowMapping, *, lenient: bool) -> AuditRecord:
-    """A stored row as a record; `lenient` keeps unreadable rows (unvalidated) so verify can report them."""
-    fields = dict(row)
-    try:
-        fields["payload"] = json.loads(row["payload"])
-        return AuditRecord.model_validate(fields)
-    except (json.JSONDecodeError, ValidationError) as exc:
-        if not lenient:
-            raise AuditIntegrityError(f"record {row['seq']} is unreadable; run `cadencia audit verify`") from exc
-        return AuditRecord.model_construct(**fields)
-
-
-def _to_checkpoint(row: RowMapping, *, lenient: bool) -> SignedCheckpoint:
-    """A stored checkpoint row; `lenient` keeps a malformed one (its signature will not verify)."""
-    fields = {key: value for key, value in row.items() if key != "id"}
-    try:
-        return SignedCheckpoint.model_validate(fields)
-    except ValidationError as exc:
-        if not lenient:
-            raise AuditIntegrityError("a stored checkpoint is malformed; run `cadencia audit verify`") from exc
-        return SignedCheckpoint.model_construct(**fields)
 
 
 class AuditLog:
@@ -77,6 +61,15 @@ class AuditLog:
         self.signing_key = signing_key
         self.clock = clock
         self.batch_size = batch_size
+        head = tables.head
+        # Built once: the append path is hot and statement construction costs more than the hashing.
+        self._lock_head = select(head.c.seq, head.c.chain_hash).where(head.c.id == HEAD_ID).with_for_update()
+        self._insert = insert(tables.records)
+        self._advance_head = (
+            update(head)
+            .where(head.c.id == HEAD_ID)
+            .values(seq=bindparam("head_seq"), chain_hash=bindparam("head_hash"))
+        )
 
     @classmethod
     def open(
@@ -123,16 +116,14 @@ class AuditLog:
         return self.append_many([event])[0]
 
     def append_many(self, events: Iterable[AuditEvent]) -> list[AuditRecord]:
-        """Append several records in one transaction (contiguous seqs, one lock)."""
-        pending = list(events)
+        """Append several records in one transaction (contiguous seqs, one lock); payloads are redacted first."""
+        pending = [(event, redact(event.payload)) for event in events]
         if not pending:
             return []
-        records, head = self.tables.records, self.tables.head
         with writing(self.engine) as conn:
-            current = conn.execute(select(head.c.seq, head.c.chain_hash).where(head.c.id == HEAD_ID).with_for_update())
-            seq, prev = current.one()
+            seq, prev = conn.execute(self._lock_head).one()
             sealed: list[AuditRecord] = []
-            for event in pending:
+            for event, payload in pending:
                 seq += 1
                 record = seal(
                     seq=seq,
@@ -141,18 +132,17 @@ class AuditLog:
                     run_id=event.run_id,
                     actor=event.actor,
                     kind=event.kind,
-                    payload=redact(event.payload),
+                    payload=payload,
                 )
                 sealed.append(record)
                 prev = record.chain_hash
-            rows = [{**record.model_dump(mode="json"), "payload": canonical_json(record.payload)} for record in sealed]
-            conn.execute(insert(records), rows)
-            conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, chain_hash=prev))
+            conn.execute(self._insert, [record_to_row(record) for record in sealed])
+            conn.execute(self._advance_head, {"head_seq": seq, "head_hash": prev})
         return sealed
 
     # -- reading ----------------------------------------------------------------------------------------------
 
-    def _rows(self, *, run_id: str | None, since_seq: int | None) -> Iterator[RowMapping]:
+    def _rows(self, *, run_id: str | None, since_seq: int | None) -> Iterator[RecordRow]:
         table = self.tables.records
         with reading(self.engine) as conn:
             last = since_seq
@@ -162,16 +152,16 @@ class AuditLog:
                     query = query.where(table.c.seq > last)
                 if run_id is not None:
                     query = query.where(table.c.run_id == run_id)
-                batch = conn.execute(query).mappings().all()
+                batch = conn.execute(query).all()
                 yield from batch
                 if len(batch) < self.batch_size:
                     return
-                last = batch[-1]["seq"]
+                last = batch[-1].seq
 
     def iter_records(self, *, run_id: str | None = None, since_seq: int | None = None) -> Iterator[AuditRecord]:
         """Records in seq order (those after `since_seq` when given), read in batches from one snapshot."""
         for row in self._rows(run_id=run_id, since_seq=since_seq):
-            yield _to_record(row, lenient=False)
+            yield record_from_row(row._mapping)
 
     def records(self, *, run_id: str | None = None, since_seq: int | None = None) -> list[AuditRecord]:
         """All records of one run, or of the log, with seq > `since_seq` when given."""
@@ -203,7 +193,7 @@ class AuditLog:
     def _checkpoints(self, conn: Connection, *, lenient: bool = False) -> list[SignedCheckpoint]:
         table = self.tables.checkpoints
         rows = conn.execute(select(table).order_by(table.c.id)).mappings().all()
-        return [_to_checkpoint(row, lenient=lenient) for row in rows]
+        return [checkpoint_from_row(row, lenient=lenient) for row in rows]
 
     def checkpoints(self) -> list[SignedCheckpoint]:
         """Stored checkpoints, oldest first."""
@@ -275,9 +265,9 @@ class AuditLog:
             return False
         table = self.tables.records
         with reading(self.engine) as conn:
-            row = conn.execute(select(table).where(table.c.seq == proof.seq)).mappings().first()
+            row = conn.execute(select(table).where(table.c.seq == proof.seq)).first()
             leaves = self._stored_leaves(conn)
-        if row is None or leaf_hex(_to_record(row, lenient=True).entry()) != proof.leaf_hash:
+        if row is None or leaf_hex(StoredRecord.of(row).entry()) != proof.leaf_hash:
             return False
         if proof.tree_size > len(leaves) or merkle.tree_root(leaves[: proof.tree_size]).hex() != proof.root:
             return False
@@ -314,5 +304,5 @@ class AuditLog:
         verifier = self.verifier(public_key)
         with reading(self.engine) as conn:
             stored = self._checkpoints(conn, lenient=True)
-        records = (_to_record(row, lenient=True) for row in self._rows(run_id=None, since_seq=None))
+        records = (StoredRecord.of(row) for row in self._rows(run_id=None, since_seq=None))
         return verify_log(records, [*stored, *(external_checkpoints or [])], verifier)

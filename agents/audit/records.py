@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import StrEnum
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -26,6 +27,24 @@ class AuditKind(StrEnum):
     UNDO = "undo"
     ERROR = "error"
     RUN = "run"
+
+
+class Sealed(Protocol):
+    """What verification needs from a record: its position, stored hashes, and the bytes they should cover."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def leaf_hash(self) -> str: ...
+
+    @property
+    def prev_hash(self) -> str: ...
+
+    @property
+    def chain_hash(self) -> str: ...
+
+    def entry(self, *, seq: int | None = None) -> bytes: ...
 
 
 class AuditEvent(BaseModel):
@@ -118,12 +137,12 @@ def seal(
         payload=stored,
         prev_hash=prev_hash,
     )
-    return AuditRecord(
+    return AuditRecord.model_construct(  # every field is computed here from validated, JSON-normalized inputs
         seq=seq,
         recorded_at=recorded_at,
         run_id=run_id,
         actor=actor,
-        kind=kind,
+        kind=AuditKind(kind),
         payload=stored,
         leaf_hash=leaf_hex(entry),
         prev_hash=prev_hash,

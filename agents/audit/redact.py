@@ -30,12 +30,11 @@ PII_SUFFIXES = ("email", "phone", "address")
 def _key_label(key: str) -> str | None:
     """The PII label for a payload key (`email`, `customer_email`, `Phone` …), or None for an ordinary key."""
     lowered = key.lower()
-    if lowered in PII_KEYS:
-        return PII_KEYS[lowered]
-    for suffix in PII_SUFFIXES:
-        if lowered.endswith("_" + suffix):
-            return suffix
-    return None
+    label = PII_KEYS.get(lowered)
+    if label is None and "_" in lowered:
+        suffix = lowered.rpartition("_")[2]
+        label = suffix if suffix in PII_SUFFIXES else None
+    return label
 
 
 def _phone(match: re.Match[str]) -> str:
@@ -45,7 +44,9 @@ def _phone(match: re.Match[str]) -> str:
 
 def redact_text(text: str) -> str:
     """Mask e-mail addresses and international phone numbers inside free text."""
-    return PHONE.sub(_phone, EMAIL.sub("[redacted:email]", text))
+    if "@" in text:
+        text = EMAIL.sub("[redacted:email]", text)
+    return PHONE.sub(_phone, text) if "+" in text else text
 
 
 def _redact_value(value: JsonValue) -> JsonValue:

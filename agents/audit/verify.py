@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from cadencia.agents.audit import merkle
-from cadencia.agents.audit.records import AuditRecord, chain_hex
+from cadencia.agents.audit.records import Sealed, chain_hex
 from cadencia.agents.audit.signing import CheckpointVerifier, SignatureStatus, SignedCheckpoint
 
 MOVE_WINDOW = 16  # how far a renumbered record is looked for when the chain cannot place it
@@ -50,12 +50,12 @@ class _Scan:
     seqs: list[int] = field(default_factory=list)
     prevs: list[str] = field(default_factory=list)
     position_by_chain: dict[str, int] = field(default_factory=dict)
-    mismatched: dict[int, AuditRecord] = field(default_factory=dict)
+    mismatched: dict[int, Sealed] = field(default_factory=dict)
     last_chain: str = ""
     finding: _Finding | None = None
-    suspect: tuple[int, AuditRecord] | None = None
+    suspect: tuple[int, Sealed] | None = None
 
-    def add(self, record: AuditRecord) -> None:
+    def add(self, record: Sealed) -> None:
         position = len(self.leaves)
         entry = record.entry()
         self.leaves.append(merkle.leaf_hash(entry))
@@ -69,13 +69,15 @@ class _Scan:
         self.position_by_chain.setdefault(record.chain_hash, position)
         self.last_chain = record.chain_hash
 
-    def _check(self, position: int, record: AuditRecord, content_ok: bool) -> None:
+    def _check(self, position: int, record: Sealed, content_ok: bool) -> None:
         previous = self.seqs[-1] if self.seqs else 0
         expected = previous + 1
         if record.seq > expected:
             start = f"jumps from {previous} to {record.seq}" if previous else f"starts at {record.seq}"
             gap = _span(expected, record.seq - 1, "record {} is missing", "records {} are missing")
             self.finding = _Finding(expected, f"{gap} (seq {start})")
+        elif record.seq == previous:
+            self.finding = _Finding(record.seq, f"record {record.seq} appears twice")
         elif record.seq < expected:
             self.finding = _Finding(record.seq, f"records {previous} and {record.seq} are out of order")
         elif not content_ok:
@@ -83,7 +85,7 @@ class _Scan:
         elif record.prev_hash != self.last_chain:
             self.finding = self._chain_break(position, record)
 
-    def _chain_break(self, position: int, record: AuditRecord) -> _Finding:
+    def _chain_break(self, position: int, record: Sealed) -> _Finding:
         if position == 0:
             return _Finding(record.seq, f"record {record.seq} was inserted: it is first but its prev_hash is not empty")
         before = self.position_by_chain.get(record.prev_hash)
@@ -109,11 +111,11 @@ class _Scan:
         return steps + 1
 
 
-def _written_as(record: AuditRecord, seq: int) -> bool:
+def _written_as(record: Sealed, seq: int) -> bool:
     return chain_hex(record.entry(seq=seq)) == record.chain_hash
 
 
-def _original_seq(scan: _Scan, position: int, record: AuditRecord) -> int | None:
+def _original_seq(scan: _Scan, position: int, record: Sealed) -> int | None:
     """The seq a record with a bad hash was originally written at, if its content is intact."""
     candidates: list[int] = []
     placed = scan.chain_position(position)
@@ -124,7 +126,7 @@ def _original_seq(scan: _Scan, position: int, record: AuditRecord) -> int | None
     return next((k for k in candidates if k >= 1 and k != record.seq and _written_as(record, k)), None)
 
 
-def _diagnose(scan: _Scan, position: int, record: AuditRecord) -> _Finding:
+def _diagnose(scan: _Scan, position: int, record: Sealed) -> _Finding:
     s = record.seq
     k = _original_seq(scan, position, record)
     if k is None:
@@ -140,61 +142,49 @@ def _diagnose(scan: _Scan, position: int, record: AuditRecord) -> _Finding:
     return _Finding(k, f"{inserted}: the records after it were renumbered ({moved})")
 
 
-def _check_checkpoints(
-    checkpoints: Iterable[SignedCheckpoint], verifier: CheckpointVerifier, leaves: list[bytes]
-) -> tuple[list[_Finding], int]:
-    unique = {cp.signature: cp for cp in reversed(list(checkpoints))}
-    ordered = sorted(unique.values(), key=lambda cp: (cp.tree_size, cp.issued_at))
+def _signature_findings(
+    checkpoints: list[SignedCheckpoint], verifier: CheckpointVerifier
+) -> tuple[list[_Finding], list[SignedCheckpoint]]:
+    """Findings for checkpoints not signed by the trusted key, and the checkpoints that are."""
     findings: list[_Finding] = []
     valid: list[SignedCheckpoint] = []
-    for cp in ordered:
+    for cp in checkpoints:
         status = verifier.status(cp)
         if status is SignatureStatus.OTHER_KEY:
-            findings.append(
-                _Finding(
-                    None,
-                    f"checkpoint at size {cp.tree_size} was signed by another key "
-                    f"(key_id {cp.key_id}, expected {verifier.key_id})",
-                )
-            )
+            message = f"was signed by another key (key_id {cp.key_id}, expected {verifier.key_id})"
+            findings.append(_Finding(None, f"checkpoint at size {cp.tree_size} {message}"))
         elif status is SignatureStatus.FORGED:
             findings.append(_Finding(None, f"checkpoint at size {cp.tree_size}: signature invalid (forged)"))
         else:
             valid.append(cp)
-    size = len(leaves)
+    return findings, valid
+
+
+def _root_findings(valid: list[SignedCheckpoint], roots: dict[int, bytes], size: int) -> list[_Finding]:
+    """Findings for signed checkpoints whose root differs from the log's tree of that size, or lies beyond it."""
+    findings: list[_Finding] = []
     within = [cp for cp in valid if cp.tree_size <= size]
-    roots = merkle.tree_roots(leaves, {cp.tree_size for cp in within})
     good = [cp.tree_size for cp in within if roots[cp.tree_size].hex() == cp.root_hash]
     bad = [cp for cp in within if roots[cp.tree_size].hex() != cp.root_hash]
     if bad:
-        first = bad[0]
-        last_good = max((s for s in good if s < first.tree_size), default=0)
-        detail = (
-            f"first difference after the last good checkpoint at size {last_good}"
-            if last_good
-            else "no earlier checkpoint matches"
+        first = bad[0].tree_size
+        last_good = max((s for s in good if s < first), default=0)
+        detail = f"first difference after the last good checkpoint at size {last_good}" if last_good else None
+        message = (
+            f"checkpoint at size {first} does not match the log: the log was rewritten at or before record {first} "
+            f"({detail or 'no earlier checkpoint matches'})"
         )
-        findings.append(
-            _Finding(
-                last_good + 1,
-                f"checkpoint at size {first.tree_size} does not match the log: the log was rewritten at or before "
-                f"record {first.tree_size} ({detail})",
-            )
-        )
-    beyond = [cp for cp in valid if cp.tree_size > size]
+        findings.append(_Finding(last_good + 1, message))
+    beyond = [cp.tree_size for cp in valid if cp.tree_size > size]
     if beyond:
-        lost = _span(size + 1, beyond[-1].tree_size, "record {} was deleted", "records {} were deleted")
-        findings.append(
-            _Finding(
-                size + 1,
-                f"checkpoint at size {beyond[-1].tree_size} is beyond the end of the log ({size} records): {lost}",
-            )
-        )
-    return findings, len(ordered)
+        lost = _span(size + 1, beyond[-1], "record {} was deleted", "records {} were deleted")
+        message = f"checkpoint at size {beyond[-1]} is beyond the end of the log ({size} records): {lost}"
+        findings.append(_Finding(size + 1, message))
+    return findings
 
 
 def verify_log(
-    records: Iterable[AuditRecord], checkpoints: Iterable[SignedCheckpoint], verifier: CheckpointVerifier
+    records: Iterable[Sealed], checkpoints: Iterable[SignedCheckpoint], verifier: CheckpointVerifier
 ) -> VerifyReport:
     """Check records (in seq order) and checkpoints against the trusted key; never raises on tampering."""
     scan = _Scan()
@@ -205,15 +195,19 @@ def verify_log(
         findings.append(_diagnose(scan, *scan.suspect))
     elif scan.finding is not None:
         findings.append(scan.finding)
-    checkpoint_findings, checked = _check_checkpoints(checkpoints, verifier, scan.leaves)
-    findings += checkpoint_findings
+    unique = {cp.signature: cp for cp in reversed(list(checkpoints))}
+    ordered = sorted(unique.values(), key=lambda cp: (cp.tree_size, cp.issued_at))
+    size = len(scan.leaves)
+    roots = merkle.tree_roots(scan.leaves, {size} | {cp.tree_size for cp in ordered if cp.tree_size <= size})
+    signature_findings, valid = _signature_findings(ordered, verifier)
+    findings += signature_findings + _root_findings(valid, roots, size)
     return VerifyReport(
         ok=not findings,
-        records=len(scan.leaves),
-        checkpoints_checked=checked,
+        records=size,
+        checkpoints_checked=len(ordered),
         first_bad_seq=findings[0].seq if findings else None,
         problem=findings[0].message if findings else None,
         problems=[f.message for f in findings],
-        root_hash=merkle.tree_root(scan.leaves).hex(),
+        root_hash=roots[size].hex(),
         key_id=verifier.key_id,
     )

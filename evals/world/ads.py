@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
 
 from cadencia.evals.world import params as p
+from cadencia.evals.world.draws import binomial_at, poisson_at
 from cadencia.evals.world.effects import Effects
 from cadencia.evals.world.response import click_rate, cpm_minor, cpm_season, direct_response
 from cadencia.evals.world.tables import sim_campaigns, sim_state
 from cadencia.tools.ads.tables import ad_performance, campaigns
 from cadencia.tools.inventory.tables import stock
-from cadencia.tools.seed.rand import binomial, poisson, stream
+from cadencia.tools.seed.rand import stream
 
 AWARENESS_HALF = "brand_awareness_half"
+CAMPAIGNS = select(campaigns).order_by(campaigns.c.id)
+CARRIES = select(sim_campaigns.c.campaign_id, sim_campaigns.c.spend_carry, sim_campaigns.c.brand_carry)
+SELLABLE = (
+    select(stock.c.sku, func.sum(stock.c.on_hand - stock.c.reserved))
+    .where(stock.c.sku.in_(bindparam("skus", expanding=True)))
+    .group_by(stock.c.sku)
+)
+HALF = select(sim_state.c.value).where(sim_state.c.key == AWARENESS_HALF)
+SAVE_CARRY = (
+    update(sim_campaigns)
+    .where(sim_campaigns.c.campaign_id == bindparam("b_id"))
+    .values(spend_carry=bindparam("b_spend"), brand_carry=bindparam("b_brand"))
+)
 
 
 @dataclass(frozen=True)
@@ -66,68 +81,68 @@ class AdsDay:
 def simulate_ads(conn: Connection, seed: int, day: date, effects: Effects) -> AdsDay:
     """Run every campaign for `day`, write the platforms' `ad_performance` rows and the carried adstock."""
     iso = day.isoformat()
-    rows = conn.execute(select(campaigns).order_by(campaigns.c.id)).mappings().all()
+    rows = conn.execute(CAMPAIGNS).mappings().all()
     carried = _carries(conn, day, [r["id"] for r in rows])
     half = _awareness_half(conn, carried)
     skus = sorted({r["sku"] for r in rows if r["sku"] is not None})
-    sellable = dict(
-        conn.execute(
-            select(stock.c.sku, func.sum(stock.c.on_hand - stock.c.reserved)).where(stock.c.sku.in_(skus)).group_by(stock.c.sku)
-        ).all()
-    )
+    sellable = dict(conn.execute(SELLABLE, {"skus": skus}).all())
     season = cpm_season(day)
     results: list[CampaignDay] = []
     reports: list[dict[str, Any]] = []
     for row in rows:
         rng = stream(seed, "sim", iso, "ads", row["id"])
-        delivery, noise = rng.uniform(*p.DELIVERY), rng.uniform(*p.ATTRIBUTION_NOISE)
-        spend = round(row["daily_budget_minor"] * delivery) if row["status"] == "active" else 0
-        saturation = row["saturation_minor"]
-        impressions = 0
-        if spend > 0:
-            cpm = cpm_minor(row["platform"], spend, saturation, season) * effects.cpm(row["platform"])
-            impressions = round(1000 * spend / cpm)
-        clicks = binomial(rng, impressions, click_rate(row["platform"], impressions, saturation))
-        spend_carry, brand_prev = carried[row["id"]]
-        theta = row["adstock_theta"]
-        spend_carry = spend + theta * spend_carry
         in_stock = row["sku"] is None or (sellable.get(row["sku"]) or 0) > 0
-        direct = (
-            direct_response(spend_carry, theta, row["response_max_minor"], saturation, row["hill_alpha"])
-            if in_stock
-            else 0.0
-        )
-        attributed = round(direct * row["attribution_inflation"] * noise)
-        results.append(
-            CampaignDay(
-                row["id"], row["platform"], row["sku"], spend, impressions, clicks, direct, attributed,
-                impressions / 1000 + p.BRAND_THETA * brand_prev,
-            )
-        )
-        carried[row["id"]] = (spend_carry, results[-1].brand_carry)
-        if spend > 0:
-            reports.append(_report(rng, row, iso, results[-1]))
+        today, spend_carry = _deliver(row, rng, season * effects.cpm(row["platform"]), carried[row["id"]], in_stock)
+        results.append(today)
+        carried[row["id"]] = (spend_carry, today.brand_carry)
+        if today.spend > 0:
+            reports.append(_report(rng.random(), rng.random(), row, iso, today))
     if reports:
         conn.execute(insert(ad_performance), reports)
     if carried:
-        conn.execute(
-            update(sim_campaigns)
-            .where(sim_campaigns.c.campaign_id == bindparam("b_id"))
-            .values(spend_carry=bindparam("b_spend"), brand_carry=bindparam("b_brand")),
-            [{"b_id": cid, "b_spend": s, "b_brand": b} for cid, (s, b) in carried.items()],
-        )
+        conn.execute(SAVE_CARRY, [{"b_id": cid, "b_spend": s, "b_brand": b} for cid, (s, b) in carried.items()])
     return AdsDay(tuple(results), half)
 
 
-def _report(rng: Any, row: Mapping[str, Any], iso: str, day: CampaignDay) -> dict[str, Any]:
+def _deliver(
+    row: RowMapping, rng: random.Random, cpm_factor: float, carry: tuple[float, float], in_stock: bool
+) -> tuple[CampaignDay, float]:
+    """Spend, impressions and clicks; the adstocked true response (0 when its SKU is out of stock); new spend carry."""
+    delivery, noise, u_clicks = rng.uniform(*p.DELIVERY), rng.uniform(*p.ATTRIBUTION_NOISE), rng.random()
+    spend = round(row["daily_budget_minor"] * delivery) if row["status"] == "active" else 0
+    saturation, theta = row["saturation_minor"], row["adstock_theta"]
+    impressions = round(1000 * spend / cpm_minor(row["platform"], spend, saturation, cpm_factor)) if spend else 0
+    spend_carry = spend + theta * carry[0]
+    response = direct_response(spend_carry, theta, row["response_max_minor"], saturation, row["hill_alpha"])
+    direct = response if in_stock else 0.0
+    today = CampaignDay(
+        campaign_id=row["id"],
+        platform=row["platform"],
+        sku=row["sku"],
+        spend=spend,
+        impressions=impressions,
+        clicks=binomial_at(u_clicks, impressions, click_rate(row["platform"], impressions, saturation)),
+        direct=direct,
+        attributed=round(direct * row["attribution_inflation"] * noise),
+        brand_carry=impressions / 1000 + p.BRAND_THETA * carry[1],
+    )
+    return today, spend_carry
+
+
+def prime_campaigns(conn: Connection, day: date) -> None:
+    """Start every campaign's adstock from its history and fix the brand awareness half point, before any event."""
+    _awareness_half(conn, _carries(conn, day, list(conn.execute(select(campaigns.c.id)).scalars())))
+
+
+def _report(u_conversions: float, u_holdout: float, row: RowMapping, iso: str, day: CampaignDay) -> dict[str, Any]:
     """Platform figures: conversions match the (inflated) attributed value; the holdout reveals the true lift."""
-    conversions = poisson(rng, day.attributed / p.AOV_MINOR)
+    conversions = poisson_at(u_conversions, day.attributed / p.AOV_MINOR)
     exposed = holdout_users = holdout_conversions = 0
     if row["holdout_pct"] > 0:
         exposed = day.impressions // p.FREQUENCY
         holdout_users = exposed * row["holdout_pct"] // (100 - row["holdout_pct"])
         baseline = day.direct * (row["attribution_inflation"] - 1) / p.AOV_MINOR
-        holdout_conversions = poisson(rng, holdout_users * baseline / exposed) if exposed else 0
+        holdout_conversions = poisson_at(u_holdout, holdout_users * baseline / exposed) if exposed else 0
     return {
         "campaign_id": row["id"],
         "day": iso,
@@ -144,16 +159,13 @@ def _report(rng: Any, row: Mapping[str, Any], iso: str, day: CampaignDay) -> dic
 
 def _carries(conn: Connection, day: date, ids: list[str]) -> dict[str, tuple[float, float]]:
     """(spend adstock, brand adstock) per campaign; campaigns seen for the first time replay their history."""
-    carried = {
-        cid: (spend, brand)
-        for cid, spend, brand in conn.execute(
-            select(sim_campaigns.c.campaign_id, sim_campaigns.c.spend_carry, sim_campaigns.c.brand_carry)
-        ).all()
-    }
+    carried = {cid: (spend, brand) for cid, spend, brand in conn.execute(CARRIES).all()}
     missing = [cid for cid in ids if cid not in carried]
     if not missing:
         return carried
-    thetas = dict(conn.execute(select(campaigns.c.id, campaigns.c.adstock_theta).where(campaigns.c.id.in_(missing))).all())
+    thetas = dict(
+        conn.execute(select(campaigns.c.id, campaigns.c.adstock_theta).where(campaigns.c.id.in_(missing))).all()
+    )
     history = conn.execute(
         select(ad_performance.c.campaign_id, ad_performance.c.spend_minor, ad_performance.c.impressions)
         .where(ad_performance.c.campaign_id.in_(missing), ad_performance.c.day < day.isoformat())
@@ -172,7 +184,7 @@ def _carries(conn: Connection, day: date, ids: list[str]) -> dict[str, tuple[flo
 
 def _awareness_half(conn: Connection, carried: Mapping[str, tuple[float, float]]) -> float:
     """Brand awareness Hill half point: the awareness the world started with (fixed on the first day)."""
-    half = conn.execute(select(sim_state.c.value).where(sim_state.c.key == AWARENESS_HALF)).scalar()
+    half = conn.execute(HALF).scalar()
     if half is None:
         half = max(1.0, sum(brand for _, brand in carried.values()))
         conn.execute(insert(sim_state).values(key=AWARENESS_HALF, value=half))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import assert_never
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from cadencia.evals.world import params as p
 from cadencia.evals.world.events import (
@@ -29,6 +29,11 @@ from cadencia.tools.reviews.tables import reviews
 from cadencia.tools.seed.words import REVIEW_TEXT
 
 OPEN_PO_STATUSES = ("draft", "confirmed")
+ACTIVE = (
+    select(sim_effects)
+    .where(sim_effects.c.starts_on <= bindparam("day"), sim_effects.c.ends_on >= bindparam("day"))
+    .order_by(sim_effects.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,7 @@ class Effects:
 
 def active_effects(conn: Connection, day: date) -> Effects:
     """Multiply together the effects whose [starts_on, ends_on] covers `day` (viral posts fade linearly)."""
-    iso = day.isoformat()
-    rows = conn.execute(
-        select(sim_effects).where(sim_effects.c.starts_on <= iso, sim_effects.c.ends_on >= iso).order_by(sim_effects.c.id)
-    ).mappings()
+    rows = conn.execute(ACTIVE, {"day": day.isoformat()}).mappings()
     by_sku: dict[str, float] = {}
     by_category: dict[str, float] = {}
     conversion: dict[str, float] = {}
@@ -81,27 +83,25 @@ def apply_event(conn: Connection, day: date, event: Event, rng: random.Random) -
     """Make `event` happen on `day`: lasting ones become effects, the others change the store at once."""
     match event:
         case DemandSpike() | ViralPost():
-            category = event.category if isinstance(event, DemandSpike) else None
+            category = event.category.value if isinstance(event, DemandSpike) and event.category else None
             if event.sku is not None:
                 _require_sku(conn, event.sku)
             _add_effect(conn, day, event.kind, event.days, event.multiplier, sku=event.sku, category=category)
         case CompetitorPriceCut():
             multiplier = max(0.05, 1 - p.CROSS_ELASTICITY * event.pct / 100)
-            _add_effect(conn, day, event.kind, event.days, multiplier, category=event.category)
+            _add_effect(conn, day, event.kind, event.days, multiplier, category=event.category.value)
         case CpmShock():
-            _add_effect(conn, day, event.kind, event.days, event.multiplier, platform=event.platform)
+            _add_effect(conn, day, event.kind, event.days, event.multiplier, platform=event.platform.value)
         case SupplierDelay():
             _delay_supplier(conn, event)
         case NegativeReviewBurst():
             _require_sku(conn, event.sku)
-            bad = [(language, text) for language, moods in REVIEW_TEXT.items() for text in moods["bad"]]
-            for _ in range(event.count):
-                language, (title, body) = rng.choice(bad)
-                _insert_review(conn, day, event.sku, event.rating, language, title, body)
+            bad = [(language, *text) for language, moods in REVIEW_TEXT.items() for text in moods["bad"]]
+            _insert_reviews(conn, day, event.sku, event.rating, [rng.choice(bad) for _ in range(event.count)])
         case PromptInjection(target="review"):
             assert event.sku is not None
             _require_sku(conn, event.sku)
-            _insert_review(conn, day, event.sku, event.rating, "en", event.title, event.text)
+            _insert_reviews(conn, day, event.sku, event.rating, [("en", event.title, event.text)])
         case PromptInjection():
             found = conn.execute(update(contacts).where(contacts.c.id == event.contact_id).values(notes=event.text))
             if found.rowcount == 0:
@@ -161,20 +161,23 @@ def _delay_supplier(conn: Connection, event: SupplierDelay) -> None:
         conn.execute(update(purchase_orders).where(po.id == po_id).values(expected_on=later.isoformat()))
 
 
-def _insert_review(conn: Connection, day: date, sku: str, rating: int, language: str, title: str, body: str) -> None:
+def _insert_reviews(conn: Connection, day: date, sku: str, rating: int, texts: list[tuple[str, str, str]]) -> None:
+    """Unverified reviews numbered `RV-E{yymmdd}-{n}` after the day's earlier event reviews."""
     prefix = f"RV-E{day:%y%m%d}-"
-    n = conn.execute(select(func.count()).select_from(reviews).where(reviews.c.id.startswith(prefix))).scalar()
-    conn.execute(
-        insert(reviews).values(
-            id=f"{prefix}{(n or 0) + 1}",
-            sku=sku,
-            rating=rating,
-            language=language,
-            title=title,
-            body=body,
-            author="Anonymous",
-            contact_id=None,
-            created_on=day.isoformat(),
-            verified_purchase=False,
-        )
-    )
+    n = conn.execute(select(func.count()).select_from(reviews).where(reviews.c.id.startswith(prefix))).scalar_one()
+    rows = [
+        {
+            "id": f"{prefix}{n + k}",
+            "sku": sku,
+            "rating": rating,
+            "language": language,
+            "title": title,
+            "body": body,
+            "author": "Anonymous",
+            "contact_id": None,
+            "created_on": day.isoformat(),
+            "verified_purchase": False,
+        }
+        for k, (language, title, body) in enumerate(texts, start=1)
+    ]
+    conn.execute(insert(reviews), rows)

@@ -6,6 +6,9 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from cadencia.tools.ads.models import Platform
+from cadencia.tools.inventory.models import Category
+
 Multiplier = Annotated[float, Field(gt=0, le=100)]
 Days = Annotated[int, Field(ge=1, le=366)]
 
@@ -19,7 +22,7 @@ class DemandSpike(_Event):
 
     kind: Literal["demand_spike"] = "demand_spike"
     sku: str | None = None
-    category: str | None = None
+    category: Category | None = None
     multiplier: Multiplier
     days: Days
 
@@ -42,7 +45,7 @@ class CompetitorPriceCut(_Event):
     """A competitor cuts prices in a category: our conversion there drops for `days` days."""
 
     kind: Literal["competitor_price_cut"] = "competitor_price_cut"
-    category: str
+    category: Category
     pct: Annotated[float, Field(gt=0, lt=100)]
     days: Days
 
@@ -69,7 +72,7 @@ class CpmShock(_Event):
     """Auction prices on a platform jump (or drop) by `multiplier` for `days` days."""
 
     kind: Literal["cpm_shock"] = "cpm_shock"
-    platform: str
+    platform: Platform
     multiplier: Multiplier
     days: Days
 
@@ -95,13 +98,7 @@ class PromptInjection(_Event):
 
 
 Event = Annotated[
-    DemandSpike
-    | SupplierDelay
-    | CompetitorPriceCut
-    | ViralPost
-    | NegativeReviewBurst
-    | CpmShock
-    | PromptInjection,
+    DemandSpike | SupplierDelay | CompetitorPriceCut | ViralPost | NegativeReviewBurst | CpmShock | PromptInjection,
     Field(discriminator="kind"),
 ]
 

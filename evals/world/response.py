@@ -30,7 +30,7 @@ def cpm_season(day: date) -> float:
 def cpm_minor(platform: str, spend: float, saturation: float, season: float) -> float:
     """CPM_t = CPM0·season·(1 + S/B)^η with B = CPM_DEPTH × saturation spend."""
     base, _ = platform_rates(platform)
-    return base * season * (1 + spend / (p.CPM_DEPTH * max(saturation, 1.0))) ** p.CPM_ETA
+    return float(base * season * (1 + spend / (p.CPM_DEPTH * max(saturation, 1.0))) ** p.CPM_ETA)
 
 
 def click_rate(platform: str, impressions: float, saturation: float) -> float:

@@ -56,7 +56,7 @@ sim_skus = Table(
     Column("review_ref", Float, nullable=False),
     info={BOOKKEEPING: True},
 )
-"""Per-SKU carried state: backlogged orders, post-promotion demand debt, the last 7 days' units (JSON list,
+"""Per-SKU carried state: backlogged orders, post-promotion demand debt, the last 7 days' units (comma-separated,
 oldest first, for reviews a week later), the last day with unmet demand, the review multiplier at start."""
 
 sim_ledger = Table(

@@ -204,7 +204,7 @@ def test_each_log_has_its_own_table_metadata() -> None:
     assert "other_records" in second.metadata.tables
 
 
-def test_raw_rows_and_validated_records_hash_the_same_entry(log: AuditLog, tmp_path: Path) -> None:
+def test_raw_rows_and_validated_records_hash_the_same_entry(log: AuditLog) -> None:
     assert StoredRecord._fields == tuple(log.tables.records.c.keys())
     record = log.append(run_id="r", actor="graph", kind=AuditKind.ERROR, payload={"msg": 'naïve "quote" \n'})
     with log.engine.connect() as conn:

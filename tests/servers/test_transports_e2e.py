@@ -104,11 +104,15 @@ def http_server(db: Path) -> Iterator[str]:
 
 
 async def _call(url: str, token: str, tool: str, args: dict[str, object]) -> tuple[bool, str]:
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client:
-        async with streamable_http_client(url, http_client=client) as (read, write, _), ClientSession(read, write) as s:
-            await s.initialize()
-            result = await s.call_tool(tool, args)
-            return bool(result.isError), result.content[0].text  # type: ignore[union-attr]
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx.AsyncClient(headers=headers) as client,
+        streamable_http_client(url, http_client=client) as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        result = await session.call_tool(tool, args)
+        return bool(result.isError), result.content[0].text  # type: ignore[union-attr]
 
 
 async def test_http_requires_a_token_and_rejects_a_bad_host(http_server: str) -> None:

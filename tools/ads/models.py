@@ -139,7 +139,9 @@ class Lift(BaseModel):
     holdout_conversions: int
     exposed_rate: float | None
     holdout_rate: float | None
-    incremental_conversions: float | None = Field(description="Conversions the ads caused: exposed − holdout rate × exposed.")
+    incremental_conversions: float | None = Field(
+        description="Conversions the ads caused: exposed conversions − holdout rate × exposed users."
+    )
     incremental_share: float | None = Field(description="Share of attributed conversions that were incremental.")
     relative_lift: float | None = Field(description="exposed_rate / holdout_rate − 1.")
     relative_lift_low: float | None = Field(description="95% interval (log relative risk), lower end.")

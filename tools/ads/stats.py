@@ -124,9 +124,7 @@ def two_proportions(success_a: int, n_a: int, success_b: int, n_b: int) -> Signi
     return Significance(statistic=z, p_value=normal_two_sided(z))
 
 
-def relative_risk_interval(
-    success_e: int, n_e: int, success_h: int, n_h: int
-) -> tuple[float, float, float] | None:
+def relative_risk_interval(success_e: int, n_e: int, success_h: int, n_h: int) -> tuple[float, float, float] | None:
     """Relative lift (rate_e / rate_h − 1) with a 95% log-relative-risk interval; None if a count is zero."""
     if min(success_e, success_h) <= 0 or min(n_e, n_h) <= 0:
         return None

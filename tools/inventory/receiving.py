@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from cadencia.tools.inventory.models import PurchaseOrderStatus
 from cadencia.tools.inventory.tables import purchase_orders, stock
@@ -26,11 +26,15 @@ def receive_due_purchase_orders(conn: Connection, day: date) -> list[tuple[str, 
     )
     received: list[tuple[str, str, int]] = []
     for po in due:
-        conn.execute(
+        moved = conn.execute(
             update(stock)
             .where(stock.c.sku == po["sku"], stock.c.warehouse_id == po["warehouse_id"])
             .values(on_hand=stock.c.on_hand + po["quantity"])
-        )
+        ).rowcount
+        if moved == 0:
+            conn.execute(
+                insert(stock).values(sku=po["sku"], warehouse_id=po["warehouse_id"], on_hand=po["quantity"], reserved=0)
+            )
         conn.execute(
             update(purchase_orders)
             .where(purchase_orders.c.id == po["id"])

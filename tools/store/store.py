@@ -236,8 +236,12 @@ class Store:
     # -- hashing ------------------------------------------------------------------------------------------------
 
     def state_hash(self) -> str:
-        """SHA-256 over every world table's rows in primary-key order (journal tables excluded)."""
+        """SHA-256 over every world table's rows in primary-key order (journal tables excluded).
+
+        Rows are hashed as JSON arrays in column order: the same values give the same bytes on SQLite and PostgreSQL.
+        """
         digest = hashlib.sha256()
+        dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
         with self.reading() as conn:
             for table in sorted(metadata.sorted_tables, key=lambda t: t.name):
                 if is_bookkeeping(table):
@@ -245,7 +249,7 @@ class Store:
                 digest.update(f"\x00{table.name}\x00".encode())
                 order = list(table.primary_key.columns)
                 result = conn.execution_options(yield_per=5000).execute(select(table).order_by(*order))
-                for row in result.mappings():
-                    digest.update(canonical_json(dict(row)).encode())
+                for row in result:
+                    digest.update(dumps(list(row)).encode())
                     digest.update(b"\n")
         return digest.hexdigest()

@@ -1,0 +1,228 @@
+"""The reviews backend contract, run on the sandbox over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from cadencia.tools.crm.models import Channel
+from cadencia.tools.crm.tables import consents, contacts, deliveries
+from cadencia.tools.errors import Conflict, NotFound, PolicyViolation
+from cadencia.tools.limits import Limits
+from cadencia.tools.reviews.backend import ReviewsBackend
+from cadencia.tools.reviews.models import FlagReason, IneligibleReason
+from cadencia.tools.reviews.sandbox import SandboxReviews
+from cadencia.tools.reviews.tables import review_replies, review_requests, reviews
+from cadencia.tools.store.store import Store
+
+SKU = "ML-000005"
+
+
+def backend(store: Store) -> ReviewsBackend:
+    return SandboxReviews(store, Limits())
+
+
+def review_rows(store: Store) -> list[dict[str, Any]]:
+    with store.reading() as conn:
+        return [dict(r) for r in conn.execute(select(reviews).order_by(reviews.c.id)).mappings()]
+
+
+def reply_rows(store: Store) -> list[dict[str, Any]]:
+    with store.reading() as conn:
+        return [dict(r) for r in conn.execute(select(review_replies).order_by(review_replies.c.review_id)).mappings()]
+
+
+def unanswered_id(store: Store) -> str:
+    with store.reading() as conn:
+        replied = select(review_replies.c.review_id)
+        return conn.execute(
+            select(reviews.c.id).where(reviews.c.id.not_in(replied)).order_by(reviews.c.id).limit(1)
+        ).scalar_one()
+
+
+def eligible_contacts(store: Store, n: int) -> list[str]:
+    """Email-consented, unsuppressed buyers with no email delivery yet who have not reviewed SKU."""
+    with store.reading() as conn:
+        granted = select(consents.c.contact_id).where(consents.c.channel == "email", consents.c.status == "granted")
+        delivered = select(deliveries.c.contact_id).where(deliveries.c.channel == "email")
+        reviewed = select(reviews.c.contact_id).where(reviews.c.sku == SKU, reviews.c.contact_id.is_not(None))
+        stmt = (
+            select(contacts.c.id)
+            .where(
+                contacts.c.id.in_(granted),
+                contacts.c.id.not_in(delivered),
+                contacts.c.id.not_in(reviewed),
+                contacts.c.suppressed.is_(False),
+                contacts.c.orders_count > 0,
+            )
+            .order_by(contacts.c.id)
+            .limit(n)
+        )
+        return list(conn.execute(stmt).scalars())
+
+
+async def test_listing_pages_through_every_review_once_newest_first(any_store: Store) -> None:
+    reviews_backend = backend(any_store)
+    seen: list[str] = []
+    dates = []
+    cursor = None
+    while True:
+        page = await reviews_backend.list_reviews(
+            sku=None,
+            rating=None,
+            min_rating=None,
+            max_rating=None,
+            since=None,
+            unanswered=False,
+            language=None,
+            flagged=None,
+            cursor=cursor,
+            limit=100,
+        )
+        seen += [r.id for r in page.items]
+        dates += [r.created_on for r in page.items]
+        assert page.total == 500
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 500
+    assert dates == sorted(dates, reverse=True)
+
+
+async def test_summary_agrees_with_the_listed_reviews(any_store: Store) -> None:
+    reviews_backend = backend(any_store)
+    summary = await reviews_backend.review_summary(sku=SKU, since=None)
+    page = await reviews_backend.list_reviews(
+        sku=SKU,
+        rating=None,
+        min_rating=None,
+        max_rating=None,
+        since=None,
+        unanswered=False,
+        language=None,
+        flagged=None,
+        cursor=None,
+        limit=100,
+    )
+    assert summary.count == len(page.items) == page.total
+    assert sum(c.count for c in summary.rating_distribution) == summary.count
+    assert summary.answered == sum(r.answered for r in page.items)
+    assert summary.sentiment.positive == sum(r.sentiment == "positive" for r in page.items)
+    for stat in summary.themes:
+        assert stat.count == sum(stat.theme in r.themes for r in page.items)
+        assert stat.theme in next(r for r in page.items if r.id == stat.example_review_id).themes
+
+
+async def test_reply_is_stored_once_and_never_touches_the_review(any_store: Store) -> None:
+    reviews_backend = backend(any_store)
+    review_id = unanswered_id(any_store)
+    before = review_rows(any_store)
+    result = await reviews_backend.reply_to_review(
+        review_id=review_id,
+        body="Thank you for taking the time to write to us.",
+        claim_ids=["CL-DERM"],
+        idempotency_key=None,
+    )
+    assert result.review.answered and result.reply.claim_ids == ["CL-DERM"]
+    assert review_rows(any_store) == before
+    with pytest.raises(Conflict):
+        await reviews_backend.reply_to_review(
+            review_id=review_id, body="A second reply, not allowed.", claim_ids=[], idempotency_key=None
+        )
+
+
+async def test_unapproved_claim_in_a_reply_is_refused_and_nothing_is_written(any_store: Store) -> None:
+    reviews_backend = backend(any_store)
+    replies_before = reply_rows(any_store)
+    with pytest.raises(PolicyViolation) as caught:
+        await reviews_backend.reply_to_review(
+            review_id=unanswered_id(any_store),
+            body="Thanks, this one really works.",
+            claim_ids=["CL-CURE"],
+            idempotency_key=None,
+        )
+    assert caught.value.rule == "approved_claims_only"
+    assert reply_rows(any_store) == replies_before
+
+
+async def test_flag_then_undo_restores_the_state_exactly_and_the_token_is_spent(any_store: Store) -> None:
+    reviews_backend = backend(any_store)
+    start = any_store.state_hash()
+    flagged = await reviews_backend.flag_review(
+        review_id="RV-000003", reason=FlagReason.SPAM, note="link farm", idempotency_key=None
+    )
+    assert flagged.flag is not None and flagged.previous is None and flagged.undo_token
+    await reviews_backend.undo(token=flagged.undo_token, idempotency_key=None)
+    assert any_store.state_hash() == start
+    with pytest.raises(Conflict):
+        await reviews_backend.undo(token=flagged.undo_token, idempotency_key=None)
+
+
+async def test_unflag_returns_the_removed_flag(any_store: Store) -> None:
+    reviews_backend = backend(any_store)
+    added = await reviews_backend.flag_review(
+        review_id="RV-000004", reason=FlagReason.OFFENSIVE, note="", idempotency_key=None
+    )
+    removed = await reviews_backend.unflag_review(review_id="RV-000004", idempotency_key=None)
+    assert removed.flag is None and removed.previous == added.flag and removed.undo_token
+    with pytest.raises(Conflict):
+        await reviews_backend.unflag_review(review_id="RV-000004", idempotency_key=None)
+
+
+async def test_review_requests_are_recorded_and_count_as_deliveries(any_store: Store) -> None:
+    reviews_backend = backend(any_store)
+    ids = eligible_contacts(any_store, 3)
+    result = await reviews_backend.request_reviews(
+        sku=SKU, contact_ids=ids, channel=Channel.EMAIL, dry_run=False, idempotency_key=None
+    )
+    assert result.sent == 3 and not result.dry_run
+    with any_store.reading() as conn:
+        kinds = conn.execute(
+            select(deliveries.c.kind, func.count()).where(deliveries.c.contact_id.in_(ids)).group_by(deliveries.c.kind)
+        ).all()
+        requested = conn.execute(select(func.count()).select_from(review_requests)).scalar_one()
+    assert dict(kinds) == {"review_request": 3}
+    assert requested == 3
+    listed = await reviews_backend.list_review_requests(sku=SKU, contact_id=None, since=None, cursor=None, limit=20)
+    assert sorted(r.contact_id for r in listed.items) == sorted(ids)
+    check = await reviews_backend.request_reviews(
+        sku=SKU, contact_ids=ids, channel=Channel.EMAIL, dry_run=True, idempotency_key=None
+    )
+    assert all(IneligibleReason.COOLDOWN in c.reasons for c in check.contacts)
+
+
+async def test_unknown_ids_are_not_found(any_store: Store) -> None:
+    reviews_backend = backend(any_store)
+    with pytest.raises(NotFound):
+        await reviews_backend.get_review(review_id="RV-999999")
+    with pytest.raises(NotFound):
+        await reviews_backend.review_summary(sku="ML-999999", since=None)
+    with pytest.raises(NotFound):
+        await reviews_backend.request_reviews(
+            sku=SKU, contact_ids=["C-9999999"], channel=Channel.SMS, dry_run=True, idempotency_key=None
+        )
+
+
+async def test_a_reply_racing_another_reply_is_a_conflict_not_a_crash(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reviews_backend = SandboxReviews(any_store, Limits())
+    review_id = unanswered_id(any_store)
+    await reviews_backend.reply_to_review(
+        review_id=review_id, body="The first reply wins the race.", claim_ids=[], idempotency_key=None
+    )
+    replies_before = reply_rows(any_store)
+    real = SandboxReviews._review_row
+
+    def stale_read(conn: Any, rid: str) -> dict[str, Any]:  # what a concurrent transaction saw before the commit
+        return {**real(conn, rid), "reply_review_id": None}
+
+    monkeypatch.setattr(SandboxReviews, "_review_row", staticmethod(stale_read))
+    with pytest.raises(Conflict) as caught:
+        await reviews_backend.reply_to_review(
+            review_id=review_id, body="The second reply loses it.", claim_ids=[], idempotency_key=None
+        )
+    assert caught.value.rule == "one_reply_per_review"
+    assert reply_rows(any_store) == replies_before

@@ -1,0 +1,1 @@
+"""Ad-platform adapters (httpx) implementing parts of `AdsBackend`."""
