@@ -20,12 +20,11 @@ def mask_email(email: str) -> str:
 def mask_phone(phone: str) -> str:
     """`+34 612345678` → `+34 6******78`: country code and first digit kept, last two kept."""
     code, space, national = phone.partition(" ")
-    if not space:
-        code, national = phone[:3], phone[3:]
-    digits = national.replace(" ", "")
-    if len(digits) <= 3:
-        return f"{code}{space}{'*' * len(digits)}"
-    return f"{code}{space}{digits[0]}{'*' * (len(digits) - 3)}{digits[-2:]}"
+    head, rest = (f"{code} ", national.replace(" ", "")) if space else ("", phone)
+    if len(rest) <= 5:
+        return head + "*" * len(rest)
+    keep = 1 if space else 3
+    return f"{head}{rest[:keep]}{'*' * (len(rest) - keep - 2)}{rest[-2:]}"
 
 
 def mask_last_name(last_name: str) -> str:

@@ -226,4 +226,14 @@ class Send(BaseModel):
 class SendChange(BaseModel):
     send: Send
     previous_status: SendStatus | None = Field(description="Null when the send was just scheduled.")
+    estimate: ChannelReach | None = Field(
+        default=None, description="Eligible audience as of today when scheduling; re-checked at dispatch."
+    )
     undo_token: str | None = None
+
+
+class SendReport(BaseModel):
+    """What send_now delivered; there is no undo for a delivered message."""
+
+    send: Send
+    audience: ChannelReach = Field(description="Eligible and excluded members at send time, by reason.")

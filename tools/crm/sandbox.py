@@ -1,11 +1,392 @@
-"""crm on the SQL sandbox store: the reference implementation of the crm backend."""
+"""CRM on the SQL sandbox store: the reference implementation of `CrmBackend`."""
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
+
+from cadencia.tools.crm import rows
+from cadencia.tools.crm.content import check_claims, check_no_pii, check_shape
+from cadencia.tools.crm.dispatch import deliver, reach_for
+from cadencia.tools.crm.eligibility import audience_problem, channel_reach, contact_eligibility
+from cadencia.tools.crm.masking import redact_text
+from cadencia.tools.crm.models import (
+    Channel,
+    ConsentStatus,
+    Contact,
+    ContactSummary,
+    Message,
+    MessageChange,
+    ReachEstimate,
+    Segment,
+    SegmentChange,
+    SegmentRules,
+    Send,
+    SendChange,
+    SendReport,
+    SendStatus,
+    SuppressionChange,
+)
+from cadencia.tools.crm.segments import rules_clause, rules_json, segment_rules
+from cadencia.tools.crm.tables import consents, contacts, messages, segments, sends
+from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, PolicyViolation
+from cadencia.tools.inventory.models import Category
+from cadencia.tools.paging import Page, decode_cursor, next_cursor
 from cadencia.tools.sandbox import SandboxCapability
+from cadencia.tools.store.mutation import Mutation
+
+MAX_SCHEDULE_AHEAD_DAYS = 365
+
+
+def _contact_row(conn: Connection, contact_id: str) -> Any:
+    row = conn.execute(select(contacts).where(contacts.c.id == contact_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"No contact {contact_id!r}; call find_contacts", field="contact_id")
+    return row
+
+
+def _message_row(conn: Connection, message_id: str) -> Any:
+    row = conn.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"No message {message_id!r}; call list_messages or draft_message", field="message_id")
+    return row
+
+
+def _segment_row(conn: Connection, segment_id: str) -> Any:
+    row = conn.execute(select(segments).where(segments.c.id == segment_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"No segment {segment_id!r}; call list_segments", field="segment_id")
+    return row
+
+
+def _mark_used(m: Mutation, message: Any, segment: Any) -> None:
+    """Count the send on its message and segment, so undoing their creation is refused as stale from now on."""
+    m.update(messages, {"id": message["id"]}, {"send_count": message["send_count"] + 1})
+    m.update(segments, {"id": segment["id"]}, {"send_count": segment["send_count"] + 1})
 
 
 class SandboxCrm(SandboxCapability):
-    """Filled in by the crm capability."""
+    """Contacts, consent, segments, messages and sends in the sandbox store."""
 
     capability = "crm"
+
+    def _currency(self, conn: Connection) -> str:
+        return self.store.get_world("currency", conn) or "EUR"
+
+    # -- contacts -----------------------------------------------------------------------------------------------
+
+    async def find_contacts(
+        self,
+        *,
+        country: str | None = None,
+        language: str | None = None,
+        min_orders: int | None = None,
+        favorite_category: Category | None = None,
+        consent_channel: Channel | None = None,
+        segment_id: str | None = None,
+        query: str | None = None,
+        reveal_pii: bool = False,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page[ContactSummary]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[ContactSummary]:
+            c = contacts.c
+            where: list[ColumnElement[bool]] = []
+            if country is not None:
+                where.append(c.country == country)
+            if language is not None:
+                where.append(c.language == language)
+            if min_orders is not None:
+                where.append(c.orders_count >= min_orders)
+            if favorite_category is not None:
+                where.append(c.favorite_category == favorite_category.value)
+            if consent_channel is not None:
+                where.append(
+                    exists().where(
+                        consents.c.contact_id == c.id,
+                        consents.c.channel == consent_channel.value,
+                        consents.c.status == ConsentStatus.GRANTED.value,
+                    )
+                )
+            if segment_id is not None:
+                where.append(rules_clause(segment_rules(conn, segment_id), self.store.today(conn)))
+            if query:
+                # Only what the caller may see is searchable: masked callers cannot probe last names or emails.
+                text = query.lower()
+                name = c.first_name + " " + c.last_name if reveal_pii else c.first_name
+                matches = [func.lower(name).contains(text, autoescape=True)]
+                if reveal_pii:
+                    matches.append(func.lower(c.email).contains(text, autoescape=True))
+                where.append(or_(c.id == query, *matches))
+            stmt = select(contacts).where(*where).order_by(c.id).offset(offset).limit(limit + 1)
+            got = conn.execute(stmt).mappings().all()
+            found = got[:limit]
+            consent = rows.consent_records(conn, [r["id"] for r in found])
+            currency = self._currency(conn)
+            items = [rows.contact_summary(r, consent[r["id"]], reveal_pii=reveal_pii, currency=currency) for r in found]
+            return Page[ContactSummary](items=items, next_cursor=next_cursor(offset, limit, len(got)))
+
+        return self._read(run)
+
+    async def get_contact(self, *, contact_id: str, reveal_pii: bool = False) -> Contact:
+        def run(conn: Connection) -> Contact:
+            row = _contact_row(conn, contact_id)
+            today = self.store.today(conn)
+            records = rows.consent_records(conn, [contact_id])[contact_id]
+            lim = self.limits.messaging
+            reason_text = row["suppressed_reason"]
+            return Contact(
+                **rows.contact_fields(row, records, reveal_pii=reveal_pii, currency=self._currency(conn)),
+                created_on=date.fromisoformat(row["created_on"]),
+                suppressed_reason=reason_text if reveal_pii or reason_text is None else redact_text(reason_text),
+                suppressed_on=rows.day(row["suppressed_on"]),
+                consents=records,
+                frequency_window_days=lim.frequency_window_days,
+                channels=contact_eligibility(conn, contact_id, today, lim),
+            )
+
+        return self._read(run)
+
+    async def suppress_contact(
+        self, *, contact_id: str, reason: str, idempotency_key: str | None = None
+    ) -> SuppressionChange:
+        def apply(m: Mutation) -> SuppressionChange:
+            row = _contact_row(m.conn, contact_id)
+            if row["suppressed"]:
+                return SuppressionChange(
+                    contact_id=contact_id, previous_suppressed=True, suppressed=True, reason=row["suppressed_reason"]
+                )
+            m.update(
+                contacts,
+                {"id": contact_id},
+                {"suppressed": True, "suppressed_reason": reason, "suppressed_on": m.today.isoformat()},
+            )
+            return SuppressionChange(contact_id=contact_id, previous_suppressed=False, suppressed=True, reason=reason)
+
+        args = {"contact_id": contact_id, "reason": reason}
+        return self._write("suppress_contact", args, idempotency_key, apply, SuppressionChange, reversible=True)
+
+    # -- segments -----------------------------------------------------------------------------------------------
+
+    async def list_segments(self, *, cursor: str | None = None, limit: int = 20) -> Page[Segment]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[Segment]:
+            found = conn.execute(select(segments).order_by(segments.c.id).offset(offset).limit(limit + 1)).mappings()
+            got = found.all()
+            return Page[Segment](
+                items=[rows.segment(r) for r in got[:limit]], next_cursor=next_cursor(offset, limit, len(got))
+            )
+
+        return self._read(run)
+
+    async def create_segment(
+        self, *, name: str, rules: SegmentRules, idempotency_key: str | None = None
+    ) -> SegmentChange:
+        def apply(m: Mutation) -> SegmentChange:
+            same = m.conn.execute(select(segments.c.id).where(func.lower(segments.c.name) == name.lower())).scalar()
+            if same is not None:
+                raise Conflict(f"segment {same} is already named {name!r}; reuse it or pick another name", field="name")
+            created = m.insert(
+                segments,
+                {"id": m.next_id("SEG"), "name": name, "rules": rules_json(rules), "created_on": m.today.isoformat()},
+            )
+            return SegmentChange(segment=rows.segment(created), previous=None)
+
+        args = {"name": name, "rules": rules.model_dump(mode="json", exclude_none=True)}
+        return self._write("create_segment", args, idempotency_key, apply, SegmentChange, reversible=True)
+
+    async def estimate_segment(
+        self, *, segment_id: str | None = None, rules: SegmentRules | None = None
+    ) -> ReachEstimate:
+        if (segment_id is None) == (rules is None):
+            raise InvalidArgument("give exactly one of segment_id or rules", field="segment_id")
+
+        def run(conn: Connection) -> ReachEstimate:
+            today = self.store.today(conn)
+            chosen = segment_rules(conn, segment_id) if segment_id is not None else rules
+            assert chosen is not None
+            where = rules_clause(chosen, today)
+            lim = self.limits.messaging
+            return ReachEstimate(
+                segment_id=segment_id,
+                rules=chosen,
+                as_of=today,
+                size=int(conn.execute(select(func.count()).select_from(contacts).where(where)).scalar() or 0),
+                frequency_cap=lim.frequency_cap,
+                frequency_window_days=lim.frequency_window_days,
+                max_recipients_per_send=lim.max_recipients_per_send,
+                channels=[channel_reach(conn, where, channel, today, lim) for channel in Channel],
+            )
+
+        return self._read(run)
+
+    # -- messages -----------------------------------------------------------------------------------------------
+
+    async def draft_message(
+        self,
+        *,
+        channel: Channel,
+        subject: str | None,
+        body: str,
+        claim_ids: list[str],
+        ai_generated: bool,
+        idempotency_key: str | None = None,
+    ) -> MessageChange:
+        def apply(m: Mutation) -> MessageChange:
+            check_shape(channel, subject, body, self.limits.messaging)
+            check_no_pii(subject, body)
+            check_claims(m.conn, claim_ids, subject, body)
+            created = m.insert(
+                messages,
+                {
+                    "id": m.next_id("MSG"),
+                    "channel": channel.value,
+                    "subject": subject or "",
+                    "body": body,
+                    "claim_ids": json.dumps(sorted(set(claim_ids))),
+                    "ai_generated": ai_generated,
+                    "created_on": m.today.isoformat(),
+                },
+            )
+            return MessageChange(message=rows.message(created), previous=None)
+
+        args = {
+            "channel": channel.value,
+            "subject": subject,
+            "body": body,
+            "claim_ids": claim_ids,
+            "ai_generated": ai_generated,
+        }
+        return self._write("draft_message", args, idempotency_key, apply, MessageChange, reversible=True)
+
+    async def list_messages(
+        self, *, channel: Channel | None = None, cursor: str | None = None, limit: int = 20
+    ) -> Page[Message]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[Message]:
+            stmt = select(messages).order_by(messages.c.id)
+            if channel is not None:
+                stmt = stmt.where(messages.c.channel == channel.value)
+            got = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+            return Page[Message](
+                items=[rows.message(r) for r in got[:limit]], next_cursor=next_cursor(offset, limit, len(got))
+            )
+
+        return self._read(run)
+
+    # -- sends --------------------------------------------------------------------------------------------------
+
+    async def list_sends(
+        self, *, status: SendStatus | None = None, cursor: str | None = None, limit: int = 20
+    ) -> Page[Send]:
+        offset = decode_cursor(cursor)
+
+        def run(conn: Connection) -> Page[Send]:
+            stmt = select(sends).order_by(sends.c.id)
+            if status is not None:
+                stmt = stmt.where(sends.c.status == status.value)
+            got = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+            return Page[Send](
+                items=[rows.send(r) for r in got[:limit]], next_cursor=next_cursor(offset, limit, len(got))
+            )
+
+        return self._read(run)
+
+    async def schedule_send(
+        self, *, message_id: str, segment_id: str, scheduled_for: date, idempotency_key: str | None = None
+    ) -> SendChange:
+        def apply(m: Mutation) -> SendChange:
+            message = _message_row(m.conn, message_id)
+            segment = _segment_row(m.conn, segment_id)
+            if scheduled_for < m.today:
+                raise InvalidArgument(
+                    f"scheduled_for {scheduled_for} is in the past (today is {m.today})", field="scheduled_for"
+                )
+            if scheduled_for > m.today + timedelta(days=MAX_SCHEDULE_AHEAD_DAYS):
+                raise InvalidArgument(
+                    f"scheduled_for may be at most {MAX_SCHEDULE_AHEAD_DAYS} days ahead", field="scheduled_for"
+                )
+            channel = Channel(message["channel"])
+            reach = reach_for(m.conn, segment_id, channel, m.today, self.limits.messaging)
+            problem = audience_problem(reach, self.limits.messaging)
+            if problem is not None:
+                raise PolicyViolation(f"{problem}; nothing was scheduled", field="segment_id", rule="eligible_audience")
+            created = m.insert(
+                sends,
+                {
+                    "id": m.next_id("SND"),
+                    "message_id": message_id,
+                    "segment_id": segment_id,
+                    "channel": channel.value,
+                    "status": SendStatus.SCHEDULED.value,
+                    "scheduled_for": scheduled_for.isoformat(),
+                    "sent_on": None,
+                    "recipients": 0,
+                    "skipped": 0,
+                },
+            )
+            _mark_used(m, message, segment)
+            return SendChange(send=rows.send(created), previous_status=None, estimate=reach)
+
+        args = {"message_id": message_id, "segment_id": segment_id, "scheduled_for": scheduled_for.isoformat()}
+        return self._write("schedule_send", args, idempotency_key, apply, SendChange, reversible=True)
+
+    async def cancel_send(self, *, send_id: str, idempotency_key: str | None = None) -> SendChange:
+        def apply(m: Mutation) -> SendChange:
+            row = m.row(sends, id=send_id)
+            if row is None:
+                raise NotFound(f"No send {send_id!r}; call list_sends", field="send_id")
+            if row["status"] != SendStatus.SCHEDULED.value:
+                raise Conflict(
+                    f"send {send_id} is {row['status']}; only scheduled sends can be cancelled "
+                    "(a delivered message cannot be recalled)",
+                    field="send_id",
+                )
+            _, after = m.update(sends, {"id": send_id}, {"status": SendStatus.CANCELLED.value})
+            return SendChange(send=rows.send(after), previous_status=SendStatus.SCHEDULED)
+
+        return self._write("cancel_send", {"send_id": send_id}, idempotency_key, apply, SendChange, reversible=True)
+
+    async def send_now(self, *, message_id: str, segment_id: str, idempotency_key: str | None = None) -> SendReport:
+        def apply(m: Mutation) -> SendReport:
+            message = _message_row(m.conn, message_id)
+            segment = _segment_row(m.conn, segment_id)
+            send_id = m.next_id("SND")
+            channel = Channel(message["channel"])
+            outcome = deliver(
+                m.conn,
+                send_id=send_id,
+                segment_id=segment_id,
+                channel=channel,
+                day=m.today,
+                limits=self.limits.messaging,
+            )
+            if outcome.values["status"] != SendStatus.SENT.value:
+                raise PolicyViolation(
+                    f"{outcome.values['failure_reason']}; nothing was sent",
+                    field="segment_id",
+                    rule="eligible_audience",
+                )
+            created = m.insert(
+                sends,
+                {
+                    "id": send_id,
+                    "message_id": message_id,
+                    "segment_id": segment_id,
+                    "channel": channel.value,
+                    "scheduled_for": m.today.isoformat(),
+                    **outcome.values,
+                },
+            )
+            _mark_used(m, message, segment)
+            return SendReport(send=rows.send(created), audience=outcome.reach)
+
+        args = {"message_id": message_id, "segment_id": segment_id}
+        return self._write("send_now", args, idempotency_key, apply, SendReport, reversible=False)

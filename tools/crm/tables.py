@@ -48,7 +48,7 @@ segments = Table(
     Column("created_on", String(10), nullable=False),
     Column("send_count", Integer, nullable=False, default=0, server_default="0"),
 )
-"""`rules` is canonical JSON of `SegmentRules`; `send_count` counts sends that used it (so undoing its creation is stale)."""
+"""`rules` is canonical JSON of `SegmentRules`; `send_count` counts the sends that used the segment."""
 
 messages = Table(
     "messages",

@@ -356,6 +356,12 @@ def _consents(seed: int, n: int, today: date) -> Iterator[dict[str, Any]]:
             }
 
 
+def _emailable(seed: int, i: int, today: date) -> bool:
+    """Email consent granted (the first draw of the contact's consent stream) and not suppressed."""
+    granted = stream(seed, "consent", i).random() < CONSENT_RATES["email"]
+    return granted and not _contact(seed, i, today)["suppressed"]
+
+
 def _seed_crm_history(store: Store, seed: int, sizes: Sizes, today: date) -> None:
     """A few saved segments and one newsletter sent three days ago, so frequency caps have history."""
     sent_on = (today - timedelta(days=3)).isoformat()
@@ -390,8 +396,11 @@ def _seed_crm_history(store: Store, seed: int, sizes: Sizes, today: date) -> Non
             )
         )
     rng = stream(seed, "history-send")
+    # Only to contacts who could lawfully receive it: email consent granted and not suppressed.
     recipients = (
-        [contact_id(i) for i in range(sizes.contacts) if rng.random() < 0.25] if sizes.contacts <= 50_000 else []
+        [contact_id(i) for i in range(sizes.contacts) if rng.random() < 0.25 and _emailable(seed, i, today)]
+        if sizes.contacts <= 50_000
+        else []
     )
     with store.writing() as conn:
         conn.execute(

@@ -50,6 +50,7 @@ calls = Table(
     Column("idempotency_key", String(200)),
     Column("undo_token", String(80)),
     Column("principal", String(120)),
+    Column("touched", Text, nullable=False, default="[]"),
     info={BOOKKEEPING: True},
 )
 """The server's own record of every world-changing call, whoever the client was."""

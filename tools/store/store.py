@@ -178,6 +178,7 @@ class Store:
                     idempotency_key=idempotency_key,
                     undo_token=token,
                     principal=principal,
+                    touched=canonical_json(sorted({c.table for c in mutation.changes})),
                 )
             )
             if idempotency_key:
@@ -241,15 +242,22 @@ class Store:
         Rows are hashed as JSON arrays in column order: the same values give the same bytes on SQLite and PostgreSQL.
         """
         digest = hashlib.sha256()
+        for name, table_digest in self.table_hashes().items():
+            digest.update(f"\x00{name}\x00{table_digest}".encode())
+        return digest.hexdigest()
+
+    def table_hashes(self) -> dict[str, str]:
+        """One SHA-256 per world table, so a comparison can say which tables differ."""
         dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+        hashes: dict[str, str] = {}
         with self.reading() as conn:
             for table in sorted(metadata.sorted_tables, key=lambda t: t.name):
                 if is_bookkeeping(table):
                     continue
-                digest.update(f"\x00{table.name}\x00".encode())
+                digest = hashlib.sha256()
                 order = list(table.primary_key.columns)
-                result = conn.execution_options(yield_per=5000).execute(select(table).order_by(*order))
-                for row in result:
+                for row in conn.execution_options(yield_per=5000).execute(select(table).order_by(*order)):
                     digest.update(dumps(list(row)).encode())
                     digest.update(b"\n")
-        return digest.hexdigest()
+                hashes[table.name] = digest.hexdigest()
+        return hashes
