@@ -22,6 +22,7 @@ from cadencia.agents.planners.base import Planner
 from cadencia.agents.toolbox import Toolbox
 from cadencia.agents.workdir import Workdir
 from cadencia.servers.sandbox import open_store, sandbox_backends
+from cadencia.tools.limits import Limits
 from cadencia.tools.store.store import Store
 
 INPROCESS = "inprocess"
@@ -48,13 +49,18 @@ class AgentSession:
 
 @asynccontextmanager
 async def connect_servers(
-    servers: str, workdir: Workdir, *, token: str | None = None, store: Store | None = None
+    servers: str,
+    workdir: Workdir,
+    *,
+    token: str | None = None,
+    store: Store | None = None,
+    limits: Limits | None = None,
 ) -> AsyncIterator[tuple[Toolbox, Store | None]]:
     """`inprocess` (embedded default), `stdio` (subprocess), or space-separated streamable HTTP URLs."""
     if servers == INPROCESS:
         opened = store or open_store(workdir.store)
         try:
-            async with inprocess_toolbox(sandbox_backends(opened)) as toolbox:
+            async with inprocess_toolbox(sandbox_backends(opened, limits)) as toolbox:
                 yield toolbox, opened
         finally:
             if store is None:
@@ -80,9 +86,12 @@ async def open_session(
     store: Store | None = None,
     advance: EnvironmentStep | None = None,
     max_cycles: int | None = None,
+    limits: Limits | None = None,
 ) -> AsyncIterator[AgentSession]:
     async with AsyncExitStack() as stack:
-        toolbox, opened = await stack.enter_async_context(connect_servers(servers, workdir, token=token, store=store))
+        toolbox, opened = await stack.enter_async_context(
+            connect_servers(servers, workdir, token=token, store=store, limits=limits)
+        )
         audit = AuditLog.open(workdir.audit, key_path=workdir.signing_key)
         stack.callback(audit.close)
         gate = Gate(

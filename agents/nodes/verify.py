@@ -11,7 +11,6 @@ from cadencia.agents.actions import ExecutedAction
 from cadencia.agents.audit import AuditKind
 from cadencia.agents.context import RunContext
 from cadencia.agents.effects import base_name
-from cadencia.agents.guardrails.totals import LlmUsage, RunTotals
 from cadencia.agents.state import AgentState
 from cadencia.agents.toolbox import Toolbox
 
@@ -49,20 +48,19 @@ async def verify(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
         AuditKind.OBSERVATION,
         {"cycle": state.get("cycle", 0), "verified": checks, "executed": len(this_cycle)},
     )
+    # The world moves on after every cycle (a simulated day), so a horizon of N cycles simulates N days.
+    if ctx.advance is not None:
+        await ctx.advance()
     cycle = state.get("cycle", 0) + 1
     goal = state["goal"]
-    totals = RunTotals.from_executed(
-        executed, LlmUsage(calls=state.get("llm_calls", 0), tokens=state.get("llm_tokens", 0))
-    )
+    llm_calls = state.get("llm_calls", 0)
     stop: str | None = None
     if _goal_met(state):
         stop = "goal_met"
     elif cycle >= ctx.max_cycles:
         stop = "horizon"
-    elif state.get("tool_calls", 0) >= goal.autonomy.max_tool_calls or totals.llm_calls >= goal.autonomy.max_llm_calls:
+    elif state.get("tool_calls", 0) >= goal.autonomy.max_tool_calls or llm_calls >= goal.autonomy.max_llm_calls:
         stop = "compute_budget"
     elif ctx.advance is None and ctx.stop_when_idle and not this_cycle:
         stop = "idle"
-    if stop is None and ctx.advance is not None:
-        await ctx.advance()
     return {"cycle": cycle, "stop_reason": stop, "tool_calls": len(checks)}

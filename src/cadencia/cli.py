@@ -8,6 +8,7 @@ from cadencia import __version__
 from cadencia.agents import cli as agents_cli
 from cadencia.agents.audit.cli import audit_app
 from cadencia.agents.guardrails.cli import policy_app
+from cadencia.evals import cli as evals_cli
 from cadencia.evals import cli_demo
 from cadencia.servers import cli as servers_cli
 
@@ -21,6 +22,7 @@ app.command("serve")(servers_cli.serve)
 app.command("seed")(servers_cli.seed)
 app.command("tools")(servers_cli.list_tools)
 app.command("demo")(cli_demo.demo)
+app.command("eval")(evals_cli.eval_command)
 app.command("run")(agents_cli.run)
 app.command("rollback")(agents_cli.rollback_command)
 app.add_typer(agents_cli.approvals_app, name="approvals")

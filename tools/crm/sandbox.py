@@ -31,7 +31,7 @@ from cadencia.tools.crm.models import (
     SuppressionChange,
 )
 from cadencia.tools.crm.segments import rules_clause, rules_json, segment_rules
-from cadencia.tools.crm.tables import consents, contacts, messages, segments, sends
+from cadencia.tools.crm.tables import consents, contacts, deliveries, messages, segments, sends
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, PolicyViolation
 from cadencia.tools.inventory.models import Category
 from cadencia.tools.paging import Page, decode_cursor, next_cursor
@@ -360,6 +360,7 @@ class SandboxCrm(SandboxCapability):
             segment = _segment_row(m.conn, segment_id)
             send_id = m.next_id("SND")
             channel = Channel(message["channel"])
+            m.touch(deliveries)
             outcome = deliver(
                 m.conn,
                 send_id=send_id,

@@ -43,6 +43,7 @@ class Mutation:
         self.conn = conn
         self.today = today
         self.changes: list[RowChange] = []
+        self.bulk_tables: set[str] = set()
 
     def row(self, table: Table, **key: Any) -> Row | None:
         return fetch_row(self.conn, table, key)
@@ -74,6 +75,14 @@ class Mutation:
         self.conn.execute(delete(table).where(_where(table, key)))
         self.changes.append(RowChange(table=table.name, key=key, before=before, after=None))
         return before
+
+    def touch(self, table: Table) -> None:
+        """Note a set-based write this mutation made outside the row journal (irreversible calls only)."""
+        self.bulk_tables.add(table.name)
+
+    @property
+    def touched(self) -> list[str]:
+        return sorted({c.table for c in self.changes} | self.bulk_tables)
 
     def next_id(self, prefix: str) -> str:
         """A deterministic id such as `PO-000042` from a counter outside the hashed state."""

@@ -164,6 +164,8 @@ class Store:
             result = apply(mutation)
             token = None
             if reversible:
+                if mutation.bulk_tables:
+                    raise RuntimeError(f"{tool} is reversible but made set-based writes that undo cannot restore")
                 token = self._issue_undo_token(conn, capability, tool, mutation.changes)
                 result = result.model_copy(update={"undo_token": token})
             result_json = result.model_dump_json()
@@ -178,7 +180,7 @@ class Store:
                     idempotency_key=idempotency_key,
                     undo_token=token,
                     principal=principal,
-                    touched=canonical_json(sorted({c.table for c in mutation.changes})),
+                    touched=canonical_json(mutation.touched),
                 )
             )
             if idempotency_key:

@@ -1,0 +1,120 @@
+"""`cadencia eval SUITE` runs a suite and writes reports; `eval compare A.json B.json`; `eval schema`."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cadencia.evals.metrics import SuiteSummary
+from cadencia.evals.report.compare import compare as compare_command
+from cadencia.evals.report.html import write_html
+from cadencia.evals.report.json_report import write_results_json
+from cadencia.evals.report.junit import write_junit
+from cadencia.evals.results import EpisodeResult, EvalRun
+from cadencia.evals.runner import RunOptions, run_suite
+from cadencia.evals.scenarios import ScenarioError, scenario_json_schema
+
+console = Console()
+
+
+def _summary_table(run: EvalRun, summary: SuiteSummary) -> Table:
+    table = Table(title=f"{run.suite} v{run.suite_version} · planner {run.planner} · {run.trials} trial(s)")
+    table.add_column("scenario")
+    table.add_column("passed", justify="right")
+    table.add_column("incremental profit (EUR)", justify="right")
+    table.add_column("violations", justify="right")
+    table.add_column("failing gates")
+    by_id: dict[str, list[EpisodeResult]] = {}
+    for episode in run.episodes:
+        by_id.setdefault(episode.scenario_id, []).append(episode)
+    for scenario_id, episodes in by_id.items():
+        passed = sum(e.passed for e in episodes)
+        incremental = [e.final.ledger.profit_minor - e.final.baseline.profit_minor for e in episodes]
+        failing = sorted({s.scorer for e in episodes for s in e.scores if s.passed is False})
+        table.add_row(
+            scenario_id,
+            f"{passed}/{len(episodes)}",
+            f"{sum(incremental) / len(incremental) / 100:,.2f}",
+            str(sum(len(e.final.violations) for e in episodes)),
+            ", ".join(failing),
+        )
+    return table
+
+
+def eval_command(
+    target: Annotated[str, typer.Argument(help="Suite folder (e.g. evals/suites/smoke), or `compare`, or `schema`.")],
+    more: Annotated[list[str] | None, typer.Argument(help="For compare: two results.json files.")] = None,
+    planner: Annotated[str, typer.Option(help="heuristic, llm, noop or naive.")] = "heuristic",
+    model: Annotated[str | None, typer.Option(help="For --planner llm: provider:model.")] = None,
+    trials: Annotated[int, typer.Option(min=1, max=50, help="Trials per scenario (for pass^k).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Parallel worker processes.")] = 1,
+    seed: Annotated[int | None, typer.Option(help="Base seed (default: each scenario's own).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: ./eval-out/<suite>-<planner>).")] = None,
+    only: Annotated[list[str] | None, typer.Option(help="Run only these scenario ids (repeatable).")] = None,
+    agent_cmd: Annotated[
+        str | None, typer.Option(help="Evaluate an external MCP agent: run this command once per simulated day.")
+    ] = None,
+) -> None:
+    """Run a scenario suite and write results.json, junit.xml and report.html; or compare two runs.
+
+    Example: cadencia eval evals/suites/smoke --planner heuristic --trials 3 --workers 2
+    Example: cadencia eval compare eval-out/a/results.json eval-out/b/results.json
+    Example: cadencia eval schema > scenario.schema.json
+    """
+    if target == "schema":
+        typer.echo(json.dumps(scenario_json_schema(), indent=2))
+        return
+    if target == "compare":
+        if not more or len(more) != 2:
+            raise typer.BadParameter("compare takes two results.json files", param_hint="MORE")
+        compare_command(Path(more[0]), Path(more[1]))
+        return
+    suite = Path(target)
+    label = "external" if agent_cmd else planner
+    folder = out or Path("eval-out") / f"{suite.name}-{label}"
+    options = RunOptions(
+        suite=suite,
+        planner=planner,
+        model=model,
+        trials=trials,
+        workers=workers,
+        seed=seed,
+        out=folder,
+        only=list(only or []),
+        agent_cmd=agent_cmd,
+    )
+    started = time.monotonic()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task(f"{suite.name} · {label}", total=None)
+
+        def tick(result: EpisodeResult, resumed: bool) -> None:
+            mark = "resumed" if resumed else ("pass" if result.passed else "FAIL")
+            progress.update(task, advance=1, description=f"{result.scenario_id} t{result.trial}: {mark}")
+
+        try:
+            run = run_suite(options, on_episode=tick)
+        except ScenarioError as exc:
+            raise typer.BadParameter(str(exc), param_hint="TARGET") from None
+    summary = run.computed_summary()
+    folder.mkdir(parents=True, exist_ok=True)
+    write_results_json(folder / "results.json", run)
+    write_junit(folder / "junit.xml", run)
+    write_html(folder / "report.html", run)
+    console.print(_summary_table(run, summary))
+    passed = sum(e.passed for e in run.episodes)
+    console.print(
+        f"{passed}/{len(run.episodes)} episodes passed in {time.monotonic() - started:.1f} s "
+        f"({os.cpu_count()} cores, {workers} workers). Reports: {folder}/report.html, results.json, junit.xml"
+    )
+    if passed < len(run.episodes):
+        raise typer.Exit(1)

@@ -1,0 +1,202 @@
+"""One episode: build the scenario's world, run the do-nothing baseline and the agent on copies of it (same seed,
+same events), then collect the trajectory and the final state for the scorers."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import Table, and_, update
+
+from cadencia.agents.driver import drive
+from cadencia.agents.guardrails import Policy, default_policy
+from cadencia.agents.planners.base import Planner
+from cadencia.agents.planners.factory import make_planner
+from cadencia.agents.session import INPROCESS, open_session
+from cadencia.agents.workdir import Workdir
+from cadencia.evals.approver import scripted_approver
+from cadencia.evals.baselines import NaivePlanner, NoopPlanner, allow_all_policy
+from cadencia.evals.inspect import end_state_values, server_calls, world_violations
+from cadencia.evals.probe import undo_probe
+from cadencia.evals.scenarios import Scenario
+from cadencia.evals.trajectory import AuditSummary, FinalState, Trajectory, UndoProbe
+from cadencia.evals.world import DayReport, World, clone_store, ledger_totals
+from cadencia.tools.seed import seed_store
+from cadencia.tools.store.metadata import metadata
+from cadencia.tools.store.store import Store
+
+
+class EpisodeSpec(BaseModel):
+    scenario: Scenario
+    trial: int
+    planner: str = "heuristic"
+    model: str | None = None
+    base_seed: int | None = None
+    directory: Path
+
+    @property
+    def seed(self) -> int:
+        return (self.base_seed if self.base_seed is not None else self.scenario.world.seed) + self.trial
+
+
+def planner_for(spec: EpisodeSpec) -> tuple[Planner, Policy]:
+    if spec.planner == "noop":
+        return NoopPlanner(), default_policy()
+    if spec.planner == "naive":
+        return NaivePlanner(), allow_all_policy()
+    return make_planner(spec.planner, model=spec.model), default_policy()
+
+
+def build_world(scenario: Scenario, seed: int, path: Path) -> Store:
+    """Seed the world and apply the scenario's patches."""
+    store = Store.open(path)
+    seed_store(store, seed=seed, scale=scenario.world.scale)
+    with store.writing() as conn:
+        for patch in scenario.world.patches:
+            table: Table = metadata.tables[patch.table]
+            where = and_(*(table.c[k] == v for k, v in patch.match.items())) if patch.match else None
+            stmt = update(table).values(**patch.set)
+            conn.execute(stmt.where(where) if where is not None else stmt)
+    return store
+
+
+class _Timeline:
+    """The world's days for one run: events land at the start of their day, then the market moves."""
+
+    def __init__(self, store: Store, scenario: Scenario, seed: int) -> None:
+        self.world = World(store, seed=seed)
+        self.scenario = scenario
+        self.day = 0
+        self.reports: list[DayReport] = []
+        self._apply_events()
+
+    def _apply_events(self) -> None:
+        for scheduled in self.scenario.events:
+            if scheduled.day == self.day:
+                self.world.apply_event(scheduled.event)
+
+    def step(self) -> None:
+        self.reports.append(self.world.step())
+        self.day += 1
+        if self.day < self.scenario.horizon_days:
+            self._apply_events()
+
+    def finish(self) -> None:
+        while self.day < self.scenario.horizon_days:
+            self.step()
+
+
+def run_baseline(start: Store, scenario: Scenario, seed: int, path: Path) -> tuple[Store, list[DayReport]]:
+    store = clone_store(start, path)
+    timeline = _Timeline(store, scenario, seed)
+    timeline.finish()
+    return store, timeline.reports
+
+
+def _kpi(metric: str, store: Store, reports: list[DayReport]) -> float | None:
+    totals = ledger_totals(store)
+    if metric == "revenue":
+        return float(totals.revenue_minor)
+    if metric == "gross_profit":
+        return float(totals.revenue_minor - totals.cogs_minor)
+    if metric == "units":
+        return float(totals.units)
+    return reports[-1].mean_stock_cover_days if reports else None
+
+
+class Prepared:
+    """The three worlds of an episode: the start, the do-nothing baseline (already run) and the agent's copy."""
+
+    def __init__(self, spec: EpisodeSpec) -> None:
+        scenario, seed = spec.scenario, spec.seed
+        if spec.directory.exists():
+            shutil.rmtree(spec.directory)
+        spec.directory.mkdir(parents=True)
+        self.started = time.monotonic()
+        self.start = build_world(scenario, seed, spec.directory / "start.db")
+        self.baseline, self.baseline_days = run_baseline(self.start, scenario, seed, spec.directory / "baseline.db")
+        self.store = clone_store(self.start, spec.directory / "agent.db")
+        self.timeline = _Timeline(self.store, scenario, seed)
+        self.first_day: date = self.store.today()
+        self.before_first_cycle = self.store.table_hashes()
+        self.probe = UndoProbe(checked=False)
+        self.directory = spec.directory
+
+    def advance(self) -> None:
+        """End of an agent cycle: probe undo fidelity after the first one, then simulate the day."""
+        if self.timeline.day == 0:
+            self.probe = undo_probe(self.store, self.before_first_cycle, self.directory / "probe.db")
+        self.timeline.step()
+
+    def finish(self, spec: EpisodeSpec, trajectory: Trajectory) -> tuple[Trajectory, FinalState]:
+        """Run out the horizon, then read the world: the final state and the servers' record."""
+        scenario = spec.scenario
+        self.timeline.finish()
+        made = server_calls(self.store)
+        trajectory.days = self.timeline.reports
+        trajectory.server_calls = made
+        trajectory.undo_probe = self.probe
+        trajectory.wall_seconds = round(time.monotonic() - self.started, 3)
+        final = FinalState(
+            ledger=ledger_totals(self.store),
+            baseline=ledger_totals(self.baseline),
+            baseline_days=self.baseline_days,
+            kpi_value=_kpi(scenario.goal.kpi.metric.value, self.store, self.timeline.reports),
+            end_state=end_state_values(self.store, scenario.expectations.end_state),
+            violations=world_violations(
+                self.start, self.store, scenario.goal, made, self.timeline.reports, self.first_day
+            ),
+            state_hash=self.store.state_hash(),
+        )
+        for opened in (self.start, self.baseline, self.store):
+            opened.close()
+        return trajectory, final
+
+
+async def run_episode(spec: EpisodeSpec) -> tuple[Trajectory, FinalState]:
+    """The graph, in process, against the scenario's world."""
+    scenario = spec.scenario
+    prepared = Prepared(spec)
+
+    async def advance() -> None:
+        prepared.advance()
+
+    planner, policy = planner_for(spec)
+    trajectory = Trajectory(scenario_id=scenario.id, trial=spec.trial, seed=spec.seed, planner=spec.planner)
+    try:
+        async with open_session(
+            workdir=Workdir.at(spec.directory / "run"),
+            goal=scenario.goal,
+            run_id=f"{scenario.id}-t{spec.trial}",
+            planner=planner,
+            servers=INPROCESS,
+            policy=policy,
+            store=prepared.store,
+            advance=advance,
+            max_cycles=scenario.horizon_days,
+            limits=scenario.world.limits,
+        ) as session:
+            result = await drive(session, approver=scripted_approver(scenario.approver))
+            state = (await session.graph.aget_state(session.config)).values
+            verified = session.audit.verify()
+            executions = [
+                str(r.payload.get("idempotency_key"))
+                for r in session.audit.iter_records(run_id=session.run_id)
+                if r.kind.value == "execution"
+            ]
+        trajectory.executed = state.get("executed", [])
+        trajectory.rejections = state.get("rejections", [])
+        trajectory.approvals = state.get("approvals", [])
+        trajectory.report = result.report
+        trajectory.tool_calls = state.get("tool_calls", 0)
+        trajectory.llm_calls = state.get("llm_calls", 0)
+        trajectory.llm_tokens = state.get("llm_tokens", 0)
+        trajectory.audit = AuditSummary(
+            ok=verified.ok, records=verified.records, problem=verified.problem, execution_keys=executions
+        )
+    except Exception as exc:  # an episode that crashes is scored as failed, never hidden
+        trajectory.error = f"{type(exc).__name__}: {exc}"
+    return prepared.finish(spec, trajectory)

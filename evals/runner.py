@@ -1,0 +1,135 @@
+"""Run a suite: every scenario × trial as an episode, in parallel processes, resumable; then write the reports.
+
+The runner only orchestrates: episodes produce evidence, scorers judge it, reports present it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from cadencia.evals.episode import EpisodeSpec, run_episode
+from cadencia.evals.external import ExternalAgent, run_external_episode
+from cadencia.evals.metrics import summarize
+from cadencia.evals.results import EpisodeResult, EvalRun
+from cadencia.evals.scenarios import Scenario, load_suite
+from cadencia.evals.scorers import GATES, score_episode
+from cadencia.evals.trajectory import FinalState, Trajectory
+
+
+class RunOptions(BaseModel):
+    suite: Path
+    planner: str = "heuristic"
+    model: str | None = None
+    trials: int = 1
+    workers: int = 1
+    seed: int | None = None
+    out: Path
+    only: list[str] = []
+    agent_cmd: str | None = None
+
+
+def episode_dir(out: Path, scenario_id: str, trial: int) -> Path:
+    return out / "episodes" / f"{scenario_id}__t{trial}"
+
+
+def result_path(out: Path, scenario_id: str, trial: int) -> Path:
+    return episode_dir(out, scenario_id, trial) / "result.json"
+
+
+def _judge(scenario: Scenario, spec: EpisodeSpec, trajectory: Trajectory, final: FinalState) -> EpisodeResult:
+    scores = score_episode(scenario, trajectory, final)
+    passed = all(s.passed is not False for s in scores if s.scorer in GATES)
+    return EpisodeResult(
+        scenario_id=scenario.id, trial=spec.trial, passed=passed, scores=scores, trajectory=trajectory, final=final
+    )
+
+
+def run_one(spec_json: str, agent_cmd: str | None) -> str:
+    """Worker entry point (a separate process): run, score and store one episode; returns the result file path."""
+    spec = EpisodeSpec.model_validate_json(spec_json)
+    if agent_cmd:
+        trajectory, final = asyncio.run(run_external_episode(spec, ExternalAgent(command=agent_cmd)))
+    else:
+        trajectory, final = asyncio.run(run_episode(spec))
+    result = _judge(spec.scenario, spec, trajectory, final)
+    target = spec.directory / "result.json"
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(result.model_dump_json(), encoding="utf-8")
+    tmp.replace(target)
+    return str(target)
+
+
+def _finished(path: Path, spec: EpisodeSpec) -> EpisodeResult | None:
+    """A stored result for exactly this episode (same scenario version, planner and seed), else None."""
+    if not path.exists():
+        return None
+    try:
+        result = EpisodeResult.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, json.JSONDecodeError):
+        return None
+    same = result.trajectory.seed == spec.seed and result.trajectory.planner == spec.planner
+    return result if same else None
+
+
+Progress = Callable[[EpisodeResult, bool], None]
+"""Called once per episode with (result, resumed_from_disk)."""
+
+
+def run_suite(options: RunOptions, *, on_episode: Progress | None = None) -> EvalRun:
+    suite = load_suite(options.suite)
+    scenarios = [s for s in suite.scenarios if not options.only or s.id in options.only]
+    planner = "external" if options.agent_cmd else options.planner
+    started = datetime.now(UTC)
+    specs = [
+        EpisodeSpec(
+            scenario=scenario,
+            trial=trial,
+            planner=planner,
+            model=options.model,
+            base_seed=options.seed,
+            directory=episode_dir(options.out, scenario.id, trial),
+        )
+        for scenario in scenarios
+        for trial in range(options.trials)
+    ]
+    results: dict[tuple[str, int], EpisodeResult] = {}
+    pending: list[EpisodeSpec] = []
+    for spec in specs:
+        done = _finished(spec.directory / "result.json", spec)
+        if done is not None:
+            results[(spec.scenario.id, spec.trial)] = done
+            if on_episode:
+                on_episode(done, True)
+        else:
+            pending.append(spec)
+    if pending:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=context) as pool:
+            futures = {pool.submit(run_one, s.model_dump_json(), options.agent_cmd): s for s in pending}
+            for future in as_completed(futures):
+                path = Path(future.result())
+                result = EpisodeResult.model_validate_json(path.read_text(encoding="utf-8"))
+                results[(result.scenario_id, result.trial)] = result
+                if on_episode:
+                    on_episode(result, False)
+    episodes = [results[(s.scenario.id, s.trial)] for s in specs]
+    run = EvalRun(
+        suite=suite.name,
+        suite_version=suite.version,
+        planner=planner,
+        seed=options.seed if options.seed is not None else -1,
+        trials=options.trials,
+        started=started,
+        finished=datetime.now(UTC),
+        episodes=episodes,
+    )
+    run.summary = summarize(episodes)
+    return run

@@ -1,0 +1,162 @@
+"""Scenarios are data: a world, a goal, scripted events, an approver script and expectations (YAML, validated).
+
+`cadencia eval schema` prints the JSON Schema; a malformed scenario is an error naming the file and the field.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from cadencia.agents.goal import Goal
+from cadencia.evals.world import Event
+from cadencia.tools.limits import Limits
+from cadencia.tools.seed import Scale
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Patch(_Strict):
+    """Change rows of the seeded world before the run: `table` rows matching `match` get `set`."""
+
+    table: Literal["products", "stock", "campaigns", "reviews", "contacts", "consents", "promotions", "purchase_orders"]
+    match: dict[str, JsonValue] = Field(default_factory=dict, description="Column equality filters; empty = all rows.")
+    set: dict[str, JsonValue]
+
+
+class World(_Strict):
+    seed: int = 7
+    scale: Scale = Scale.SMALL
+    patches: list[Patch] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits, description="Server-side limits for this world.")
+
+
+class ScheduledEvent(_Strict):
+    day: int = Field(ge=0, le=365, description="Day of the run (0 = before the agent's first cycle).")
+    event: Event
+
+
+class ApproverMode(StrEnum):
+    APPROVE_ALL = "approve_all"
+    REJECT_ALL = "reject_all"
+    REJECT_IRREVERSIBLE = "reject_irreversible"
+    APPROVE_TOOLS = "approve_tools"
+    TIME_OUT = "time_out"
+
+
+class Approver(_Strict):
+    """How the simulated person answers approvals."""
+
+    mode: ApproverMode = ApproverMode.APPROVE_ALL
+    tools: list[str] = Field(default_factory=list, description="For approve_tools: base tool names approved.")
+
+
+class ForbiddenAction(_Strict):
+    """A call that must never reach the world (the servers' own record is checked)."""
+
+    tool: str = Field(description="Base tool name, e.g. send_now, or a glob such as 'set_*'.")
+    args: dict[str, JsonValue] = Field(default_factory=dict, description="Argument values that must all match.")
+    reason: str = ""
+
+
+Comparison = Literal["<", "<=", "==", "!=", ">=", ">"]
+
+
+class EndStateAssertion(_Strict):
+    """A fact about the final world: an aggregate of one column over matching rows, compared to a value."""
+
+    name: str
+    table: str
+    column: str
+    aggregate: Literal["sum", "min", "max", "count", "value"] = "sum"
+    match: dict[str, JsonValue] = Field(default_factory=dict)
+    op: Comparison
+    value: float
+
+
+class KpiThreshold(_Strict):
+    metric: Literal["profit", "revenue", "gross_profit", "units", "lost_units", "incremental_profit", "kpi_attainment"]
+    op: Comparison
+    value: float
+
+
+class Expectations(_Strict):
+    forbidden: list[ForbiddenAction] = Field(default_factory=list)
+    end_state: list[EndStateAssertion] = Field(default_factory=list)
+    kpi: list[KpiThreshold] = Field(default_factory=list)
+    injection: bool = Field(False, description="The scenario carries an attack: score attack success and utility.")
+
+
+class Scenario(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")
+    version: int = Field(1, ge=1)
+    description: str
+    tags: list[str] = Field(default_factory=list)
+    world: World = Field(default_factory=World)
+    goal: Goal
+    horizon_days: int = Field(ge=1, le=120)
+    events: list[ScheduledEvent] = Field(default_factory=list)
+    approver: Approver = Field(default_factory=Approver)
+    expectations: Expectations = Field(default_factory=Expectations)
+
+
+class ScenarioError(ValueError):
+    """A scenario file that does not validate; the message names the file and the field."""
+
+
+def load_scenario(path: Path) -> Scenario:
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise ScenarioError(f"{path}: {where}: {first['msg']}") from exc
+
+
+class Suite(BaseModel):
+    name: str
+    version: str
+    path: Path
+    scenarios: list[Scenario]
+
+
+SuiteVersion = Annotated[str, Field(pattern=r"^\d+(\.\d+)*$")]
+
+
+class SuiteManifest(_Strict):
+    name: str
+    version: SuiteVersion
+    description: str = ""
+
+
+def load_suite(path: Path) -> Suite:
+    """A suite is a folder of scenario YAML files with a `suite.yaml` manifest (name, version)."""
+    if not path.is_dir():
+        raise ScenarioError(f"{path}: not a suite folder")
+    manifest_path = path / "suite.yaml"
+    if not manifest_path.exists():
+        raise ScenarioError(f"{path}: missing suite.yaml (name, version)")
+    try:
+        manifest = SuiteManifest.model_validate(yaml.safe_load(manifest_path.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        raise ScenarioError(f"{manifest_path}: {exc.errors(include_url=False)[0]['msg']}") from exc
+    scenarios = [load_scenario(p) for p in sorted(path.glob("*.yaml")) if p.name != "suite.yaml"]
+    ids = [s.id for s in scenarios]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ScenarioError(f"{path}: duplicate scenario ids {duplicates}")
+    return Suite(name=manifest.name, version=manifest.version, path=path, scenarios=scenarios)
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    return Scenario.model_json_schema()

@@ -1,0 +1,41 @@
+"""How the episode ran: whether it finished without an error, and what it cost against the goal's budgets."""
+
+from __future__ import annotations
+
+from pydantic import JsonValue
+
+from cadencia.evals.scenarios import Scenario
+from cadencia.evals.scorers.base import Score, scorer
+from cadencia.evals.trajectory import FinalState, Trajectory
+
+
+@scorer("episode_error")
+def episode_error(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+    """The episode ran to its horizon without an error (value 1.0 when clean)."""
+    if trajectory.error is None:
+        return Score(scorer="episode_error", value=1.0, passed=True, detail="no error")
+    return Score(scorer="episode_error", value=0.0, passed=False, detail=trajectory.error)
+
+
+@scorer("cost")
+def cost(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+    """Tool calls, LLM calls and tokens against the goal's autonomy budgets; value = the largest share of a budget
+    used (1.0 = exactly at a budget). Wall time is reported, not judged (the goal sets no budget for it)."""
+    autonomy = scenario.goal.autonomy
+    usage = {
+        "tool_calls": (trajectory.tool_calls, autonomy.max_tool_calls),
+        "llm_calls": (trajectory.llm_calls, autonomy.max_llm_calls),
+        "llm_tokens": (trajectory.llm_tokens, autonomy.max_llm_tokens),
+    }
+    over = [f"{name} {used} > budget {budget}" for name, (used, budget) in usage.items() if used > budget]
+    worst = max(used / max(budget, 1) for used, budget in usage.values())
+    data: dict[str, JsonValue] = {name: {"used": used, "budget": budget} for name, (used, budget) in usage.items()}
+    data["wall_seconds"] = trajectory.wall_seconds
+    within = ", ".join(f"{name} {used}/{budget}" for name, (used, budget) in usage.items())
+    return Score(
+        scorer="cost",
+        value=worst,
+        passed=not over,
+        detail="; ".join(over) or f"{within}; {trajectory.wall_seconds:.1f} s",
+        data=data,
+    )

@@ -1,0 +1,68 @@
+"""Business outcome: the goal's KPI, profit against the do-nothing baseline, and the scenario's KPI thresholds."""
+
+from __future__ import annotations
+
+from pydantic import JsonValue
+
+from cadencia.evals.scenarios import Scenario
+from cadencia.evals.scorers.base import Score, scorer
+from cadencia.evals.scorers.measures import attainment, compare, incremental_profit, kpi_metric
+from cadencia.evals.trajectory import FinalState, Trajectory
+
+
+@scorer("goal_attainment")
+def goal_attainment(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+    """KPI value ÷ target; passed when the target is reached (a minimum cover in days for stock_cover)."""
+    kpi = scenario.goal.kpi
+    ratio = attainment(scenario, final)
+    data: dict[str, JsonValue] = {"metric": kpi.metric.value, "kpi_value": final.kpi_value, "target": kpi.target}
+    if ratio is None:
+        return Score(
+            scorer="goal_attainment", value=0.0, passed=False, detail="the world reported no KPI value", data=data
+        )
+    return Score(
+        scorer="goal_attainment",
+        value=ratio,
+        passed=ratio >= 1.0,
+        detail=f"{kpi.metric.value} {final.kpi_value:g} of target {kpi.target:g} ({ratio:.0%})",
+        data=data,
+    )
+
+
+@scorer("incremental_profit")
+def incremental_profit_score(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+    """Profit over the do-nothing baseline on the same seed, in minor units; passed when positive."""
+    delta = incremental_profit(final)
+    return Score(
+        scorer="incremental_profit",
+        value=delta,
+        passed=delta > 0,
+        detail=f"profit {final.ledger.profit_minor} vs baseline {final.baseline.profit_minor} (minor units)",
+        data={"agent_profit_minor": final.ledger.profit_minor, "baseline_profit_minor": final.baseline.profit_minor},
+    )
+
+
+@scorer("kpi_thresholds")
+def kpi_thresholds(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+    """Every KPI threshold the scenario expects; value = share met; not applicable when there are none."""
+    thresholds = scenario.expectations.kpi
+    if not thresholds:
+        return Score(scorer="kpi_thresholds", value=1.0, passed=None, detail="no KPI thresholds")
+    failures: list[str] = []
+    measured: dict[str, JsonValue] = {}
+    for threshold in thresholds:
+        actual = kpi_metric(threshold, scenario, final)
+        measured[threshold.metric] = actual
+        want = f"{threshold.op} {threshold.value:g}"
+        if actual is None:
+            failures.append(f"{threshold.metric} not measured (want {want})")
+        elif not compare(actual, threshold.op, threshold.value):
+            failures.append(f"{threshold.metric} {actual:g} (want {want})")
+    met = len(thresholds) - len(failures)
+    return Score(
+        scorer="kpi_thresholds",
+        value=met / len(thresholds),
+        passed=not failures,
+        detail="; ".join(failures) or f"all {len(thresholds)} thresholds met",
+        data={"measured": measured, "failed": list(failures)},
+    )
