@@ -38,9 +38,8 @@ class RunReport(BaseModel):
     spend_moved_minor: int
     contacts_messaged: int
     tool_calls: int
-    tool_calls: Annotated[int, operator.add]
-    llm_calls: Annotated[int, operator.add]
-    llm_tokens: Annotated[int, operator.add]
+    llm_calls: int
+    llm_tokens: int
 
 
 class AgentState(TypedDict, total=False):

@@ -21,6 +21,7 @@ from cadencia.evals.report.junit import write_junit
 from cadencia.evals.results import EpisodeResult, EvalRun
 from cadencia.evals.runner import RunOptions, run_suite
 from cadencia.evals.scenarios import ScenarioError, scenario_json_schema
+from cadencia.evals.scorers import failed_gates
 
 console = Console()
 
@@ -38,7 +39,7 @@ def _summary_table(run: EvalRun, summary: SuiteSummary) -> Table:
     for scenario_id, episodes in by_id.items():
         passed = sum(e.passed for e in episodes)
         incremental = [e.final.ledger.profit_minor - e.final.baseline.profit_minor for e in episodes]
-        failing = sorted({s.scorer for e in episodes for s in e.scores if s.passed is False})
+        failing = sorted({s.scorer for e in episodes for s in failed_gates(e.scores)})
         table.add_row(
             scenario_id,
             f"{passed}/{len(episodes)}",
@@ -110,6 +111,11 @@ def eval_command(
     write_results_json(folder / "results.json", run)
     write_junit(folder / "junit.xml", run)
     write_html(folder / "report.html", run)
+    timings = {f"{e.scenario_id}__t{e.trial}": e.trajectory.wall_seconds for e in run.episodes}
+    (folder / "timings.json").write_text(
+        json.dumps({"started": str(run.started), "finished": str(run.finished), "episodes": timings}, indent=1),
+        encoding="utf-8",
+    )
     console.print(_summary_table(run, summary))
     passed = sum(e.passed for e in run.episodes)
     console.print(

@@ -77,8 +77,8 @@ class ScorerRate(BaseModel):
 
 
 def scorer_rates(episodes: Sequence[ScoredEpisode]) -> list[ScorerRate]:
-    """Pass rate of every scorer seen, in first-seen order."""
-    names = list(dict.fromkeys(s.scorer for e in episodes for s in e.scores))
+    """Pass rate of every scorer seen: gates first, then the others, each group by name."""
+    names = sorted({s.scorer for e in episodes for s in e.scores}, key=lambda name: (name not in GATES, name))
     rates: list[ScorerRate] = []
     for name in names:
         verdicts = [s.passed for e in episodes if (s := score_of(e, name)) is not None and s.passed is not None]

@@ -30,8 +30,8 @@ class EvalRun(BaseModel):
     planner: str
     seed: int
     trials: int = Field(ge=1)
-    started: datetime
-    finished: datetime | None = None
+    started: datetime | None = Field(None, exclude=True, description="Timing: kept out of results.json.")
+    finished: datetime | None = Field(None, exclude=True)
     episodes: list[EpisodeResult] = Field(default_factory=list)
     summary: SuiteSummary | None = None
 

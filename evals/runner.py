@@ -20,7 +20,7 @@ from cadencia.evals.external import ExternalAgent, run_external_episode
 from cadencia.evals.metrics import summarize
 from cadencia.evals.results import EpisodeResult, EvalRun
 from cadencia.evals.scenarios import Scenario, load_suite
-from cadencia.evals.scorers import GATES, score_episode
+from cadencia.evals.scorers import episode_passed, score_episode
 from cadencia.evals.trajectory import FinalState, Trajectory
 
 
@@ -46,7 +46,7 @@ def result_path(out: Path, scenario_id: str, trial: int) -> Path:
 
 def _judge(scenario: Scenario, spec: EpisodeSpec, trajectory: Trajectory, final: FinalState) -> EpisodeResult:
     scores = score_episode(scenario, trajectory, final)
-    passed = all(s.passed is not False for s in scores if s.scorer in GATES)
+    passed = episode_passed(scores)
     return EpisodeResult(
         scenario_id=scenario.id, trial=spec.trial, passed=passed, scores=scores, trajectory=trajectory, final=final
     )

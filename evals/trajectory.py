@@ -58,7 +58,7 @@ class Trajectory(BaseModel):
     tool_calls: int = 0
     llm_calls: int = 0
     llm_tokens: int = 0
-    wall_seconds: float = 0.0
+    wall_seconds: float = Field(0.0, exclude=True, description="Timing: kept out of results.json (determinism).")
     error: str | None = None
 
 

@@ -12,15 +12,15 @@ from cadencia.evals.results import EpisodeResult, EvalRun
 from cadencia.evals.scorers import GATES, failed_gates
 
 STYLE = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1240px; color: #111827; padding: 0 16px; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200px; color: #111827; padding: 0 16px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; } h3 { font-size: 15px; }
 table { border-collapse: collapse; margin: 8px 0; } th, td { border: 1px solid #e5e7eb; padding: 4px 8px; }
 th { background: #f3f4f6; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .pass { color: #15803d; font-weight: 600; } .fail { color: #b91c1c; font-weight: 600; } .na { color: #9ca3af; }
 .meta { color: #4b5563; } .charts { display: flex; flex-wrap: wrap; gap: 8px; }
-.chart { border: 1px solid #e5e7eb; background: #fff; } .chart-title { font-size: 13px; font-weight: 600; }
-.tick, .legend { font-size: 11px; fill: #374151; } .grid { stroke: #f3f4f6; } .axis { stroke: #9ca3af; }
+.chart { border: 1px solid #e5e7eb; background: #fff; }
 details { margin: 4px 0; } summary { cursor: pointer; } .matrix td { text-align: center; }
+.matrix thead th { font-size: 12px; } .scroll { overflow-x: auto; }
 """
 
 
@@ -61,7 +61,7 @@ def _header(run: EvalRun, summary: SuiteSummary) -> Markup:
         ("planner", run.planner),
         ("seed", str(run.seed)),
         ("trials", str(run.trials)),
-        ("started", run.started.isoformat(timespec="seconds")),
+        ("started", run.started.isoformat(timespec="seconds") if run.started else "—"),
         ("finished", finished),
         ("episodes passed", f"{summary.passed_episodes}/{summary.episodes}"),
     ]
@@ -150,7 +150,7 @@ def _plots(run: EvalRun) -> Markup:
 
 
 def _matrix(run: EvalRun, names: Sequence[str]) -> Markup:
-    head = "".join(f"<th>{escape(n)}{'*' if n in GATES else ''}</th>" for n in names)
+    head = "".join(f"<th>{escape(n).replace('_', '_<wbr>')}{'*' if n in GATES else ''}</th>" for n in names)
     rows: list[str] = []
     for episode in run.episodes:
         cells = []
@@ -163,7 +163,7 @@ def _matrix(run: EvalRun, names: Sequence[str]) -> Markup:
         label = escape(f"{episode.scenario_id} · trial {episode.trial}")
         rows.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
     table = f"<table class=matrix><thead><tr><th>episode</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    return Markup(f"<h2>Scores by episode</h2><p class=meta>* gate</p>{table}")
+    return Markup(f"<h2>Scores by episode</h2><p class=meta>* gate</p><div class=scroll>{table}</div>")
 
 
 def _details(run: EvalRun) -> Markup:

@@ -60,7 +60,10 @@ def junit_tree(run: EvalRun) -> ET.ElementTree[ET.Element]:
     suite = ET.SubElement(
         root,
         "testsuite",
-        {"name": xml_text(f"{run.suite} {run.suite_version} ({run.planner})"), "timestamp": run.started.isoformat()}
+        {
+            "name": xml_text(f"{run.suite} {run.suite_version} ({run.planner})"),
+            "timestamp": run.started.isoformat() if run.started else "",
+        }
         | counts,
     )
     properties = ET.SubElement(suite, "properties")

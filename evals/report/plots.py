@@ -42,21 +42,20 @@ def _agent_series(episodes: Sequence[EpisodeResult], points: Sequence[Points]) -
 
 
 def _baseline_series(episodes: Sequence[EpisodeResult], points: Sequence[Points]) -> list[Series]:
-    """One dashed line per distinct baseline (trials on the same seed share one)."""
-    distinct: list[tuple[EpisodeResult, Points]] = []
-    for episode, line in zip(episodes, points, strict=True):
-        if line and all(line != seen for _, seen in distinct):
-            distinct.append((episode, line))
-    if len(distinct) == 1:
-        return [Series("baseline", distinct[0][1], MUTED, dashed=True)]
-    return [Series(f"baseline t{e.trial}", line, MUTED, dashed=True) for e, line in distinct]
+    """Dashed baselines: one grey line when every trial shares it (same seed), else one per trial in its colour."""
+    lines = [(i, e, line) for i, (e, line) in enumerate(zip(episodes, points, strict=True)) if line]
+    if not lines:
+        return []
+    if all(line == lines[0][2] for _, _, line in lines):
+        return [Series("baseline", lines[0][2], MUTED, dashed=True)]
+    return [Series(f"baseline {e.trial}", line, PALETTE[i % len(PALETTE)], dashed=True) for i, e, line in lines]
 
 
 def profit_chart(episodes: Sequence[EpisodeResult]) -> str:
     agent = [cumulative_major(d.profit_minor for d in e.trajectory.days) if e.trajectory.days else [] for e in episodes]
     baseline = [baseline_profit(e) for e in episodes]
     series = _agent_series(episodes, agent) + _baseline_series(episodes, baseline)
-    return line_chart(series, title="Cumulative profit: agent vs do-nothing baseline", y_label="EUR")
+    return line_chart(series, title="Cumulative profit vs do-nothing baseline", y_label="EUR")
 
 
 def spend_chart(episode: EpisodeResult) -> str:

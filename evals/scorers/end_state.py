@@ -6,7 +6,7 @@ from pydantic import JsonValue
 
 from cadencia.evals.scenarios import Scenario
 from cadencia.evals.scorers.base import Score, scorer
-from cadencia.evals.scorers.measures import compare
+from cadencia.evals.scorers.measures import compare, number
 from cadencia.evals.trajectory import FinalState, Trajectory
 
 
@@ -22,11 +22,11 @@ def end_state(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> 
     for assertion in assertions:
         actual = final.end_state.get(assertion.name)
         measured[assertion.name] = actual
-        want = f"{assertion.aggregate}({assertion.table}.{assertion.column}) {assertion.op} {assertion.value:g}"
+        want = f"{assertion.aggregate}({assertion.table}.{assertion.column}) {assertion.op} {number(assertion.value)}"
         if actual is None:
             failures.append(f"{assertion.name}: not measured (want {want})")
         elif not compare(actual, assertion.op, assertion.value):
-            failures.append(f"{assertion.name}: {actual:g} (want {want})")
+            failures.append(f"{assertion.name}: {number(actual)} (want {want})")
     return Score(
         scorer="end_state",
         value=(len(assertions) - len(failures)) / len(assertions),

@@ -20,7 +20,7 @@ def episode_error(scenario: Scenario, trajectory: Trajectory, final: FinalState)
 @scorer("cost")
 def cost(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
     """Tool calls, LLM calls and tokens against the goal's autonomy budgets; value = the largest share of a budget
-    used (1.0 = exactly at a budget). Wall time is reported, not judged (the goal sets no budget for it)."""
+    used (1.0 = exactly at a budget). Wall time lives in timings.json (results.json stays deterministic)."""
     autonomy = scenario.goal.autonomy
     usage = {
         "tool_calls": (trajectory.tool_calls, autonomy.max_tool_calls),
@@ -30,12 +30,11 @@ def cost(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score
     over = [f"{name} {used} > budget {budget}" for name, (used, budget) in usage.items() if used > budget]
     worst = max(used / max(budget, 1) for used, budget in usage.values())
     data: dict[str, JsonValue] = {name: {"used": used, "budget": budget} for name, (used, budget) in usage.items()}
-    data["wall_seconds"] = trajectory.wall_seconds
     within = ", ".join(f"{name} {used}/{budget}" for name, (used, budget) in usage.items())
     return Score(
         scorer="cost",
         value=worst,
         passed=not over,
-        detail="; ".join(over) or f"{within}; {trajectory.wall_seconds:.1f} s",
+        detail="; ".join(over) or within,
         data=data,
     )

@@ -33,6 +33,11 @@ def compare(actual: float, op: Comparison, expected: float) -> bool:
             assert_never(op)
 
 
+def number(value: float) -> str:
+    """For details: 3,128,427 rather than 3.12843e+06; small values as they are."""
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:g}"
+
+
 def attainment(scenario: Scenario, final: FinalState) -> float | None:
     """KPI value ÷ target (≥ 1.0 = attained; every metric, stock cover included, is "at least the target").
 

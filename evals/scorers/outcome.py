@@ -6,7 +6,7 @@ from pydantic import JsonValue
 
 from cadencia.evals.scenarios import Scenario
 from cadencia.evals.scorers.base import Score, scorer
-from cadencia.evals.scorers.measures import attainment, compare, incremental_profit, kpi_metric
+from cadencia.evals.scorers.measures import attainment, compare, incremental_profit, kpi_metric, number
 from cadencia.evals.trajectory import FinalState, Trajectory
 
 
@@ -14,9 +14,9 @@ from cadencia.evals.trajectory import FinalState, Trajectory
 def goal_attainment(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
     """KPI value ÷ target; passed when the target is reached (a minimum cover in days for stock_cover)."""
     kpi = scenario.goal.kpi
-    ratio = attainment(scenario, final)
-    data: dict[str, JsonValue] = {"metric": kpi.metric.value, "kpi_value": final.kpi_value, "target": kpi.target}
-    if ratio is None:
+    ratio, value = attainment(scenario, final), final.kpi_value
+    data: dict[str, JsonValue] = {"metric": kpi.metric.value, "kpi_value": value, "target": kpi.target}
+    if ratio is None or value is None:
         return Score(
             scorer="goal_attainment", value=0.0, passed=False, detail="the world reported no KPI value", data=data
         )
@@ -24,7 +24,7 @@ def goal_attainment(scenario: Scenario, trajectory: Trajectory, final: FinalStat
         scorer="goal_attainment",
         value=ratio,
         passed=ratio >= 1.0,
-        detail=f"{kpi.metric.value} {final.kpi_value:g} of target {kpi.target:g} ({ratio:.0%})",
+        detail=f"{kpi.metric.value} {number(value)} of target {number(kpi.target)} ({ratio:.0%})",
         data=data,
     )
 
@@ -53,11 +53,11 @@ def kpi_thresholds(scenario: Scenario, trajectory: Trajectory, final: FinalState
     for threshold in thresholds:
         actual = kpi_metric(threshold, scenario, final)
         measured[threshold.metric] = actual
-        want = f"{threshold.op} {threshold.value:g}"
+        want = f"{threshold.op} {number(threshold.value)}"
         if actual is None:
             failures.append(f"{threshold.metric} not measured (want {want})")
         elif not compare(actual, threshold.op, threshold.value):
-            failures.append(f"{threshold.metric} {actual:g} (want {want})")
+            failures.append(f"{threshold.metric} {number(actual)} (want {want})")
     met = len(thresholds) - len(failures)
     return Score(
         scorer="kpi_thresholds",
