@@ -38,8 +38,14 @@ class EpisodeSpec(BaseModel):
     directory: Path
 
     @property
+    def world_seed(self) -> int:
+        """Seeds the brand's data: the same catalog, stock and customers in every trial."""
+        return self.base_seed if self.base_seed is not None else self.scenario.world.seed
+
+    @property
     def seed(self) -> int:
-        return (self.base_seed if self.base_seed is not None else self.scenario.world.seed) + self.trial
+        """Seeds the market's randomness: each trial draws its own days (so pass^k measures robustness)."""
+        return self.world_seed + self.trial
 
 
 def planner_for(spec: EpisodeSpec) -> tuple[Planner, Policy]:
@@ -116,7 +122,7 @@ class Prepared:
             shutil.rmtree(spec.directory)
         spec.directory.mkdir(parents=True)
         self.started = time.monotonic()
-        self.start = build_world(scenario, seed, spec.directory / "start.db")
+        self.start = build_world(scenario, spec.world_seed, spec.directory / "start.db")
         self.baseline, self.baseline_days = run_baseline(self.start, scenario, seed, spec.directory / "baseline.db")
         self.store = clone_store(self.start, spec.directory / "agent.db")
         self.timeline = _Timeline(self.store, scenario, seed)

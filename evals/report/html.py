@@ -59,7 +59,7 @@ def _header(run: EvalRun, summary: SuiteSummary) -> Markup:
     finished = run.finished.isoformat(timespec="seconds") if run.finished else "—"
     facts = [
         ("planner", run.planner),
-        ("seed", str(run.seed)),
+        ("seed", str(run.seed) if run.seed >= 0 else "each scenario's own"),
         ("trials", str(run.trials)),
         ("started", run.started.isoformat(timespec="seconds") if run.started else "—"),
         ("finished", finished),
