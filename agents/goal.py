@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from cadencia.tools.reversibility import Reversibility
+from cadencia.tools.yamlmodel import load_yaml_model
 
 
 class _Strict(BaseModel):
@@ -83,16 +83,7 @@ class Goal(_Strict):
 
     @classmethod
     def from_yaml_text(cls, text: str, *, source: str = "goal") -> Goal:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise GoalError(f"{source}: not valid YAML: {exc}") from exc
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(root)"
-            raise GoalError(f"{source}: {where}: {first['msg']}") from exc
+        return load_yaml_model(cls, text, source=source, error=GoalError)
 
 
 class GoalError(ValueError):

@@ -9,13 +9,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from cadencia.agents.goal import Goal
 from cadencia.evals.world import Event
 from cadencia.tools.limits import Limits
 from cadencia.tools.seed import Scale
+from cadencia.tools.yamlmodel import load_yaml_model
 
 
 class _Strict(BaseModel):
@@ -111,16 +111,7 @@ class ScenarioError(ValueError):
 
 
 def load_scenario(path: Path) -> Scenario:
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise ScenarioError(f"{path}: {where}: {first['msg']}") from exc
+    return load_yaml_model(Scenario, path.read_text(encoding="utf-8"), source=str(path), error=ScenarioError)
 
 
 class Suite(BaseModel):
@@ -146,10 +137,9 @@ def load_suite(path: Path) -> Suite:
     manifest_path = path / "suite.yaml"
     if not manifest_path.exists():
         raise ScenarioError(f"{path}: missing suite.yaml (name, version)")
-    try:
-        manifest = SuiteManifest.model_validate(yaml.safe_load(manifest_path.read_text(encoding="utf-8")))
-    except ValidationError as exc:
-        raise ScenarioError(f"{manifest_path}: {exc.errors(include_url=False)[0]['msg']}") from exc
+    manifest = load_yaml_model(
+        SuiteManifest, manifest_path.read_text(encoding="utf-8"), source=str(manifest_path), error=ScenarioError
+    )
     scenarios = [load_scenario(p) for p in sorted(path.glob("*.yaml")) if p.name != "suite.yaml"]
     ids = [s.id for s in scenarios]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})

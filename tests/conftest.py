@@ -17,7 +17,8 @@ from cadencia.servers.context import Backends
 from cadencia.servers.sandbox import sandbox_backends
 from cadencia.tools.limits import Limits
 from cadencia.tools.seed import seed_store
-from cadencia.tools.store.store import Store, normalize_url
+from cadencia.tools.store.engine import normalize_url
+from cadencia.tools.store.store import Store
 
 PG_URL = os.environ.get("CADENCIA_TEST_PG_URL")
 PG_REQUIRED = os.environ.get("CI") == "true"

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from cadencia.tools.errors import InvalidArgument
+from cadencia.tools.yamlmodel import load_yaml_model
 
 
 class _Strict(BaseModel):
@@ -61,12 +61,6 @@ def load_limits(path: Path | None) -> Limits:
     """Read limits from YAML; a malformed file is an error naming the bad field, never silently defaulted."""
     if path is None:
         return Limits()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return Limits.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidArgument(f"limits file {path}: {where}: {first['msg']}", field=where) from exc
-    except yaml.YAMLError as exc:
-        raise InvalidArgument(f"limits file {path} is not valid YAML: {exc}") from exc
+    return load_yaml_model(
+        Limits, path.read_text(encoding="utf-8"), source=f"limits file {path}", error=InvalidArgument
+    )

@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import (
     BigInteger,
@@ -19,18 +18,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
     func,
     insert,
     select,
 )
-from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+from cadencia.tools.store.engine import WRITE, normalize_url, open_engine
 
 SeqType = BigInteger().with_variant(Integer(), "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid
 HEAD_ID = 1
-WRITE = "audit_write"
 
 
 @dataclass(frozen=True)
@@ -80,50 +76,6 @@ def audit_tables(prefix: str = "audit") -> AuditTables:
     return AuditTables(metadata=metadata, records=records, checkpoints=checkpoints, head=head)
 
 
-def normalize_url(url_or_path: str | Path) -> str:
-    """Accept a file path, `sqlite:///…`, `postgresql://…` (run on psycopg 3) or any SQLAlchemy URL."""
-    text = str(url_or_path)
-    for scheme in ("postgresql://", "postgres://"):
-        if text.startswith(scheme):
-            return "postgresql+psycopg://" + text.removeprefix(scheme)
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser()}"
-
-
-def _sqlite_engine(url: str) -> Engine:
-    memory = url in ("sqlite://", "sqlite:///:memory:")
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "isolation_level": None, "timeout": 30},
-        poolclass=StaticPool if memory else None,
-    )
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-        cursor = dbapi_conn.cursor()
-        if not memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # A writer takes the write lock before reading the head, so two appenders never pick the same seq.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
-
-    return engine
-
-
-def open_engine(url_or_path: str | Path) -> Engine:
-    """An engine for the audit database (SQLite in WAL mode, or PostgreSQL)."""
-    url = normalize_url(url_or_path)
-    if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
-
-
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """One write transaction, serialized against every other writer of the same database."""
@@ -151,3 +103,6 @@ def create_tables(engine: Engine, tables: AuditTables) -> None:
         tables.metadata.create_all(conn)
         if conn.execute(select(tables.head.c.id).where(tables.head.c.id == HEAD_ID)).first() is None:
             conn.execute(insert(tables.head).values(id=HEAD_ID, seq=0, chain_hash=""))
+
+
+__all__ = ["WRITE", "normalize_url", "open_engine"]

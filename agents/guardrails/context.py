@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from cadencia.agents.actions import Decision, JsonArgs, Verdict
 from cadencia.agents.goal import Goal
@@ -18,6 +19,19 @@ CAPABILITIES = ("inventory", "ads", "reviews", "crm")
 
 Unknown = Literal["require_approval", "deny"]
 """What a check answers when a figure it needs is unknown (fail closed)."""
+
+
+def _compiles(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a valid regex {pattern!r}: {exc}") from exc
+    return patterns
+
+
+Regexes = Annotated[list[str], AfterValidator(_compiles)]
+"""A list of regular expressions, each checked to compile when the policy loads."""
 
 
 class CheckParams(BaseModel):

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import Connection, Engine, insert, inspect, select, update
 
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
 from cadencia.tools.store import schema
 from cadencia.tools.store.canonical import canonical_json, sha256_hex
+from cadencia.tools.store.engine import WRITE, normalize_url, open_engine
 from cadencia.tools.store.journal import calls, idempotency, undo_log, world
 from cadencia.tools.store.metadata import is_bookkeeping, metadata
 from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, restore
@@ -24,42 +24,6 @@ from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, restor
 R = TypeVar("R", bound=BaseModel)
 
 DEFAULT_START_DAY = date(2026, 3, 2)
-
-
-def normalize_url(url_or_path: str | Path) -> str:
-    """Accept a file path, `sqlite:///…`, `postgresql://…` or `postgresql+psycopg://…`."""
-    text = str(url_or_path)
-    if text.startswith("postgresql://") or text.startswith("postgres://"):
-        return "postgresql+psycopg://" + text.split("://", 1)[1]
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser()}"
-
-
-def _sqlite_engine(url: str) -> Engine:
-    memory = url in ("sqlite://", "sqlite:///:memory:")
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "isolation_level": None},
-        poolclass=StaticPool if memory else None,
-    )
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        if not memory:
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=10000")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # Writers take the lock up front so two writers never deadlock upgrading a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
-
-    return engine
 
 
 def args_hash(args: dict[str, Any]) -> str:
@@ -74,11 +38,9 @@ class Store:
 
     @classmethod
     def open(cls, url_or_path: str | Path, *, create: bool = True) -> Store:
-        url = normalize_url(url_or_path)
-        engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_pre_ping=True)
-        store = cls(engine)
+        store = cls(open_engine(url_or_path))
         if create:
-            schema.create_all(engine)
+            schema.create_all(store.engine)
         return store
 
     def close(self) -> None:
@@ -102,7 +64,7 @@ class Store:
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             yield conn
 
     def read(self, fn: Callable[[Connection], R]) -> R:
@@ -263,3 +225,6 @@ class Store:
                     digest.update(b"\n")
                 hashes[table.name] = digest.hexdigest()
         return hashes
+
+
+__all__ = ["DEFAULT_START_DAY", "Store", "args_hash", "normalize_url"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
 from cadencia.agents.guardrails.checks._args import SCHEDULE_SEND, SEND_NOW, customer_texts, str_arg, str_list_arg
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
+from cadencia.agents.guardrails.context import CheckContext, CheckParams, Regexes, Unknown
 from cadencia.agents.guardrails.facts import ClaimFacts
 from cadencia.agents.guardrails.registry import check
 
@@ -42,19 +42,9 @@ _STOPWORDS = frozenset({"the", "and", "for", "with", "your", "you", "our", "are"
 
 class ClaimsParams(CheckParams):
     no_go_claims: list[str] = Field(default_factory=list, description="Added to the goal's no_go_claims.")
-    claim_patterns: list[str] = Field(default_factory=list, description="Extra regexes that mark claim-like text.")
+    claim_patterns: Regexes = Field(default_factory=list, description="Extra regexes that mark claim-like text.")
     min_overlap: float = Field(0.6, gt=0, le=1, description="Share of a claim's words a sentence must repeat.")
     when_unknown: Unknown = "require_approval"
-
-    @field_validator("claim_patterns")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"not a valid regex {pattern!r}: {exc}") from exc
-        return patterns
 
 
 @check("approved_claims", params=ClaimsParams)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
 from cadencia.agents.goal import Channel
 from cadencia.agents.guardrails.checks._args import target_ids, texts_of
-from cadencia.agents.guardrails.context import CheckContext, CheckParams
+from cadencia.agents.guardrails.context import CheckContext, CheckParams, Regexes
 from cadencia.agents.guardrails.facts import Facts
 from cadencia.agents.guardrails.registry import check
 from cadencia.tools.reversibility import Reversibility
@@ -67,17 +67,7 @@ BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}")
 class InjectionParams(CheckParams):
     allowed_domains: list[str] = Field(default_factory=list, description="URL hosts (and subdomains) allowed.")
     min_copy_chars: int = Field(20, ge=8, le=500, description="Copied untrusted text at least this long is taint.")
-    extra_markers: list[str] = Field(default_factory=list, description="More regexes of injection wording.")
-
-    @field_validator("extra_markers")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"not a valid regex {pattern!r}: {exc}") from exc
-        return patterns
+    extra_markers: Regexes = Field(default_factory=list, description="More regexes of injection wording.")
 
 
 @check("prompt_injection", params=InjectionParams)
