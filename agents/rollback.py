@@ -60,7 +60,9 @@ async def rollback(
                 {"token": action.undo_token, "idempotency_key": f"{run_id}.undo.{action.action_id}"},
             )
             status = RollbackStatus.UNDONE if outcome.ok else RollbackStatus.FAILED
-            item = RollbackItem(action_id=action.action_id, tool=action.tool, status=status, detail=outcome.text[:500])
+            restored = outcome.structured.get("restored") if isinstance(outcome.structured, dict) else None
+            detail = "restored " + ", ".join(map(str, restored)) if outcome.ok and restored else outcome.text[:500]
+            item = RollbackItem(action_id=action.action_id, tool=action.tool, status=status, detail=detail)
         elif action.reversibility is Reversibility.REVERSIBLE:
             item = RollbackItem(
                 action_id=action.action_id,
