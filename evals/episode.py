@@ -3,6 +3,8 @@ same events), then collect the trajectory and the final state for the scorers.""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import shutil
 import time
 from datetime import date
@@ -25,6 +27,7 @@ from cadencia.evals.scenarios import Scenario
 from cadencia.evals.trajectory import AuditSummary, FinalState, Trajectory, UndoProbe
 from cadencia.evals.world import DayReport, World, clone_store, ledger_totals
 from cadencia.tools.seed import seed_store
+from cadencia.tools.store.canonical import canonical_json
 from cadencia.tools.store.metadata import metadata
 from cadencia.tools.store.store import Store
 
@@ -113,6 +116,31 @@ def _kpi(metric: str, store: Store, reports: list[DayReport]) -> float | None:
     return reports[-1].mean_stock_cover_days if reports else None
 
 
+def cached_world(spec: EpisodeSpec) -> Path:
+    """The scenario's seeded and patched world, built once per (seed, scale, patches) and shared by every trial and
+    worker (a large world takes minutes to generate); episodes work on copies."""
+    world = spec.scenario.world
+    key = hashlib.sha256(
+        canonical_json(
+            {"seed": spec.world_seed, "scale": world.scale.value, "patches": world.model_dump(mode="json")}
+        ).encode()
+    ).hexdigest()[:16]
+    cache = spec.directory.parent.parent / "worlds"
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache / f"{key}.db"
+    with (cache / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            building = cache / f"{key}.building.db"
+            building.unlink(missing_ok=True)
+            store = build_world(spec.scenario, spec.world_seed, building)
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            store.close()
+            building.replace(target)
+    return target
+
+
 class Prepared:
     """The three worlds of an episode: the start, the do-nothing baseline (already run) and the agent's copy."""
 
@@ -122,7 +150,9 @@ class Prepared:
             shutil.rmtree(spec.directory)
         spec.directory.mkdir(parents=True)
         self.started = time.monotonic()
-        self.start = build_world(scenario, spec.world_seed, spec.directory / "start.db")
+        cached = Store.open(cached_world(spec), create=False)
+        self.start = clone_store(cached, spec.directory / "start.db")
+        cached.close()
         self.baseline, self.baseline_days = run_baseline(self.start, scenario, seed, spec.directory / "baseline.db")
         self.store = clone_store(self.start, spec.directory / "agent.db")
         self.timeline = _Timeline(self.store, scenario, seed)

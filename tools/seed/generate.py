@@ -47,7 +47,7 @@ class Sizes:
 
 SIZES = {
     Scale.SMALL: Sizes(skus=40, contacts=2_000, reviews=500, campaigns_per_platform=3, history_days=63),
-    Scale.LARGE: Sizes(skus=100_000, contacts=1_000_000, reviews=50_000, campaigns_per_platform=10, history_days=63),
+    Scale.LARGE: Sizes(skus=100_000, contacts=1_000_000, reviews=50_000, campaigns_per_platform=10, history_days=56),
 }
 
 Progress = Callable[[str, int], None]
