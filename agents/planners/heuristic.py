@@ -258,7 +258,7 @@ class HeuristicPlanner:
                     [review.id, review.sku],
                 )
             )
-            if len(actions) >= MAX_REPLIES_PER_CYCLE:
+            if sum(a.tool == "reviews_reply_to_review" for a in actions) >= MAX_REPLIES_PER_CYCLE:
                 break
         return actions
 

@@ -33,6 +33,7 @@ from cadencia.tools.inventory.tables import products, promotions, purchase_order
 from cadencia.tools.paging import Page, decode_cursor, next_cursor
 from cadencia.tools.sandbox import SandboxCapability
 from cadencia.tools.store.mutation import Mutation
+from cadencia.tools.undo import UndoResult, describe_changes
 
 HISTORY_DAYS = 56
 OPEN_PROMOTION = (PromotionStatus.SCHEDULED.value, PromotionStatus.ACTIVE.value)
@@ -95,11 +96,52 @@ class SandboxInventory(SandboxCapability):
     def _on_hand(self, conn: Connection, sku: str) -> int:
         return int(conn.execute(select(func.coalesce(func.sum(stock.c.on_hand), 0)).where(stock.c.sku == sku)).scalar())
 
+    def _margin_floor(self, row: Any) -> int:
+        return -(-row["cost_minor"] * (100 + self.limits.price.min_margin_pct) // 100)
+
+    def _discount_floor(self, row: Any) -> int:
+        return -(-row["list_price_minor"] * (100 - self.limits.price.max_discount_pct) // 100)
+
     def price_floor(self, row: Any) -> int:
         """Lowest acceptable price: above cost by the minimum margin and within the maximum discount."""
-        margin_floor = -(-row["cost_minor"] * (100 + self.limits.price.min_margin_pct) // 100)
-        discount_floor = -(-row["list_price_minor"] * (100 - self.limits.price.max_discount_pct) // 100)
-        return max(margin_floor, discount_floor)
+        return max(self._margin_floor(row), self._discount_floor(row))
+
+    def _check_promotion_price(
+        self, row: Any, price_minor: int, discount_pct: int, *, promotion: str, field: str, advice: str
+    ) -> None:
+        """What shoppers pay during a promotion stays above cost + margin and within the max discount off list."""
+        promo_price = price_minor * (100 - discount_pct) // 100
+        margin_floor, discount_floor = self._margin_floor(row), self._discount_floor(row)
+        if promo_price < margin_floor:
+            raise PolicyViolation(
+                f"{promotion} ({discount_pct}% off {price_minor}) prices {row['sku']} at {promo_price}, below cost + "
+                f"minimum margin ({margin_floor}); {advice}",
+                field=field,
+                rule="price_floor",
+            )
+        if promo_price < discount_floor:
+            raise PolicyViolation(
+                f"{promotion} ({discount_pct}% off {price_minor}) prices {row['sku']} at {promo_price}, more than "
+                f"{self.limits.price.max_discount_pct}% off the list price {row['list_price_minor']} "
+                f"(floor {discount_floor}); {advice}",
+                field=field,
+                rule="max_discount",
+            )
+
+    def _check_open_promotions(self, conn: Connection, row: Any, price_minor: int, *, field: str, advice: str) -> None:
+        """Every scheduled or running promotion of the product, applied to `price_minor`, stays above both floors."""
+        open_promotions = conn.execute(
+            select(promotions).where(promotions.c.sku == row["sku"], promotions.c.status.in_(OPEN_PROMOTION))
+        ).mappings()
+        for promo in open_promotions:
+            self._check_promotion_price(
+                row,
+                price_minor,
+                promo["discount_pct"],
+                promotion=f"open promotion {promo['id']}",
+                field=field,
+                advice=f"{advice} call end_promotion {promo['id']} first",
+            )
 
     def _summary(self, row: Any, on_hand: int) -> ProductSummary:
         return ProductSummary(
@@ -129,7 +171,7 @@ class SandboxInventory(SandboxCapability):
             if category is not None:
                 stmt = stmt.where(products.c.category == category.value)
             if query:
-                stmt = stmt.where(func.lower(products.c.name).contains(query.lower()))
+                stmt = stmt.where(func.lower(products.c.name).contains(query.lower(), autoescape=True))
             rows = conn.execute(stmt.order_by(products.c.sku).offset(offset).limit(limit + 1)).mappings().all()
             items = [self._summary(r, int(r["total_on_hand"])) for r in rows[:limit]]
             return Page[ProductSummary](items=items, next_cursor=next_cursor(offset, limit, len(rows)))
@@ -493,6 +535,9 @@ class SandboxInventory(SandboxCapability):
                     field="currency",
                 )
             self._check_price(row, price_minor)
+            self._check_open_promotions(
+                m.conn, row, price_minor, field="price_minor", advice="choose a higher price or"
+            )
             before, after = m.update(products, {"sku": sku}, {"price_minor": price_minor})
             discount = round(100 * (1 - after["price_minor"] / after["list_price_minor"]), 2)
             return PriceChange(
@@ -527,15 +572,14 @@ class SandboxInventory(SandboxCapability):
                 raise PolicyViolation(
                     f"discount {discount_pct}% exceeds the maximum {limit}%", field="discount_pct", rule="max_discount"
                 )
-            promo_price = row["price_minor"] * (100 - discount_pct) // 100
-            margin_floor = -(-row["cost_minor"] * (100 + self.limits.price.min_margin_pct) // 100)
-            if promo_price < margin_floor:
-                raise PolicyViolation(
-                    f"a {discount_pct}% promotion prices {sku} at {promo_price}, below cost + minimum margin "
-                    f"({margin_floor}); use a smaller discount",
-                    field="discount_pct",
-                    rule="price_floor",
-                )
+            self._check_promotion_price(
+                row,
+                row["price_minor"],
+                discount_pct,
+                promotion="the promotion",
+                field="discount_pct",
+                advice="use a smaller discount",
+            )
             overlap = m.conn.execute(
                 select(promotions.c.id).where(
                     promotions.c.sku == sku,
@@ -706,3 +750,23 @@ class SandboxInventory(SandboxCapability):
 
         args = {"purchase_order_id": purchase_order_id}
         return self._write("cancel_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=True)
+
+    async def undo(self, *, token: str, idempotency_key: str | None = None) -> UndoResult:
+        """Undo one reversible inventory call; refused if it would leave an open promotion below a price floor."""
+
+        def apply(m: Mutation) -> UndoResult:
+            tool, changes = self.store.undo(m.conn, capability=self.capability, token=token)
+            priced = {products.name, promotions.name}
+            skus = {r["sku"] for c in changes if c.table in priced for r in (c.before, c.after) if r is not None}
+            for sku in sorted(skus):
+                row = self._product_row(m.conn, sku)
+                self._check_open_promotions(
+                    m.conn,
+                    row,
+                    row["price_minor"],
+                    field="token",
+                    advice="undo refused: set a new price with set_price, or",
+                )
+            return UndoResult(token=token, tool=tool, restored=describe_changes(changes))
+
+        return self._write("undo", {"token": token}, idempotency_key, apply, UndoResult, reversible=False)
