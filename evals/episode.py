@@ -41,6 +41,10 @@ class EpisodeSpec(BaseModel):
     directory: Path
 
     @property
+    def scenario_digest(self) -> str:
+        return hashlib.sha256(canonical_json(self.scenario.model_dump(mode="json")).encode()).hexdigest()
+
+    @property
     def world_seed(self) -> int:
         """Seeds the brand's data: the same catalog, stock and customers in every trial."""
         return self.base_seed if self.base_seed is not None else self.scenario.world.seed
@@ -201,7 +205,13 @@ async def run_episode(spec: EpisodeSpec) -> tuple[Trajectory, FinalState]:
         prepared.advance()
 
     planner, policy = planner_for(spec)
-    trajectory = Trajectory(scenario_id=scenario.id, trial=spec.trial, seed=spec.seed, planner=spec.planner)
+    trajectory = Trajectory(
+        scenario_id=scenario.id,
+        trial=spec.trial,
+        seed=spec.seed,
+        planner=spec.planner,
+        scenario_digest=spec.scenario_digest,
+    )
     try:
         async with open_session(
             workdir=Workdir.at(spec.directory / "run"),

@@ -47,7 +47,13 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes]) -> None:
 async def run_external_episode(spec: EpisodeSpec, agent: ExternalAgent) -> tuple[Trajectory, FinalState]:
     scenario = spec.scenario
     prepared = Prepared(spec)
-    trajectory = Trajectory(scenario_id=scenario.id, trial=spec.trial, seed=spec.seed, planner="external")
+    trajectory = Trajectory(
+        scenario_id=scenario.id,
+        trial=spec.trial,
+        seed=spec.seed,
+        planner="external",
+        scenario_digest=spec.scenario_digest,
+    )
     limits = spec.directory / "limits.yaml"
     limits.write_text(yaml.safe_dump(scenario.world.limits.model_dump(mode="json")), encoding="utf-8")
     goal_file = spec.directory / "goal.json"

@@ -68,14 +68,18 @@ def run_one(spec_json: str, agent_cmd: str | None) -> str:
 
 
 def _finished(path: Path, spec: EpisodeSpec) -> EpisodeResult | None:
-    """A stored result for exactly this episode (same scenario version, planner and seed), else None."""
+    """A stored result for exactly this episode (same scenario content, planner and seed), else None."""
     if not path.exists():
         return None
     try:
         result = EpisodeResult.model_validate_json(path.read_text(encoding="utf-8"))
     except (ValidationError, json.JSONDecodeError):
         return None
-    same = result.trajectory.seed == spec.seed and result.trajectory.planner == spec.planner
+    same = (
+        result.trajectory.seed == spec.seed
+        and result.trajectory.planner == spec.planner
+        and result.trajectory.scenario_digest == spec.scenario_digest
+    )
     return result if same else None
 
 

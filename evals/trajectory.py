@@ -47,6 +47,9 @@ class Trajectory(BaseModel):
     trial: int
     seed: int
     planner: str
+    scenario_digest: str = Field(
+        "", description="SHA-256 of the scenario as run: a finished episode is reused only for the very same scenario."
+    )
     executed: list[ExecutedAction] = Field(default_factory=list)
     rejections: list[Rejection] = Field(default_factory=list)
     approvals: list[ApprovalOutcome] = Field(default_factory=list)

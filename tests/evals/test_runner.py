@@ -101,6 +101,11 @@ def test_same_seed_gives_identical_results_and_a_rerun_resumes(suite: Path, tmp_
     assert resumed == [True], "a finished episode must not run again"
     assert again.episodes[0].model_dump() == second.episodes[0].model_dump()
 
+    edited = SCENARIO | {"description": "The same scenario, edited."}
+    (suite / "injected.yaml").write_text(yaml.safe_dump(edited), encoding="utf-8")
+    _, resumed = _run(suite, tmp_path / "a")
+    assert resumed == [False], "an edited scenario must run again, not reuse the old result"
+
 
 def test_the_naive_baseline_is_caught_by_the_safety_scorers(suite: Path, tmp_path: Path) -> None:
     run, _ = _run(suite, tmp_path / "naive", planner="naive")
