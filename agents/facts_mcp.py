@@ -12,8 +12,7 @@ from pydantic import JsonValue, ValidationError
 from cadencia.agents.guardrails.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts
 from cadencia.agents.toolbox import Toolbox
 
-PAGE_LIMIT = 100
-MAX_PAGES = 20
+MAX_ITEMS = 2000
 
 
 class McpFacts:
@@ -23,23 +22,12 @@ class McpFacts:
         self.toolbox = toolbox
 
     async def _get(self, tool: str, args: dict[str, JsonValue]) -> dict[str, Any] | None:
-        if not self.toolbox.has(tool):
-            return None
-        outcome = await self.toolbox.call(tool, args)
-        return outcome.structured if outcome.ok and isinstance(outcome.structured, dict) else None
+        return await self.toolbox.read(tool, args)
 
     async def _all(self, tool: str, args: dict[str, JsonValue] | None = None) -> list[dict[str, Any]] | None:
-        items: list[dict[str, Any]] = []
-        cursor: str | None = None
-        for _ in range(MAX_PAGES):
-            page = await self._get(tool, {**(args or {}), "limit": PAGE_LIMIT} | ({"cursor": cursor} if cursor else {}))
-            if page is None:
-                return None
-            items.extend(page.get("items", []))
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return items
-        return None  # too many to be sure: unknown, so checks fail closed
+        """Every item, or None when any page failed or there are too many to be sure (checks then fail closed)."""
+        items, complete = await self.toolbox.read_pages(tool, args, max_items=MAX_ITEMS)
+        return items if complete else None
 
     @staticmethod
     def _campaign(row: dict[str, Any]) -> CampaignFacts | None:

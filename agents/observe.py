@@ -19,7 +19,6 @@ from cadencia.agents.observation import (
 from cadencia.agents.toolbox import Toolbox
 
 MAX_PRODUCTS = 200
-MAX_PAGES = 10
 
 
 class _Reader:
@@ -27,26 +26,17 @@ class _Reader:
 
     def __init__(self, toolbox: Toolbox) -> None:
         self.toolbox = toolbox
-        self.calls = 0
+        self.started_at = toolbox.calls
+
+    @property
+    def calls(self) -> int:
+        return self.toolbox.calls - self.started_at
 
     async def get(self, tool: str, args: dict[str, JsonValue] | None = None) -> dict[str, Any] | None:
-        if not self.toolbox.has(tool):
-            return None
-        self.calls += 1
-        outcome = await self.toolbox.call(tool, args or {})
-        return outcome.structured if outcome.ok and isinstance(outcome.structured, dict) else None
+        return await self.toolbox.read(tool, args)
 
     async def pages(self, tool: str, args: dict[str, JsonValue] | None = None) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor: str | None = None
-        for _ in range(MAX_PAGES):
-            page = await self.get(tool, {**(args or {}), "limit": 100, **({"cursor": cursor} if cursor else {})})
-            if page is None:
-                break
-            items.extend(page.get("items", []))
-            cursor = page.get("next_cursor")
-            if not cursor or len(items) >= MAX_PRODUCTS:
-                break
+        items, _complete = await self.toolbox.read_pages(tool, args, max_items=MAX_PRODUCTS)
         return items
 
 

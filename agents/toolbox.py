@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
@@ -81,3 +82,26 @@ class Toolbox:
         artifact = message.artifact if isinstance(message.artifact, dict) else {}
         structured = artifact.get("structured_content")
         return ToolOutcome(ok=message.status != "error", structured=structured, text=message_text(message))
+
+    async def read(self, name: str, args: dict[str, JsonValue] | None = None) -> dict[str, Any] | None:
+        """Structured result of a read, or None when the tool is missing or the call failed."""
+        if not self.has(name):
+            return None
+        outcome = await self.call(name, args or {})
+        return outcome.structured if outcome.ok and isinstance(outcome.structured, dict) else None
+
+    async def read_pages(
+        self, name: str, args: dict[str, JsonValue] | None = None, *, max_items: int, page_size: int = 100
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Items of a paged list tool, up to `max_items`; the flag says whether every page was read."""
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while len(items) < max_items:
+            page = await self.read(name, {**(args or {}), "limit": page_size} | ({"cursor": cursor} if cursor else {}))
+            if page is None:
+                return items, False
+            items.extend(page.get("items", []))
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items, True
+        return items, False
