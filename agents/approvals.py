@@ -59,3 +59,16 @@ class ApprovalOutcome(BaseModel):
     status: ApprovalStatus
     approver: str | None = None
     note: str = ""
+
+
+def approval_status(response: ApprovalResponse, request_hash: str, *, expired: bool = False) -> ApprovalStatus:
+    """How an answer resolves a request: expired and mismatched answers never count as approvals."""
+    if response.choice is ApprovalChoice.EXPIRE or expired:
+        return ApprovalStatus.EXPIRED
+    if response.request_hash != request_hash:
+        return ApprovalStatus.MISMATCH
+    return {
+        ApprovalChoice.APPROVE: ApprovalStatus.APPROVED,
+        ApprovalChoice.REJECT: ApprovalStatus.REJECTED,
+        ApprovalChoice.EDIT: ApprovalStatus.EDITED,
+    }[response.choice]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,8 @@ from cadencia.agents.goal import Goal, GoalError
 from cadencia.agents.guardrails import load_policy
 from cadencia.agents.planners.factory import PlannerError, make_planner
 from cadencia.agents.rollback import rollback
-from cadencia.agents.runs import RunIndex, RunStatus
-from cadencia.agents.session import INPROCESS, open_session
+from cadencia.agents.runs import RunIndex, RunRecord, RunStatus
+from cadencia.agents.session import INPROCESS, AgentSession, open_session
 from cadencia.agents.terminal import LiveView, print_pending, print_report, print_rollback, prompt_approver
 from cadencia.agents.workdir import Workdir
 
@@ -103,6 +104,18 @@ def _finish(index: RunIndex, run_id: str, result: DriveResult, where: Workdir) -
         print_report(console, result.report, where)
 
 
+def _recorded_session(record: RunRecord, where: Workdir) -> AbstractAsyncContextManager[AgentSession]:
+    """Reopen a recorded run: its goal, planner and servers, as `cadencia run` started it."""
+    kind, _, model = record.planner.partition(":")
+    return open_session(
+        workdir=where,
+        goal=Goal.model_validate_json(record.goal),
+        run_id=record.run_id,
+        planner=make_planner(kind, model=model or None),
+        servers=record.servers,
+    )
+
+
 def _resume(
     approval_id: str, response_for: str, *, edit: str | None, approver: str, workdir: Path | None, note: str
 ) -> None:
@@ -112,8 +125,6 @@ def _resume(
     record = index.get(run_id)
     if record is None:
         raise _fail(f"no run {run_id!r} in {where.root}; see `cadencia approvals list`")
-    goal = Goal.model_validate_json(record.goal)
-    kind, _, model = record.planner.partition(":")
     edited = None
     if edit is not None:
         try:
@@ -124,13 +135,7 @@ def _resume(
             raise _fail("--edit must be a JSON object of tool arguments")
 
     async def main() -> DriveResult | None:
-        async with open_session(
-            workdir=where,
-            goal=goal,
-            run_id=run_id,
-            planner=make_planner(kind, model=model or None),
-            servers=record.servers,
-        ) as session:
+        async with _recorded_session(record, where) as session:
             pending = await pending_approval(session)
             if pending is None or pending.approval_id != approval_id:
                 return None
@@ -138,7 +143,7 @@ def _resume(
             answer = ApprovalResponse(
                 choice=choice, request_hash=pending.request_hash, approver=approver, edited_args=edited, note=note
             )
-            with LiveView(console, run_id, goal) as view:
+            with LiveView(console, run_id, session.goal) as view:
                 return await drive(session, resume=answer, on_event=view.update)
 
     result = anyio.run(main)
@@ -192,15 +197,7 @@ def list_approvals(workdir: WorkdirOption = None) -> None:
 
     async def main() -> None:
         for record in waiting:
-            goal = Goal.model_validate_json(record.goal)
-            kind, _, model = record.planner.partition(":")
-            async with open_session(
-                workdir=where,
-                goal=goal,
-                run_id=record.run_id,
-                planner=make_planner(kind, model=model or None),
-                servers=record.servers,
-            ) as session:
+            async with _recorded_session(record, where) as session:
                 pending = await pending_approval(session)
                 if pending is not None:
                     print_pending(console, pending, where)
@@ -221,17 +218,9 @@ def rollback_command(
     record = index.get(run_id)
     if record is None:
         raise _fail(f"no run {run_id!r} in {where.root}")
-    goal = Goal.model_validate_json(record.goal)
-    kind, _, model = record.planner.partition(":")
 
     async def main() -> bool:
-        async with open_session(
-            workdir=where,
-            goal=goal,
-            run_id=run_id,
-            planner=make_planner(kind, model=model or None),
-            servers=record.servers,
-        ) as session:
+        async with _recorded_session(record, where) as session:
             snapshot = await session.graph.aget_state(session.config)
             report = await rollback(
                 run_id, snapshot.values.get("executed", []), toolbox=session.toolbox, audit=session.audit

@@ -17,7 +17,13 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command, interrupt
 
 from cadencia.agents.actions import Assessment, Decision, ExecutedAction, ProposedAction
-from cadencia.agents.approvals import ApprovalChoice, ApprovalOutcome, ApprovalRequest, ApprovalResponse, ApprovalStatus
+from cadencia.agents.approvals import (
+    ApprovalOutcome,
+    ApprovalRequest,
+    ApprovalResponse,
+    ApprovalStatus,
+    approval_status,
+)
 from cadencia.agents.audit import AuditKind
 from cadencia.agents.gate import Gate, idempotency_key
 from cadencia.agents.toolbox import ToolOutcome, message_text
@@ -77,16 +83,7 @@ class CadenciaMiddleware(AgentMiddleware):
         return ApprovalResponse.model_validate(interrupt(pending.model_dump(mode="json")))
 
     def _record_answer(self, assessment: Assessment, response: ApprovalResponse) -> ApprovalStatus:
-        if response.choice is ApprovalChoice.EXPIRE:
-            status = ApprovalStatus.EXPIRED
-        elif response.request_hash != assessment.request_hash:
-            status = ApprovalStatus.MISMATCH
-        else:
-            status = {
-                ApprovalChoice.APPROVE: ApprovalStatus.APPROVED,
-                ApprovalChoice.REJECT: ApprovalStatus.REJECTED,
-                ApprovalChoice.EDIT: ApprovalStatus.EDITED,
-            }[response.choice]
+        status = approval_status(response, assessment.request_hash)
         outcome = ApprovalOutcome(
             approval_id=f"{self.gate.run_id}/{assessment.action.id}",
             request_hash=assessment.request_hash,

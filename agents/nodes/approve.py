@@ -11,22 +11,10 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from cadencia.agents.actions import ProposedAction
-from cadencia.agents.approvals import ApprovalChoice, ApprovalOutcome, ApprovalResponse, ApprovalStatus
+from cadencia.agents.approvals import ApprovalOutcome, ApprovalResponse, ApprovalStatus, approval_status
 from cadencia.agents.audit import AuditKind
 from cadencia.agents.context import RunContext
 from cadencia.agents.state import AgentState, Rejection
-
-
-def _status(response: ApprovalResponse, request_hash: str, expired: bool) -> ApprovalStatus:
-    if response.choice is ApprovalChoice.EXPIRE or expired:
-        return ApprovalStatus.EXPIRED
-    if response.request_hash != request_hash:
-        return ApprovalStatus.MISMATCH
-    return {
-        ApprovalChoice.APPROVE: ApprovalStatus.APPROVED,
-        ApprovalChoice.REJECT: ApprovalStatus.REJECTED,
-        ApprovalChoice.EDIT: ApprovalStatus.EDITED,
-    }[response.choice]
 
 
 async def approve(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
@@ -35,7 +23,7 @@ async def approve(state: AgentState, runtime: Runtime[RunContext]) -> AgentState
     answer = interrupt(pending.model_dump(mode="json"))
     response = ApprovalResponse.model_validate(answer)
     answered_at = response.answered_at or datetime.now(UTC)
-    status = _status(response, pending.request_hash, expired=answered_at > pending.expires_at)
+    status = approval_status(response, pending.request_hash, expired=answered_at > pending.expires_at)
     outcome = ApprovalOutcome(
         approval_id=pending.approval_id,
         request_hash=pending.request_hash,
