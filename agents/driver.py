@@ -10,9 +10,9 @@ from langgraph.types import Command
 from pydantic import BaseModel
 
 from cadencia.agents.approvals import ApprovalRequest, ApprovalResponse
-from cadencia.agents.audit import AuditKind
 from cadencia.agents.session import AgentSession
 from cadencia.agents.state import AgentState, RunReport
+from cadencia.tools.audit import AuditKind
 
 Approver = Callable[[ApprovalRequest], ApprovalResponse | None]
 """Answers an approval in-process (terminal prompt, demo policy, eval script); None leaves the run paused."""

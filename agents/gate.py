@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pydantic import JsonValue
 
 from cadencia.agents.actions import Assessment, Decision, ExecutedAction, ProposedAction
-from cadencia.agents.audit import AuditKind, AuditLog
 from cadencia.agents.effects import contacts_messaged, spend_moved
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails import Facts, GuardrailEngine
 from cadencia.agents.guardrails.engine import RunView
 from cadencia.agents.guardrails.totals import LlmUsage
 from cadencia.agents.toolbox import Toolbox, ToolOutcome
+from cadencia.tools.audit import AuditKind, AuditLog
 from cadencia.tools.reversibility import Reversibility
 
 

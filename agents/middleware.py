@@ -24,9 +24,9 @@ from cadencia.agents.approvals import (
     ApprovalStatus,
     approval_status,
 )
-from cadencia.agents.audit import AuditKind
 from cadencia.agents.gate import Gate, idempotency_key
 from cadencia.agents.toolbox import ToolOutcome, message_text
+from cadencia.tools.audit import AuditKind
 
 Handler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
 

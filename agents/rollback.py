@@ -11,9 +11,9 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from cadencia.agents.actions import ExecutedAction
-from cadencia.agents.audit import AuditKind, AuditLog
 from cadencia.agents.effects import base_name
 from cadencia.agents.toolbox import Toolbox
+from cadencia.tools.audit import AuditKind, AuditLog
 from cadencia.tools.reversibility import Reversibility
 
 

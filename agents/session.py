@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
-from cadencia.agents.audit import AuditLog
 from cadencia.agents.checkpoints import open_checkpointer
 from cadencia.agents.connect import http_toolbox, inprocess_toolbox, stdio_toolbox
 from cadencia.agents.context import EnvironmentStep, RunContext
@@ -22,6 +21,7 @@ from cadencia.agents.planners.base import Planner
 from cadencia.agents.toolbox import Toolbox
 from cadencia.agents.workdir import Workdir
 from cadencia.servers.sandbox import open_store, sandbox_backends
+from cadencia.tools.audit import AuditLog
 from cadencia.tools.limits import Limits
 from cadencia.tools.store.store import Store
 

@@ -17,8 +17,8 @@ from typing import NamedTuple
 from pydantic import JsonValue
 from sqlalchemy import Engine, insert
 
-from cadencia.agents.audit import AuditEvent, AuditKind, AuditLog
-from cadencia.agents.audit.schema import AuditTables, audit_tables, create_tables, open_engine, writing
+from cadencia.tools.audit import AuditEvent, AuditKind, AuditLog
+from cadencia.tools.audit.schema import AuditTables, audit_tables, create_tables, open_engine, writing
 from cadencia.tools.store.canonical import canonical_json
 
 Row = dict[str, JsonValue]

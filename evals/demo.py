@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
-from cadencia.agents.audit import VerifyReport
 from cadencia.agents.driver import Approver, DriveResult, drive
 from cadencia.agents.effects import base_name
 from cadencia.agents.goal import Goal
@@ -25,6 +24,7 @@ from cadencia.agents.terminal import LiveView, prompt_approver
 from cadencia.agents.workdir import Workdir
 from cadencia.evals.world import DayReport, World
 from cadencia.servers.sandbox import open_store
+from cadencia.tools.audit import VerifyReport
 
 DEMO_SEED = 7
 DEMO_FILES = ("sandbox.db", "checkpoints.db", "audit.db", "runs.db")

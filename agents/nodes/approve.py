@@ -12,9 +12,9 @@ from langgraph.types import interrupt
 
 from cadencia.agents.actions import ProposedAction
 from cadencia.agents.approvals import ApprovalOutcome, ApprovalResponse, ApprovalStatus, approval_status
-from cadencia.agents.audit import AuditKind
 from cadencia.agents.context import RunContext
 from cadencia.agents.state import AgentState, Rejection
+from cadencia.tools.audit import AuditKind
 
 
 async def approve(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:

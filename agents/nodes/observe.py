@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from cadencia.agents.audit import AuditKind
 from cadencia.agents.context import RunContext
 from cadencia.agents.observe import collect_observation
 from cadencia.agents.state import AgentState
+from cadencia.tools.audit import AuditKind
 
 
 async def observe(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:

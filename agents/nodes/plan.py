@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from cadencia.agents.audit import AuditKind
 from cadencia.agents.context import RunContext
 from cadencia.agents.planners.base import PlanningInput, rejection_key
 from cadencia.agents.state import AgentState
+from cadencia.tools.audit import AuditKind
 
 
 async def plan(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:

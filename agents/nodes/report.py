@@ -6,10 +6,10 @@ from collections import Counter
 
 from langgraph.runtime import Runtime
 
-from cadencia.agents.audit import AuditKind
 from cadencia.agents.context import RunContext
 from cadencia.agents.guardrails.totals import LlmUsage, RunTotals
 from cadencia.agents.state import AgentState, RunReport
+from cadencia.tools.audit import AuditKind
 
 
 async def report(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:

@@ -8,11 +8,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from cadencia.agents.actions import ExecutedAction
-from cadencia.agents.audit import AuditKind
 from cadencia.agents.context import RunContext
 from cadencia.agents.effects import base_name
 from cadencia.agents.state import AgentState
 from cadencia.agents.toolbox import Toolbox
+from cadencia.tools.audit import AuditKind
 
 READ_BACK: dict[str, tuple[str, str, str]] = {
     # mutating tool: (read tool, id argument, field compared with the same field in the write's result)

@@ -6,11 +6,11 @@ import typer
 
 from cadencia import __version__
 from cadencia.agents import cli as agents_cli
-from cadencia.agents.audit.cli import audit_app
 from cadencia.agents.guardrails.cli import policy_app
 from cadencia.evals import cli as evals_cli
 from cadencia.evals import cli_demo
 from cadencia.servers import cli as servers_cli
+from cadencia.servers.audit_cli import audit_app
 
 app = typer.Typer(
     name="cadencia",

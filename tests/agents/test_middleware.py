@@ -12,10 +12,10 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
-from cadencia.agents.audit import AuditLog
 from cadencia.agents.gate import Gate
 from cadencia.agents.guardrails import GuardrailEngine, StaticFacts, default_policy
 from cadencia.agents.middleware import CadenciaMiddleware
+from cadencia.tools.audit import AuditLog
 from cadencia.tools.reversibility import Reversibility
 
 SENT: list[str] = []

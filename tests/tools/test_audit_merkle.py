@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from cadencia.agents.audit import merkle
+from cadencia.tools.audit import merkle
 
 SIZES = range(1, 41)
 

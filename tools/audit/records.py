@@ -9,7 +9,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from cadencia.agents.audit.merkle import leaf_hash
+from cadencia.tools.audit.merkle import leaf_hash
 from cadencia.tools.store.canonical import canonical_json
 
 JsonObject = dict[str, JsonValue]

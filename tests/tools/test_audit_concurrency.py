@@ -8,7 +8,7 @@ import threading
 from multiprocessing.synchronize import Barrier as SyncBarrier
 from pathlib import Path
 
-from cadencia.agents.audit import AuditEvent, AuditKind, AuditLog
+from cadencia.tools.audit import AuditEvent, AuditKind, AuditLog
 
 
 def append_from_process(db: Path, key: Path, name: str, count: int, start: SyncBarrier) -> None:

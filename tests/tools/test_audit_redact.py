@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cadencia.agents.audit import JsonObject, redact, redact_text
+from cadencia.tools.audit import JsonObject, redact, redact_text
 
 
 def test_emails_inside_free_text_are_masked() -> None:

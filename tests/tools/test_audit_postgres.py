@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from cadencia.agents.audit import AuditKind, AuditLog, check_inclusion
+from cadencia.tools.audit import AuditKind, AuditLog, check_inclusion
 
 PG_URL = os.environ.get("CADENCIA_TEST_PG_URL")
 

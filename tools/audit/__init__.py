@@ -1,11 +1,11 @@
 """Tamper-evident audit log: PII-redacted records, hash chain, RFC 9162 Merkle tree, Ed25519-signed checkpoints."""
 
-from cadencia.agents.audit.errors import AuditError, AuditIntegrityError, RecordNotFound
-from cadencia.agents.audit.log import AuditLog
-from cadencia.agents.audit.proofs import ConsistencyProof, InclusionProof, check_consistency, check_inclusion
-from cadencia.agents.audit.records import AuditEvent, AuditKind, AuditRecord, JsonObject, entry_bytes
-from cadencia.agents.audit.redact import redact, redact_text
-from cadencia.agents.audit.signing import (
+from cadencia.tools.audit.errors import AuditError, AuditIntegrityError, RecordNotFound
+from cadencia.tools.audit.log import AuditLog
+from cadencia.tools.audit.proofs import ConsistencyProof, InclusionProof, check_consistency, check_inclusion
+from cadencia.tools.audit.records import AuditEvent, AuditKind, AuditRecord, JsonObject, entry_bytes
+from cadencia.tools.audit.redact import redact, redact_text
+from cadencia.tools.audit.signing import (
     KEY_FILENAME,
     CheckpointVerifier,
     SignatureStatus,
@@ -20,7 +20,7 @@ from cadencia.agents.audit.signing import (
     verify_checkpoint,
     write_checkpoints,
 )
-from cadencia.agents.audit.verify import VerifyReport, verify_log
+from cadencia.tools.audit.verify import VerifyReport, verify_log
 
 __all__ = [
     "KEY_FILENAME",

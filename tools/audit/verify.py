@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from cadencia.agents.audit import merkle
-from cadencia.agents.audit.records import Sealed, chain_hex
-from cadencia.agents.audit.signing import CheckpointVerifier, SignatureStatus, SignedCheckpoint
+from cadencia.tools.audit import merkle
+from cadencia.tools.audit.records import Sealed, chain_hex
+from cadencia.tools.audit.signing import CheckpointVerifier, SignatureStatus, SignedCheckpoint
 
 MOVE_WINDOW = 16  # how far a renumbered record is looked for when the chain cannot place it
 KEPT_MISMATCHES = 256  # records with a bad hash kept in memory to tell a swap from an edit

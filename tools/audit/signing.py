@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field
 
-from cadencia.agents.audit.errors import AuditError
+from cadencia.tools.audit.errors import AuditError
 from cadencia.tools.store.canonical import canonical_json
 
 KEY_FILENAME = "audit-signing-key.pem"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cadencia.agents.audit import (
+from cadencia.tools.audit import (
     AuditEvent,
     AuditKind,
     AuditLog,
@@ -21,8 +21,8 @@ from cadencia.agents.audit import (
     sign_checkpoint,
     verify_log,
 )
-from cadencia.agents.audit.records import seal
-from cadencia.agents.audit.rows import record_to_row
+from cadencia.tools.audit.records import seal
+from cadencia.tools.audit.rows import record_to_row
 
 UPDATE_ROW = (
     "UPDATE audit_records SET seq = :seq, payload = :payload, leaf_hash = :leaf_hash, prev_hash = :prev_hash, "

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from cadencia.agents.audit import AuditKind, AuditLog, InclusionProof, read_checkpoints
-from cadencia.agents.audit.cli import audit_app
+from cadencia.servers.audit_cli import audit_app
+from cadencia.tools.audit import AuditKind, AuditLog, InclusionProof, read_checkpoints
 
 WIDE = {"COLUMNS": "200"}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cadencia.agents.audit import (
+from cadencia.tools.audit import (
     CheckpointVerifier,
     SignatureStatus,
     SignedCheckpoint,

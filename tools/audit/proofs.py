@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cadencia.agents.audit import merkle
+from cadencia.tools.audit import merkle
 
 
 class InclusionProof(BaseModel):

@@ -11,13 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import JsonValue
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
-from cadencia.agents.audit import merkle
-from cadencia.agents.audit.errors import AuditError, AuditIntegrityError, RecordNotFound
-from cadencia.agents.audit.proofs import ConsistencyProof, InclusionProof, check_inclusion
-from cadencia.agents.audit.records import AuditEvent, AuditKind, AuditRecord, leaf_hex, seal
-from cadencia.agents.audit.redact import redact
-from cadencia.agents.audit.rows import RecordRow, StoredRecord, checkpoint_from_row, record_from_row, record_to_row
-from cadencia.agents.audit.schema import (
+from cadencia.tools.audit import merkle
+from cadencia.tools.audit.errors import AuditError, AuditIntegrityError, RecordNotFound
+from cadencia.tools.audit.proofs import ConsistencyProof, InclusionProof, check_inclusion
+from cadencia.tools.audit.records import AuditEvent, AuditKind, AuditRecord, leaf_hex, seal
+from cadencia.tools.audit.redact import redact
+from cadencia.tools.audit.rows import RecordRow, StoredRecord, checkpoint_from_row, record_from_row, record_to_row
+from cadencia.tools.audit.schema import (
     HEAD_ID,
     AuditTables,
     audit_tables,
@@ -26,7 +26,7 @@ from cadencia.agents.audit.schema import (
     reading,
     writing,
 )
-from cadencia.agents.audit.signing import (
+from cadencia.tools.audit.signing import (
     CheckpointVerifier,
     SignedCheckpoint,
     load_key,
@@ -35,7 +35,7 @@ from cadencia.agents.audit.signing import (
     sign_checkpoint,
     write_checkpoints,
 )
-from cadencia.agents.audit.verify import VerifyReport, verify_log
+from cadencia.tools.audit.verify import VerifyReport, verify_log
 
 Clock = Callable[[], datetime]
 

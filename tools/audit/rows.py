@@ -8,9 +8,9 @@ from typing import NamedTuple
 from pydantic import JsonValue, ValidationError
 from sqlalchemy import Row, RowMapping
 
-from cadencia.agents.audit.errors import AuditIntegrityError
-from cadencia.agents.audit.records import AuditRecord, entry_bytes
-from cadencia.agents.audit.signing import SignedCheckpoint
+from cadencia.tools.audit.errors import AuditIntegrityError
+from cadencia.tools.audit.records import AuditRecord, entry_bytes
+from cadencia.tools.audit.signing import SignedCheckpoint
 from cadencia.tools.store.canonical import canonical_json
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pydantic import JsonValue
 
-from cadencia.agents.audit.records import JsonObject
+from cadencia.tools.audit.records import JsonObject
 
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d+\)?)+")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cadencia.agents.audit import (
+from cadencia.tools.audit import (
     AuditError,
     AuditEvent,
     AuditIntegrityError,
@@ -24,9 +24,9 @@ from cadencia.agents.audit import (
     read_checkpoints,
     verify_checkpoint,
 )
-from cadencia.agents.audit.merkle import leaf_hash, tree_root
-from cadencia.agents.audit.rows import StoredRecord
-from cadencia.agents.audit.schema import audit_tables, normalize_url
+from cadencia.tools.audit.merkle import leaf_hash, tree_root
+from cadencia.tools.audit.rows import StoredRecord
+from cadencia.tools.audit.schema import audit_tables, normalize_url
 
 
 def fixed_clock() -> datetime:

@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cadencia.agents.audit.errors import AuditError, AuditIntegrityError
-from cadencia.agents.audit.log import AuditLog
-from cadencia.agents.audit.signing import KEY_FILENAME, SignedCheckpoint, public_key_hex, read_checkpoints
-from cadencia.agents.audit.verify import VerifyReport
 from cadencia.servers.paths import default_workdir
+from cadencia.tools.audit.errors import AuditError, AuditIntegrityError
+from cadencia.tools.audit.log import AuditLog
+from cadencia.tools.audit.signing import KEY_FILENAME, SignedCheckpoint, public_key_hex, read_checkpoints
+from cadencia.tools.audit.verify import VerifyReport
 from cadencia.tools.store.canonical import canonical_json
 
 EXIT_OK, EXIT_TAMPERED, EXIT_USAGE = 0, 1, 2
