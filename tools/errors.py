@@ -62,3 +62,9 @@ class VendorUnavailable(VendorError):
     """A vendor API is down or rate-limiting; retrying later may work."""
 
     code = "vendor_unavailable"
+
+
+class NotSupported(VendorError):
+    """The configured vendor backend cannot do what this tool asks; nothing was changed."""
+
+    code = "not_supported"

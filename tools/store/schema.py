@@ -11,6 +11,7 @@ from cadencia.tools.reviews import tables as _reviews  # noqa: F401
 from cadencia.tools.store import claims as _claims  # noqa: F401
 from cadencia.tools.store import journal as _journal  # noqa: F401
 from cadencia.tools.store.metadata import metadata
+from cadencia.tools.vendors import tables as _vendors  # noqa: F401
 
 
 def create_all(engine: Engine) -> None:
