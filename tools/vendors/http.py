@@ -129,7 +129,9 @@ class VendorHttp:
                 if exc.rejected or retry_safe
                 else "the write's outcome is unknown: read the current state before trying again"
             )
-            raise VendorUnavailable(self.scrub(f"{self.vendor} {exc.reason}; {outcome}"), rule="vendor_unavailable")
+            raise VendorUnavailable(
+                self.scrub(f"{self.vendor} {exc.reason}; {outcome}"), rule="vendor_unavailable"
+            ) from None
         self.breaker.record_success()
         return response
 
@@ -160,7 +162,9 @@ class VendorHttp:
             except httpx.TimeoutException as exc:
                 raise _Retry(f"timed out ({type(exc).__name__})", None, rejected=False) from None
             except httpx.TransportError as exc:
-                raise _Retry(f"unreachable ({type(exc).__name__})", None, rejected=isinstance(exc, httpx.ConnectError))
+                raise _Retry(
+                    f"unreachable ({type(exc).__name__})", None, rejected=isinstance(exc, httpx.ConnectError)
+                ) from None
             if response.status_code == 401 and not refreshed and await self._auth.refresh(self.client):
                 refreshed = True
                 continue

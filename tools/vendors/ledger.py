@@ -60,7 +60,7 @@ class VendorLedger:
         self.backend = backend
 
     def replay(self, *, tool: str, args: dict[str, Any], key: str | None, result_type: type[R]) -> R | None:
-        """The recorded result of an earlier call with this idempotency key; a key reused for another call is refused."""
+        """The recorded result of an earlier call with this key; a key reused for another call is refused."""
         if not key:
             return None
         with self.store.reading() as conn:
@@ -125,9 +125,7 @@ class VendorLedger:
             conn.execute(insert(vendor_objects).values(**key, state=before))
         elif current["state"] != before:
             conn.execute(
-                update(vendor_objects)
-                .where(*(vendor_objects.c[k] == v for k, v in key.items()))
-                .values(state=before)
+                update(vendor_objects).where(*(vendor_objects.c[k] == v for k, v in key.items())).values(state=before)
             )
         if change.after is None:
             mutation.delete(vendor_objects, key)

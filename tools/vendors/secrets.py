@@ -13,7 +13,7 @@ MASK = "***"
 
 
 class Scrubber:
-    """Replaces every known secret (raw and URL-encoded) with `***`; new secrets, such as refreshed tokens, are added."""
+    """Replaces every known secret (raw and URL-encoded) with `***`; refreshed tokens are added as they come."""
 
     def __init__(self, secrets: Iterable[str | SecretStr] = ()) -> None:
         self._values: set[str] = set()

@@ -1,4 +1,4 @@
-"""Every vendor write goes through here: idempotent replay, our checks, then either send + ledger or a shadow proposal."""
+"""Every vendor write passes here: idempotent replay, our checks, then send + ledger, or a shadow proposal."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from cadencia.tools.errors import CadenciaError, VendorError, VendorUnavailable
+from cadencia.tools.undo import UndoResult
 from cadencia.tools.vendors.ledger import ObjectChange, VendorLedger
 
 R = TypeVar("R", bound=BaseModel)
@@ -94,3 +95,32 @@ class VendorWrites:
             tool=tool, args=args, verdict="would_apply", detail=detail, effect=planned.effect, validated_by=validated_by
         )
         return planned.result
+
+
+async def undo_with_vendor(
+    writes: VendorWrites,
+    *,
+    token: str,
+    key: str | None,
+    compensate: Callable[[ObjectChange, str], Awaitable[None]],
+) -> UndoResult:
+    """Undo one recorded write: compensating vendor writes (newest first, each with its own compare step), then the
+    ledger restores its images and spends the token. In shadow mode the undo is only proposed."""
+    prior = writes.ledger.replay(tool="undo", args={"token": token}, key=key, result_type=UndoResult)
+    if prior is not None:
+        return prior
+    tool, changes = writes.ledger.undo_plan(token)
+    restored = [f"{c.kind} {c.object_id}" for c in changes]
+    if writes.shadow:
+        writes.ledger.propose(
+            tool="undo",
+            args={"token": token},
+            verdict="would_apply",
+            detail=f"undo {tool}",
+            effect="restore " + ", ".join(restored),
+            validated_by="cadencia",
+        )
+        return UndoResult(token=token, tool=tool, restored=restored)
+    for change in reversed(changes):
+        await compensate(change, f"undo-{token}-{change.object_id}"[-200:])
+    return writes.ledger.finish_undo(token, key)
