@@ -33,6 +33,7 @@ from cadencia.tools.inventory.models import (
 from cadencia.tools.inventory.vendors import shopify_api as q
 from cadencia.tools.inventory.vendors.shopify_api import ShopifyGraphQL, legacy_id, raise_user_errors, search_term
 from cadencia.tools.inventory.vendors.shopify_promotions import ShopifyPromotions
+from cadencia.tools.inventory.vendors.shopify_sync import sync_orders
 from cadencia.tools.limits import Limits
 from cadencia.tools.paging import Page
 from cadencia.tools.undo import UndoResult
@@ -185,6 +186,10 @@ class ShopifyInventory:
         return sales_from_mirror(
             self._writes.ledger, since=since, until=until, sku=sku, category=category, currency=currency
         )
+
+    async def sync_orders(self) -> int:
+        """Mirror orders updated since the last sync; returns the order lines stored."""
+        return await sync_orders(self._api, self._writes.ledger)
 
     async def forecast_demand(self, *, sku: str, horizon_days: int = 14, service_level: float = 0.95) -> DemandForecast:
         raise unsupported(VENDOR, "forecast_demand", "forecasts run on the sandbox; use sales_report for history")

@@ -1,0 +1,119 @@
+"""Builds vendor backends from `backends.yaml`: one VendorHttp (auth, pacing, retries, breaker) and one ledger each."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+from aiolimiter import AsyncLimiter
+
+from cadencia.tools.ads.backend import AdsBackend
+from cadencia.tools.crm.backend import CrmBackend
+from cadencia.tools.inventory.backend import InventoryBackend
+from cadencia.tools.inventory.vendors.shopify import ShopifyInventory
+from cadencia.tools.inventory.vendors.shopify_api import ShopifyGraphQL
+from cadencia.tools.limits import Limits
+from cadencia.tools.reviews.backend import ReviewsBackend
+from cadencia.tools.store.store import Store
+from cadencia.tools.vendors.auth import Auth, HeaderAuth, OAuthRefresh
+from cadencia.tools.vendors.breaker import CircuitBreaker
+from cadencia.tools.vendors.config import BackendsConfig, Connection, GoogleOAuth, Secrets, ShopifyConfig
+from cadencia.tools.vendors.http import RetryPolicy, Throttle, VendorHttp
+from cadencia.tools.vendors.ledger import VendorLedger
+from cadencia.tools.vendors.secrets import Scrubber
+from cadencia.tools.vendors.throttle import ShopifyCostThrottle
+from cadencia.tools.vendors.writes import VendorWrites
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class VendorBackends:
+    """The vendor-backed capabilities (None: that capability stays on the sandbox)."""
+
+    inventory: InventoryBackend | None = None
+    ads: AdsBackend | None = None
+    crm: CrmBackend | None = None
+    reviews: ReviewsBackend | None = None
+    names: dict[str, str] | None = None
+    """capability → backend name, for messages and `backends check`."""
+
+
+class Builder:
+    """Shared pieces for every adapter: the client, the secrets, the store, shadow mode and limits."""
+
+    def __init__(
+        self,
+        config: BackendsConfig,
+        *,
+        client: httpx.AsyncClient,
+        store: Store,
+        limits: Limits | None = None,
+        shadow: bool | None = None,
+        secrets: Secrets | None = None,
+        sleep: Sleep = anyio.sleep,
+    ) -> None:
+        self.config, self.client, self.store = config, client, store
+        self.limits = limits or Limits()
+        self.shadow = config.shadow if shadow is None else shadow
+        self.secrets = secrets or Secrets(config.secrets_file)
+        self.sleep = sleep
+
+    def http(self, vendor: str, conn: Connection, auth: Auth, scrubber: Scrubber, throttle: Throttle | None = None):
+        return VendorHttp(
+            self.client,
+            vendor=vendor,
+            auth=auth,
+            scrubber=scrubber,
+            policy=RetryPolicy(attempts=conn.max_attempts, timeout_s=conn.timeout_s),
+            limiter=AsyncLimiter(conn.requests_per_second, 1.0),
+            throttle=throttle,
+            breaker=CircuitBreaker(vendor),
+            sleep=self.sleep,
+        )
+
+    def writes(self, backend: str, vendor: str) -> VendorWrites:
+        return VendorWrites(VendorLedger(self.store, backend), vendor=vendor, shadow=self.shadow)
+
+    def oauth(self, vendor: str, oauth: GoogleOAuth, scrubber: Scrubber, prefix: str) -> OAuthRefresh:
+        secret = self.secrets.get(oauth.client_secret_env, field=f"{prefix}.oauth.client_secret_env")
+        refresh = self.secrets.get(oauth.refresh_token_env, field=f"{prefix}.oauth.refresh_token_env")
+        scrubber.add(secret)
+        scrubber.add(refresh)
+        return OAuthRefresh(
+            vendor=vendor,
+            token_url=oauth.token_url,
+            client_id=oauth.client_id,
+            client_secret=secret,
+            refresh_token=refresh,
+            scrubber=scrubber,
+        )
+
+    def shopify(self, cfg: ShopifyConfig) -> ShopifyInventory:
+        token = self.secrets.get(cfg.access_token_env, field="inventory.access_token_env")
+        scrubber = Scrubber([token])
+        http = self.http(
+            "Shopify",
+            cfg,
+            HeaderAuth("X-Shopify-Access-Token", token),
+            scrubber,
+            ShopifyCostThrottle(sleep=self.sleep),
+        )
+        api = ShopifyGraphQL(http, shop_url=cfg.base_url or cfg.shop_url, api_version=cfg.api_version)
+        return ShopifyInventory(
+            api, self.writes("shopify", "Shopify"), limits=self.limits, lead_time_days=cfg.lead_time_days
+        )
+
+    def build(self) -> VendorBackends:
+        built = VendorBackends(names={})
+        assert built.names is not None
+        for capability in ("inventory", "ads", "crm", "reviews"):
+            cfg: Any = getattr(self.config, capability)
+            built.names[capability] = cfg.backend
+            if cfg.backend == "sandbox":
+                continue
+            setattr(built, capability, getattr(self, cfg.backend)(cfg))
+        return built
