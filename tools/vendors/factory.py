@@ -11,6 +11,8 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from cadencia.tools.ads.backend import AdsBackend
+from cadencia.tools.ads.vendors.meta import MetaAds
+from cadencia.tools.ads.vendors.meta_api import GRAPH_URL, MetaGraph
 from cadencia.tools.crm.backend import CrmBackend
 from cadencia.tools.inventory.backend import InventoryBackend
 from cadencia.tools.inventory.vendors.shopify import ShopifyInventory
@@ -20,11 +22,11 @@ from cadencia.tools.reviews.backend import ReviewsBackend
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.auth import Auth, HeaderAuth, OAuthRefresh
 from cadencia.tools.vendors.breaker import CircuitBreaker
-from cadencia.tools.vendors.config import BackendsConfig, Connection, GoogleOAuth, Secrets, ShopifyConfig
+from cadencia.tools.vendors.config import BackendsConfig, Connection, GoogleOAuth, MetaConfig, Secrets, ShopifyConfig
 from cadencia.tools.vendors.http import RetryPolicy, Throttle, VendorHttp
 from cadencia.tools.vendors.ledger import VendorLedger
 from cadencia.tools.vendors.secrets import Scrubber
-from cadencia.tools.vendors.throttle import ShopifyCostThrottle
+from cadencia.tools.vendors.throttle import MetaUsageThrottle, ShopifyCostThrottle
 from cadencia.tools.vendors.writes import VendorWrites
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -105,6 +107,21 @@ class Builder:
         api = ShopifyGraphQL(http, shop_url=cfg.base_url or cfg.shop_url, api_version=cfg.api_version)
         return ShopifyInventory(
             api, self.writes("shopify", "Shopify"), limits=self.limits, lead_time_days=cfg.lead_time_days
+        )
+
+    def meta(self, cfg: MetaConfig) -> MetaAds:
+        token = self.secrets.get(cfg.access_token_env, field="ads.access_token_env")
+        scrubber = Scrubber([token])
+        http = self.http(
+            "Meta", cfg, HeaderAuth("Authorization", token, prefix="Bearer "), scrubber, MetaUsageThrottle()
+        )
+        graph = MetaGraph(http, base_url=cfg.base_url or GRAPH_URL, api_version=cfg.api_version)
+        return MetaAds(
+            graph,
+            self.writes("meta", "Meta"),
+            ad_account_id=cfg.ad_account_id,
+            currency=cfg.currency,
+            limits=self.limits,
         )
 
     def build(self) -> VendorBackends:

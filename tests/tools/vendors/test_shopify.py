@@ -9,13 +9,13 @@ from datetime import date
 import httpx
 import pytest
 import respx
+from vendor_fakes import build as b
+from vendor_fakes.shopify import TOKEN, FakeShopify
 
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, NotSupported, PolicyViolation, VendorError
 from cadencia.tools.inventory.models import Category, PromotionStatus
 from cadencia.tools.inventory.vendors.shopify import ShopifyInventory
 from cadencia.tools.store.store import Store
-from vendor_fakes import build as b
-from vendor_fakes.shopify import TOKEN, FakeShopify
 
 SKU = "ML-000001"
 
