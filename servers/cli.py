@@ -17,6 +17,8 @@ from cadencia.servers.context import Scope
 from cadencia.servers.paths import default_db
 from cadencia.servers.sandbox import sandbox_lifespan
 from cadencia.servers.transport import is_loopback, run_http, run_stdio
+from cadencia.servers.vendors import vendor_lifespan
+from cadencia.tools.errors import CadenciaError
 from cadencia.tools.seed import Scale, seed_store
 from cadencia.tools.seed.generate import SIZES
 from cadencia.tools.store.store import Store
@@ -52,8 +54,14 @@ def serve(
     read_only: Annotated[bool, typer.Option("--read-only", help="Hide every mutating tool.")] = False,
     pii: Annotated[bool, typer.Option("--pii", help="stdio/no-token callers may see unmasked PII.")] = False,
     log_level: Annotated[str, typer.Option(help="Server log level (stderr).")] = "WARNING",
+    backends: Annotated[
+        Path | None, typer.Option(help="backends.yaml: serve capabilities from vendors (Shopify, Meta, …).")
+    ] = None,
+    shadow: Annotated[
+        bool, typer.Option("--shadow", help="Vendor writes are validated and recorded as proposals, not sent.")
+    ] = False,
 ) -> None:
-    """Run an MCP server over the sandbox store (stdio by default).
+    """Run an MCP server over the sandbox store or the vendors named in --backends (stdio by default).
 
     Example: cadencia serve all --http --port 8765 --token "$TOKEN:read,write"
     """
@@ -65,9 +73,18 @@ def serve(
     if http and not is_loopback(host) and not tokens:
         raise typer.BadParameter(f"binding {host} (not loopback) requires --token", param_hint="--token")
     scopes: frozenset[Scope] = frozenset({"read", "write", "pii"} if pii else {"read", "write"})
+    if shadow and backends is None:
+        raise typer.BadParameter("--shadow needs --backends (the sandbox is already harmless)", param_hint="--shadow")
+    if backends is not None:
+        try:
+            lifespan = vendor_lifespan(db or default_db(), limits, backends, shadow=shadow)
+        except CadenciaError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--backends") from None
+    else:
+        lifespan = sandbox_lifespan(db or default_db(), limits)
     server = build_server(
         capability,
-        sandbox_lifespan(db or default_db(), limits),
+        lifespan,
         read_only=read_only,
         default_scopes=scopes,
         host=host,

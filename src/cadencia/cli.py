@@ -11,6 +11,8 @@ from cadencia.evals import cli as evals_cli
 from cadencia.evals import cli_demo
 from cadencia.servers import cli as servers_cli
 from cadencia.servers.audit_cli import audit_app
+from cadencia.servers.vendors_cli import backends_app, shadow_app
+from cadencia.servers.vendors_cli import sync as sync_command
 
 app = typer.Typer(
     name="cadencia",
@@ -28,6 +30,9 @@ app.command("rollback")(agents_cli.rollback_command)
 app.add_typer(agents_cli.approvals_app, name="approvals")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
+app.add_typer(backends_app, name="backends")
+app.add_typer(shadow_app, name="shadow")
+app.command("sync")(sync_command)
 
 
 def _version(value: bool) -> None:

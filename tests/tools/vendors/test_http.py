@@ -201,7 +201,7 @@ async def test_meta_usage_headers_stop_requests_until_access_returns(
     )
     http = vendor_http(client, clock, throttle=MetaUsageThrottle(clock=clock))
     await http.send("GET", URL, retry_safe=True)
-    with pytest.raises(VendorUnavailable, match="96%.*5 min"):
+    with pytest.raises(VendorUnavailable, match=r"96%.*5 min"):
         await http.send("GET", URL, retry_safe=True)
     clock.now += 301
     await http.send("GET", URL, retry_safe=True)

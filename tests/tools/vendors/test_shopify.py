@@ -71,7 +71,7 @@ async def test_stock_write_is_compare_and_set_with_an_idempotency_key_and_undo_c
         sku=SKU, warehouse_id="11", delta=-3, expected_on_hand=133, reason="lost", idempotency_key="k-1"
     )
     assert again == done and done.on_hand == 130 and fake.mutations == ["SetQuantities"]
-    sent = [json.loads(c.request.content) for c in respx_mock.calls if b"SetQuantities" in c.request.content][0]
+    sent = next(json.loads(c.request.content) for c in respx_mock.calls if b"SetQuantities" in c.request.content)
     assert sent["variables"]["key"] == "k-1"
     assert sent["variables"]["input"]["quantities"][0]["changeFromQuantity"] == 133
     with pytest.raises(Conflict, match="idempotency_key"):
