@@ -1,4 +1,4 @@
-"""`cadencia eval SUITE` runs a suite and writes reports; `eval compare A.json B.json`; `eval schema`."""
+"""`cadencia eval`: `run SUITE` (also plain `eval SUITE`) writes reports; `compare A.json B.json`; `schema`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from cadencia.evals.metrics import SuiteSummary
 from cadencia.evals.report.compare import compare as compare_command
@@ -24,6 +25,24 @@ from cadencia.evals.scenarios import ScenarioError, scenario_json_schema
 from cadencia.evals.scorers import failed_gates
 
 console = Console()
+
+
+class _SuiteRunsByDefault(TyperGroup):
+    """`cadencia eval SUITE …` is short for `cadencia eval run SUITE …`: a first word naming no subcommand is a
+    suite folder."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+eval_app = typer.Typer(
+    cls=_SuiteRunsByDefault,
+    no_args_is_help=True,
+    help="Run a scenario suite (`cadencia eval SUITE` is `cadencia eval run SUITE`), compare two runs, or print "
+    "the scenario schema.",
+)
 
 
 def _summary_table(run: EvalRun, summary: SuiteSummary) -> Table:
@@ -50,9 +69,9 @@ def _summary_table(run: EvalRun, summary: SuiteSummary) -> Table:
     return table
 
 
-def eval_command(
-    target: Annotated[str, typer.Argument(help="Suite folder (e.g. evals/suites/smoke), or `compare`, or `schema`.")],
-    more: Annotated[list[str] | None, typer.Argument(help="For compare: two results.json files.")] = None,
+@eval_app.command("run")
+def run_command(
+    suite: Annotated[Path, typer.Argument(help="Suite folder, e.g. evals/suites/smoke.")],
     planner: Annotated[str, typer.Option(help="heuristic, llm, noop or naive.")] = "heuristic",
     model: Annotated[str | None, typer.Option(help="For --planner llm: provider:model.")] = None,
     trials: Annotated[int, typer.Option(min=1, max=50, help="Trials per scenario (for pass^k).")] = 1,
@@ -64,21 +83,10 @@ def eval_command(
         str | None, typer.Option(help="Evaluate an external MCP agent: run this command once per simulated day.")
     ] = None,
 ) -> None:
-    """Run a scenario suite and write results.json, junit.xml and report.html; or compare two runs.
+    """Run a scenario suite and write results.json, junit.xml and report.html (`run` may be left out).
 
     Example: cadencia eval evals/suites/smoke --planner heuristic --trials 3 --workers 2
-    Example: cadencia eval compare eval-out/a/results.json eval-out/b/results.json
-    Example: cadencia eval schema > scenario.schema.json
     """
-    if target == "schema":
-        typer.echo(json.dumps(scenario_json_schema(), indent=2))
-        return
-    if target == "compare":
-        if not more or len(more) != 2:
-            raise typer.BadParameter("compare takes two results.json files", param_hint="MORE")
-        compare_command(Path(more[0]), Path(more[1]))
-        return
-    suite = Path(target)
     label = "external" if agent_cmd else planner
     folder = out or Path("eval-out") / f"{suite.name}-{label}"
     options = RunOptions(
@@ -105,7 +113,7 @@ def eval_command(
         try:
             run = run_suite(options, on_episode=tick)
         except ScenarioError as exc:
-            raise typer.BadParameter(str(exc), param_hint="TARGET") from None
+            raise typer.BadParameter(str(exc), param_hint="SUITE") from None
     summary = run.computed_summary()
     folder.mkdir(parents=True, exist_ok=True)
     write_results_json(folder / "results.json", run)
@@ -124,3 +132,15 @@ def eval_command(
     )
     if passed < len(run.episodes):
         raise typer.Exit(1)
+
+
+eval_app.command("compare")(compare_command)
+
+
+@eval_app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the scenario format.
+
+    Example: cadencia eval schema > scenario.schema.json
+    """
+    typer.echo(json.dumps(scenario_json_schema(), indent=2))

@@ -109,7 +109,7 @@ def _load(path: Path) -> EvalRun:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise typer.BadParameter(f"{path}: not an eval results file ({where}: {first['msg']})") from exc
+        raise typer.BadParameter(f"not an eval results file ({where}: {first['msg']}): {path}") from exc
 
 
 def compare(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.console import Console
 from test_scorers_builders import sample_run
 from typer.testing import CliRunner
 
-from cadencia.evals.report import compare, compare_runs, write_results_json
+from cadencia.cli import app
+from cadencia.evals.report import compare_runs, write_results_json
 from cadencia.evals.results import EvalRun
+
+WIDE = {"COLUMNS": "200"}
 
 
 def _render(table: object) -> str:
@@ -49,18 +51,11 @@ def test_a_regression_is_red_and_an_improvement_green() -> None:
     assert "\x1b[32m-1" in styled  # violations down: green
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.command()(compare)
-    app.command("noop")(lambda: None)  # a second command keeps `compare` a named subcommand
-    return app
-
-
 def test_compare_command_prints_the_table_for_two_result_files(tmp_path: Path) -> None:
     a, b = tmp_path / "heuristic.json", tmp_path / "llm.json"
     write_results_json(a, sample_run())
     write_results_json(b, _better_run())
-    result = CliRunner().invoke(_app(), ["compare", str(a), str(b)], env={"COLUMNS": "160"})
+    result = CliRunner().invoke(app, ["eval", "compare", str(a), str(b)], env=WIDE)
     assert result.exit_code == 0, result.output
     assert "A: heuristic.json" in result.output and "B: llm.json" in result.output
     assert "pass^2" in result.output
@@ -70,6 +65,6 @@ def test_compare_command_refuses_a_file_that_is_not_a_results_file(tmp_path: Pat
     a, b = tmp_path / "run.json", tmp_path / "other.json"
     write_results_json(a, sample_run())
     b.write_text('{"suite": "x"}', encoding="utf-8")
-    result = CliRunner().invoke(_app(), ["compare", str(a), str(b)])
+    result = CliRunner().invoke(app, ["eval", "compare", str(a), str(b)], env=WIDE)
     assert result.exit_code == 2
-    assert "not an eval results file" in result.output
+    assert "not an eval results file (suite_version: Field required)" in result.output

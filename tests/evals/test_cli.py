@@ -1,0 +1,47 @@
+"""`cadencia eval`: a sub-app whose `run`, `compare` and `schema` are real subcommands; a bare suite path runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cadencia.cli import app
+
+WIDE = {"COLUMNS": "200"}
+
+
+def test_eval_compare_has_its_own_help() -> None:
+    result = CliRunner().invoke(app, ["eval", "compare", "--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "Usage: cadencia eval compare" in result.output
+    assert "Results JSON of the reference run" in result.output
+
+
+def test_eval_help_lists_run_compare_and_schema() -> None:
+    result = CliRunner().invoke(app, ["eval", "--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for name in ("run", "compare", "schema"):
+        assert f"│ {name} " in result.output
+
+
+def test_eval_schema_prints_the_scenario_json_schema() -> None:
+    result = CliRunner().invoke(app, ["eval", "schema"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    assert "world" in schema["properties"]
+
+
+def test_a_bare_suite_path_is_run_as_a_suite(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-suite"
+    result = CliRunner().invoke(app, ["eval", str(missing), "--planner", "noop"], env=WIDE)
+    assert result.exit_code == 2
+    assert "Usage: cadencia eval run" in result.output
+    assert "not a suite folder" in result.output
+
+
+def test_eval_options_before_the_suite_still_run_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "--planner", "noop", str(tmp_path / "none")], env=WIDE)
+    assert result.exit_code == 2
+    assert "not a suite folder" in result.output
