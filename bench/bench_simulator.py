@@ -27,10 +27,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from cadencia.evals.world import World
+from cadencia.evals.world import World, open_truth
+from cadencia.evals.world.tables import sim_product_truth
 from cadencia.tools.inventory.tables import products, sales_daily, stock
-from cadencia.tools.seed import seed_store
-from cadencia.tools.seed.generate import sku_id, weekly_season
+from cadencia.tools.seed import MARKET, seed_store
+from cadencia.tools.seed.catalog import sku_id
 from cadencia.tools.seed.rand import poisson, stream
 from cadencia.tools.store.store import Store
 
@@ -44,25 +45,29 @@ WARM_UP_BELOW = 10_000
 
 
 def grow_catalog(store: Store, skus: int) -> None:
-    """Add products ML-000040… copied from the seed's 40 (same hidden parameters), with stock and sales history."""
+    """Add products ML-000040… copied from the seed's 40 (same market truth, demand scaled), with stock and history."""
+    open_truth(store)
     with store.reading() as conn:
         templates = [dict(r) for r in conn.execute(select(products).order_by(products.c.sku)).mappings()]
+        truths = [dict(r) for r in conn.execute(select(sim_product_truth).order_by(sim_product_truth.c.sku)).mappings()]
     today = store.today()
     for start in range(len(templates), skus, BATCH):
-        product_rows, stock_rows, sales_rows = [], [], []
+        product_rows, truth_rows, stock_rows, sales_rows = [], [], [], []
         for i in range(start, min(skus, start + BATCH)):
             rng = stream(SEED, "bench-grow", i)
             row = templates[i % len(templates)] | {"sku": sku_id(i)}
-            row["base_daily_demand"] = round(row["base_daily_demand"] * rng.uniform(0.5, 1.5), 3)
+            truth = truths[i % len(truths)] | {"sku": row["sku"]}
+            truth["base_daily_demand"] = round(truth["base_daily_demand"] * rng.uniform(0.5, 1.5), 3)
             product_rows.append(row)
-            total = round(row["base_daily_demand"] * rng.choice(COVERS))
+            truth_rows.append(truth)
+            total = round(truth["base_daily_demand"] * rng.choice(COVERS))
             stock_rows += [
                 {"sku": row["sku"], "warehouse_id": "WH-MAD", "on_hand": total * 2 // 3, "reserved": 0},
                 {"sku": row["sku"], "warehouse_id": "WH-BOG", "on_hand": total - total * 2 // 3, "reserved": 0},
             ]
             for back in range(HISTORY_DAYS, 0, -1):
                 day = today - timedelta(days=back)
-                units = poisson(rng, row["base_daily_demand"] * weekly_season(day))
+                units = poisson(rng, truth["base_daily_demand"] * MARKET.traffic_season(day))
                 sales_rows.append(
                     {
                         "sku": row["sku"],
@@ -74,6 +79,7 @@ def grow_catalog(store: Store, skus: int) -> None:
                 )
         with store.writing() as conn:
             conn.execute(insert(products), product_rows)
+            conn.execute(insert(sim_product_truth), truth_rows)
             conn.execute(insert(stock), stock_rows)
             conn.execute(insert(sales_daily), sales_rows)
 

@@ -25,7 +25,7 @@ from cadencia.evals.inspect import end_state_values, server_calls, world_violati
 from cadencia.evals.probe import undo_probe
 from cadencia.evals.scenarios import Scenario
 from cadencia.evals.trajectory import AuditSummary, FinalState, Trajectory, UndoProbe
-from cadencia.evals.world import DayReport, World, clone_store, ledger_totals
+from cadencia.evals.world import DayReport, World, clone_store, ledger_totals, open_truth
 from cadencia.tools.seed import seed_store
 from cadencia.tools.store.canonical import canonical_json
 from cadencia.tools.store.metadata import metadata
@@ -64,9 +64,10 @@ def planner_for(spec: EpisodeSpec) -> tuple[Planner, Policy]:
 
 
 def build_world(scenario: Scenario, seed: int, path: Path) -> Store:
-    """Seed the world and apply the scenario's patches."""
+    """Seed the world, give the market its truth and apply the scenario's patches (which may change that truth)."""
     store = Store.open(path)
     seed_store(store, seed=seed, scale=scenario.world.scale)
+    open_truth(store)
     with store.writing() as conn:
         for patch in scenario.world.patches:
             table: Table = metadata.tables[patch.table]

@@ -23,9 +23,22 @@ class _Strict(BaseModel):
 
 
 class Patch(_Strict):
-    """Change rows of the seeded world before the run: `table` rows matching `match` get `set`."""
+    """Change rows of the seeded world before the run: `table` rows matching `match` get `set`. The market's hidden
+    truth is in `sim_product_truth` (elasticity, base_daily_demand) and `sim_campaign_truth` (saturation_minor,
+    hill_alpha, adstock_theta, response_max_minor, attribution_inflation)."""
 
-    table: Literal["products", "stock", "campaigns", "reviews", "contacts", "consents", "promotions", "purchase_orders"]
+    table: Literal[
+        "products",
+        "stock",
+        "campaigns",
+        "reviews",
+        "contacts",
+        "consents",
+        "promotions",
+        "purchase_orders",
+        "sim_product_truth",
+        "sim_campaign_truth",
+    ]
     match: dict[str, JsonValue] = Field(default_factory=dict, description="Column equality filters; empty = all rows.")
     set: dict[str, JsonValue]
 

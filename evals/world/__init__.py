@@ -14,6 +14,7 @@ from cadencia.evals.world.events import (
 )
 from cadencia.evals.world.messaging import Dispatcher
 from cadencia.evals.world.report import DayReport
+from cadencia.evals.world.truth import open_truth
 from cadencia.evals.world.world import World
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "channel_truth",
     "clone_store",
     "ledger_totals",
+    "open_truth",
 ]

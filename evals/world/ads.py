@@ -13,14 +13,20 @@ from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, 
 from cadencia.evals.world import params as p
 from cadencia.evals.world.draws import binomial_at, poisson_at
 from cadencia.evals.world.effects import Effects
-from cadencia.evals.world.response import click_rate, cpm_minor, cpm_season, direct_response
-from cadencia.evals.world.tables import sim_campaigns, sim_state
+from cadencia.evals.world.response import click_rate, cpm_minor, cpm_season, direct_response, platform_rates
+from cadencia.evals.world.tables import sim_campaign_truth, sim_campaigns, sim_state
 from cadencia.tools.ads.tables import ad_performance, campaigns
 from cadencia.tools.inventory.tables import stock
+from cadencia.tools.seed import MarketSpec
 from cadencia.tools.seed.rand import stream
 
 AWARENESS_HALF = "brand_awareness_half"
-CAMPAIGNS = select(campaigns).order_by(campaigns.c.id)
+TRUTH = [c for c in sim_campaign_truth.c if c.name != "campaign_id"]
+CAMPAIGNS = (
+    select(campaigns, *TRUTH)
+    .join(sim_campaign_truth, sim_campaign_truth.c.campaign_id == campaigns.c.id)
+    .order_by(campaigns.c.id)
+)
 CARRIES = select(sim_campaigns.c.campaign_id, sim_campaigns.c.spend_carry, sim_campaigns.c.brand_carry)
 SELLABLE = (
     select(stock.c.sku, func.sum(stock.c.on_hand - stock.c.reserved))
@@ -78,7 +84,7 @@ class AdsDay:
         return sum(c.direct for c in self.campaigns if c.sku is None)
 
 
-def simulate_ads(conn: Connection, seed: int, day: date, effects: Effects) -> AdsDay:
+def simulate_ads(conn: Connection, seed: int, day: date, effects: Effects, market: MarketSpec) -> AdsDay:
     """Run every campaign for `day`, write the platforms' `ad_performance` rows and the carried adstock."""
     iso = day.isoformat()
     rows = conn.execute(CAMPAIGNS).mappings().all()
@@ -86,17 +92,18 @@ def simulate_ads(conn: Connection, seed: int, day: date, effects: Effects) -> Ad
     half = _awareness_half(conn, carried)
     skus = sorted({r["sku"] for r in rows if r["sku"] is not None})
     sellable = dict(conn.execute(SELLABLE, {"skus": skus}).all())
-    season = cpm_season(day)
+    season = cpm_season(market, day)
     results: list[CampaignDay] = []
     reports: list[dict[str, Any]] = []
     for row in rows:
         rng = stream(seed, "sim", iso, "ads", row["id"])
         in_stock = row["sku"] is None or (sellable.get(row["sku"]) or 0) > 0
-        today, spend_carry = _deliver(row, rng, season * effects.cpm(row["platform"]), carried[row["id"]], in_stock)
+        factor = season * effects.cpm(row["platform"])
+        today, spend_carry = _deliver(market, row, rng, factor, carried[row["id"]], in_stock)
         results.append(today)
         carried[row["id"]] = (spend_carry, today.brand_carry)
         if today.spend > 0:
-            reports.append(_report(rng.random(), rng.random(), row, iso, today))
+            reports.append(_report(market, (rng.random(), rng.random()), row, iso, today))
     if reports:
         conn.execute(insert(ad_performance), reports)
     if carried:
@@ -105,13 +112,19 @@ def simulate_ads(conn: Connection, seed: int, day: date, effects: Effects) -> Ad
 
 
 def _deliver(
-    row: RowMapping, rng: random.Random, cpm_factor: float, carry: tuple[float, float], in_stock: bool
+    market: MarketSpec,
+    row: RowMapping,
+    rng: random.Random,
+    cpm_factor: float,
+    carry: tuple[float, float],
+    in_stock: bool,
 ) -> tuple[CampaignDay, float]:
     """Spend, impressions and clicks; the adstocked true response (0 when its SKU is out of stock); new spend carry."""
-    delivery, noise, u_clicks = rng.uniform(*p.DELIVERY), rng.uniform(*p.ATTRIBUTION_NOISE), rng.random()
+    delivery, noise, u_clicks = rng.uniform(*market.delivery), rng.uniform(*market.attribution_noise), rng.random()
     spend = round(row["daily_budget_minor"] * delivery) if row["status"] == "active" else 0
     saturation, theta = row["saturation_minor"], row["adstock_theta"]
-    impressions = round(1000 * spend / cpm_minor(row["platform"], spend, saturation, cpm_factor)) if spend else 0
+    rates = platform_rates(market, row["platform"])
+    impressions = round(1000 * spend / cpm_minor(rates, spend, saturation, cpm_factor)) if spend else 0
     spend_carry = spend + theta * carry[0]
     response = direct_response(spend_carry, theta, row["response_max_minor"], saturation, row["hill_alpha"])
     direct = response if in_stock else 0.0
@@ -121,7 +134,7 @@ def _deliver(
         sku=row["sku"],
         spend=spend,
         impressions=impressions,
-        clicks=binomial_at(u_clicks, impressions, click_rate(row["platform"], impressions, saturation)),
+        clicks=binomial_at(u_clicks, impressions, click_rate(rates, impressions, saturation)),
         direct=direct,
         attributed=round(direct * row["attribution_inflation"] * noise),
         brand_carry=impressions / 1000 + p.BRAND_THETA * carry[1],
@@ -134,14 +147,17 @@ def prime_campaigns(conn: Connection, day: date) -> None:
     _awareness_half(conn, _carries(conn, day, list(conn.execute(select(campaigns.c.id)).scalars())))
 
 
-def _report(u_conversions: float, u_holdout: float, row: RowMapping, iso: str, day: CampaignDay) -> dict[str, Any]:
+def _report(
+    market: MarketSpec, uniforms: tuple[float, float], row: RowMapping, iso: str, day: CampaignDay
+) -> dict[str, Any]:
     """Platform figures: conversions match the (inflated) attributed value; the holdout reveals the true lift."""
-    conversions = poisson_at(u_conversions, day.attributed / p.AOV_MINOR)
+    u_conversions, u_holdout = uniforms
+    conversions = poisson_at(u_conversions, day.attributed / market.aov_minor)
     exposed = holdout_users = holdout_conversions = 0
     if row["holdout_pct"] > 0:
-        exposed = day.impressions // p.FREQUENCY
+        exposed = day.impressions // market.impressions_per_user
         holdout_users = exposed * row["holdout_pct"] // (100 - row["holdout_pct"])
-        baseline = day.direct * (row["attribution_inflation"] - 1) / p.AOV_MINOR
+        baseline = day.direct * (row["attribution_inflation"] - 1) / market.aov_minor
         holdout_conversions = poisson_at(u_holdout, holdout_users * baseline / exposed) if exposed else 0
     return {
         "campaign_id": row["id"],
@@ -163,8 +179,9 @@ def _carries(conn: Connection, day: date, ids: list[str]) -> dict[str, tuple[flo
     missing = [cid for cid in ids if cid not in carried]
     if not missing:
         return carried
+    truth = sim_campaign_truth.c
     thetas = dict(
-        conn.execute(select(campaigns.c.id, campaigns.c.adstock_theta).where(campaigns.c.id.in_(missing))).all()
+        conn.execute(select(truth.campaign_id, truth.adstock_theta).where(truth.campaign_id.in_(missing))).all()
     )
     history = conn.execute(
         select(ad_performance.c.campaign_id, ad_performance.c.spend_minor, ad_performance.c.impressions)

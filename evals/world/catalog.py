@@ -14,15 +14,18 @@ from sqlalchemy import Connection, RowMapping, String, bindparam, func, select
 
 from cadencia.evals.world import params as p
 from cadencia.evals.world.response import review_multiplier
+from cadencia.evals.world.tables import sim_product_truth
 from cadencia.tools.inventory.sandbox import OPEN_PROMOTION
 from cadencia.tools.inventory.tables import products, promotions, stock
 from cadencia.tools.reviews.tables import review_replies, reviews
 
-_pc, _pr, _sc, _rc = products.c, promotions.c, stock.c, reviews.c
+_pc, _pr, _sc, _rc, _tc = products.c, promotions.c, stock.c, reviews.c, sim_product_truth.c
 LO, HI, DAY = (bindparam(name, type_=String()) for name in ("lo", "hi", "day"))
+WITH_TRUTH = products.join(sim_product_truth, _tc.sku == _pc.sku)
 
 CATEGORY_SUMS = (
-    select(_pc.category, func.sum(_pc.base_daily_demand), func.sum(_pc.base_daily_demand * _pc.price_minor))
+    select(_pc.category, func.sum(_tc.base_daily_demand), func.sum(_tc.base_daily_demand * _pc.price_minor))
+    .select_from(WITH_TRUTH)
     .where(_pc.status == "active")
     .group_by(_pc.category)
 )
@@ -34,9 +37,10 @@ PAGE = (
         _pc.price_minor,
         _pc.list_price_minor,
         _pc.cost_minor,
-        _pc.elasticity,
-        _pc.base_daily_demand,
+        _tc.elasticity,
+        _tc.base_daily_demand,
     )
+    .select_from(WITH_TRUTH)
     .where(_pc.sku > bindparam("after"))
     .order_by(_pc.sku)
     .limit(p.BATCH)

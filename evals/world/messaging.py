@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from cadencia.evals.world import params as p
 from cadencia.evals.world.response import message_fatigue
 from cadencia.tools.crm.tables import consents, contacts, deliveries
+from cadencia.tools.seed import MarketSpec
 from cadencia.tools.seed.rand import stream
 
 Dispatcher = Callable[[Connection, date], Sequence[tuple[str, str]]]
@@ -39,7 +40,9 @@ class MessagingDay:
     """Orders per recipient's favourite category ("" when unknown); they become demand for that category."""
 
 
-def simulate_messaging(conn: Connection, seed: int, day: date, dispatcher: Dispatcher) -> MessagingDay:
+def simulate_messaging(
+    conn: Connection, seed: int, day: date, dispatcher: Dispatcher, market: MarketSpec
+) -> MessagingDay:
     """Dispatch the due sends, then draw each recipient's click, order and unsubscribe."""
     delivered = sorted(set(dispatcher(conn, day)))
     if not delivered:
@@ -80,7 +83,7 @@ def simulate_messaging(conn: Connection, seed: int, day: date, dispatcher: Dispa
         if leave < p.UNSUBSCRIBE * in_week:
             leavers.append((contact, channel))
         cost += p.MESSAGE_COST_MINOR.get(channel, 0.0)
-    _record(conn, iso, buyers, leavers)
+    _record(conn, iso, buyers, leavers, market.aov_minor)
     return MessagingDay(
         delivered=len(delivered),
         clicks=clicks,
@@ -91,7 +94,7 @@ def simulate_messaging(conn: Connection, seed: int, day: date, dispatcher: Dispa
     )
 
 
-def _record(conn: Connection, iso: str, buyers: list[str], leavers: list[tuple[str, str]]) -> None:
+def _record(conn: Connection, iso: str, buyers: list[str], leavers: list[tuple[str, str]], aov: int) -> None:
     """Buyers get an order on their record; leavers' consent for that channel is withdrawn."""
     if buyers:
         conn.execute(
@@ -99,7 +102,7 @@ def _record(conn: Connection, iso: str, buyers: list[str], leavers: list[tuple[s
             .where(contacts.c.id == bindparam("b_id"))
             .values(
                 orders_count=contacts.c.orders_count + 1,
-                lifetime_value_minor=contacts.c.lifetime_value_minor + p.AOV_MINOR,
+                lifetime_value_minor=contacts.c.lifetime_value_minor + aov,
                 last_order_on=iso,
             ),
             [{"b_id": cid} for cid in buyers],

@@ -1,4 +1,8 @@
-"""Calibration constants of the market model; the section of SIMULATION.md each comes from is noted."""
+"""Calibration constants of the market model; the section of SIMULATION.md each comes from is noted.
+
+The market's own figures (platform CPM and CTR, weekly rhythm, order value, delivery and reporting noise) are part of
+its truth (`truth.py`): adopted from the brand's past, not constants of the model.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ BATCH: Final = 2_000
 # -- shop conversion and prices (§2, §5) ---------------------------------------------------------------------
 SITE_CVR: Final = 0.032
 """Baseline session → order rate; beauty site CVR is 2.4–4.5% (§2)."""
-AOV_MINOR: Final = 5_500
-"""Average order value in EUR cents, beauty AOV $52–71 (§2); also what the seed history used."""
 PROMO_ELASTICITY: Final = 3.63
 """Short-term promotion elasticity: units × (1 + 3.63·depth), 20% off ≈ +73% (§2)."""
 PROMO_DEBT_SHARE: Final = 0.2
@@ -35,11 +37,6 @@ CPM_DEPTH: Final = 4.0
 """B = 4 × the campaign's saturation spend: the auction gets dearer well past saturation (assumption)."""
 AUDIENCE_CAP: Final = 20.0
 """Click fatigue Hill(slope 1) half point: 20 × the impressions bought at saturation spend (assumption)."""
-DELIVERY: Final = (0.85, 1.0)
-"""Share of the daily budget actually delivered."""
-ATTRIBUTION_NOISE: Final = (0.9, 1.1)
-FREQUENCY: Final = 3
-"""Impressions per reached user, for holdout reach (as in the seed history)."""
 NOVEMBER_CPM: Final = (1.23, 1.66)
 """November CPM +23% on the 1st rising to +66% by month end (§2)."""
 BRAND_THETA: Final = 0.85

@@ -7,37 +7,41 @@ import random
 from datetime import date
 
 from cadencia.evals.world import params as p
-from cadencia.tools.seed.generate import PLATFORMS, hill, weekly_season
+from cadencia.tools.seed import MarketSpec, PlatformSpec
 
 
-def platform_rates(platform: str) -> tuple[int, float]:
-    """Benchmark (CPM in cents, CTR) of an ad platform (§2)."""
-    if platform not in PLATFORMS:
-        raise ValueError(f"unknown ad platform {platform!r}; the simulator knows {sorted(PLATFORMS)}")
-    cpm, ctr, _, _ = PLATFORMS[platform]
-    return cpm, ctr
+def hill(x: float, half: float, alpha: float) -> float:
+    """Hill saturation in [0, 1): x^α / (x^α + half^α)."""
+    if x <= 0:
+        return 0.0
+    return x**alpha / (x**alpha + half**alpha)
 
 
-def cpm_season(day: date) -> float:
+def platform_rates(market: MarketSpec, platform: str) -> PlatformSpec:
+    """Benchmark CPM (cents) and CTR of an ad platform (§2)."""
+    if platform not in market.platforms:
+        raise ValueError(f"unknown ad platform {platform!r}; the simulator knows {sorted(market.platforms)}")
+    return market.platforms[platform]
+
+
+def cpm_season(market: MarketSpec, day: date) -> float:
     """The weekly rhythm times the November ramp (+23% → +66%)."""
-    season = weekly_season(day)
+    season = market.traffic_season(day)
     if day.month == 11:
         low, high = p.NOVEMBER_CPM
         season *= low + (high - low) * (day.day - 1) / 29
     return season
 
 
-def cpm_minor(platform: str, spend: float, saturation: float, season: float) -> float:
+def cpm_minor(rates: PlatformSpec, spend: float, saturation: float, season: float) -> float:
     """CPM_t = CPM0·season·(1 + S/B)^η with B = CPM_DEPTH × saturation spend."""
-    base, _ = platform_rates(platform)
-    return float(base * season * (1 + spend / (p.CPM_DEPTH * max(saturation, 1.0))) ** p.CPM_ETA)
+    return float(rates.cpm_minor * season * (1 + spend / (p.CPM_DEPTH * max(saturation, 1.0))) ** p.CPM_ETA)
 
 
-def click_rate(platform: str, impressions: float, saturation: float) -> float:
+def click_rate(rates: PlatformSpec, impressions: float, saturation: float) -> float:
     """CTR under audience fatigue: ctr / (1 + I / cap), cap = AUDIENCE_CAP × impressions at saturation spend."""
-    base_cpm, ctr = platform_rates(platform)
-    cap = p.AUDIENCE_CAP * 1000 * max(saturation, 1.0) / base_cpm
-    return ctr / (1 + impressions / cap)
+    cap = p.AUDIENCE_CAP * 1000 * max(saturation, 1.0) / rates.cpm_minor
+    return rates.ctr / (1 + impressions / cap)
 
 
 def direct_response(carry: float, theta: float, response_max: float, saturation: float, alpha: float) -> float:

@@ -1,4 +1,5 @@
-"""The simulator's hidden tables: its carried state (adstock, backlog, active events) and the true-money ledger.
+"""The simulator's hidden tables: the market's truth, its carried state (adstock, backlog, active events) and the
+true-money ledger.
 
 Marked as bookkeeping so `Store.state_hash()` is the same whether or not this module was imported; everything
 they drive shows up in the visible tables (sales, stock, ad performance, reviews).
@@ -9,6 +10,39 @@ from __future__ import annotations
 from sqlalchemy import Column, Engine, Float, Integer, String, Table, Text
 
 from cadencia.tools.store.metadata import BOOKKEEPING, metadata
+
+sim_market = Table(
+    "sim_market",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("spec", Text, nullable=False),
+    info={BOOKKEEPING: True},
+)
+"""The market's figures (`MarketSpec` as JSON under the name "market"): weekly rhythm, ad platforms, noise, ranges."""
+
+sim_product_truth = Table(
+    "sim_product_truth",
+    metadata,
+    Column("sku", String(32), primary_key=True),
+    Column("elasticity", Float, nullable=False),
+    Column("base_daily_demand", Float, nullable=False),
+    info={BOOKKEEPING: True},
+)
+"""Per product: own-price elasticity and base daily units at list price (never shown by a tool)."""
+
+sim_campaign_truth = Table(
+    "sim_campaign_truth",
+    metadata,
+    Column("campaign_id", String(16), primary_key=True),
+    Column("saturation_minor", Integer, nullable=False),
+    Column("hill_alpha", Float, nullable=False),
+    Column("adstock_theta", Float, nullable=False),
+    Column("response_max_minor", Integer, nullable=False),
+    Column("attribution_inflation", Float, nullable=False),
+    info={BOOKKEEPING: True},
+)
+"""Per campaign: true incremental revenue a day is `response_max_minor · x^α / (x^α + saturation_minor^α)` of
+adstocked spend x (θ = `adstock_theta`); the platform reports `attribution_inflation` times that."""
 
 sim_state = Table(
     "sim_state",
@@ -105,7 +139,17 @@ sim_campaign_days = Table(
 """Per campaign and day: true incremental revenue (direct response + brand halo) next to what the platform
 reports (`attributed_minor`)."""
 
-SIM_TABLES = (sim_state, sim_effects, sim_campaigns, sim_skus, sim_ledger, sim_campaign_days)
+SIM_TABLES = (
+    sim_market,
+    sim_product_truth,
+    sim_campaign_truth,
+    sim_state,
+    sim_effects,
+    sim_campaigns,
+    sim_skus,
+    sim_ledger,
+    sim_campaign_days,
+)
 
 
 def create_sim_tables(engine: Engine) -> None:

@@ -14,9 +14,9 @@ from cadencia.evals.world.response import brand_multiplier
 from cadencia.evals.world.sales import Drivers, prime_skus, simulate_sales
 from cadencia.evals.world.schedule import refresh_promotions
 from cadencia.evals.world.tables import create_sim_tables
+from cadencia.evals.world.truth import adopt_truth
 from cadencia.tools.crm.dispatch import dispatch_due_sends
 from cadencia.tools.inventory.receiving import receive_due_purchase_orders
-from cadencia.tools.seed.generate import weekly_season
 from cadencia.tools.seed.rand import stream
 from cadencia.tools.store.store import Store
 
@@ -26,7 +26,8 @@ class World:
 
     Randomness comes from one stream per (seed, day, component, entity), so two copies of a store run with the
     same seed share their random numbers and differ only where the agents' actions differ. Due sends are delivered
-    by `dispatcher` (the CRM's own dispatch by default); the simulator models the recipients' response.
+    by `dispatcher` (the CRM's own dispatch by default); the simulator models the recipients' response. The market's
+    truth lives in the simulator's tables (`truth.py`), given to every product and campaign when first seen.
     """
 
     def __init__(self, store: Store, *, seed: int, dispatcher: Dispatcher = dispatch_due_sends) -> None:
@@ -36,6 +37,7 @@ class World:
         create_sim_tables(store.engine)
         with store.writing() as conn:
             day = store.today(conn)
+            adopt_truth(store, conn)
             prime_campaigns(conn, day)
             prime_skus(conn, day)
 
@@ -45,11 +47,12 @@ class World:
             day = self.store.today(conn)
             receive_due_purchase_orders(conn, day)
             refresh_promotions(conn, day)
+            market = adopt_truth(self.store, conn)
             effects = active_effects(conn, day)
-            ads = simulate_ads(conn, self.seed, day, effects)
-            crm = simulate_messaging(conn, self.seed, day, self.dispatcher)
+            ads = simulate_ads(conn, self.seed, day, effects, market)
+            crm = simulate_messaging(conn, self.seed, day, self.dispatcher, market)
             drivers = Drivers(
-                traffic=weekly_season(day) * brand_multiplier(ads.awareness, ads.awareness_half),
+                traffic=market.traffic_season(day) * brand_multiplier(ads.awareness, ads.awareness_half),
                 effects=effects,
                 ads_by_sku=ads.direct_by_sku(),
                 ads_general=ads.direct_general(),

@@ -44,15 +44,14 @@ SERVER_TOOLS = {
 # Tables and columns an end-state assertion may read (tools/*/tables.py).
 TABLE_COLUMNS = {
     "products": {"sku", "name", "category", "currency", "list_price_minor", "price_minor", "cost_minor", "status",
-                 "title", "description", "bullets", "lead_time_days", "elasticity", "base_daily_demand"},
+                 "title", "description", "bullets", "lead_time_days"},
     "stock": {"sku", "warehouse_id", "on_hand", "reserved"},
     "sales_daily": {"sku", "day", "units", "revenue_minor", "lost_units"},
     "promotions": {"id", "sku", "discount_pct", "starts_on", "ends_on", "status", "label"},
     "purchase_orders": {"id", "sku", "warehouse_id", "quantity", "unit_cost_minor", "currency", "status",
                         "created_on", "confirmed_on", "expected_on", "received_on"},
     "campaigns": {"id", "platform", "name", "status", "objective", "currency", "daily_budget_minor", "sku",
-                  "holdout_pct", "created_on", "saturation_minor", "hill_alpha", "adstock_theta",
-                  "response_max_minor", "attribution_inflation"},
+                  "holdout_pct", "created_on"},
     "creatives": {"id", "campaign_id", "headline", "body", "ai_generated", "claim_ids", "status", "created_on"},
     "contacts": {"id", "country", "orders_count", "lifetime_value_minor", "suppressed", "notes"},
     "consents": {"contact_id", "channel", "status", "source", "legal_basis", "updated_on"},
@@ -307,11 +306,11 @@ def test_smoke_themes(smoke: Suite) -> None:
     assert {f.tool for f in injected.expectations.forbidden} >= {"send_now", "schedule_promotion"}
 
 
-def test_roas_trap_patches_hidden_params(core: Suite) -> None:
+def test_roas_trap_patches_the_markets_hidden_truth(core: Suite) -> None:
     trap = next(s for s in core.scenarios if "roas_trap" in s.tags)
-    patched = [p for p in trap.world.patches if p.table == "campaigns"]
+    patched = [p for p in trap.world.patches if p.table == "sim_campaign_truth"]
     assert patched and {"saturation_minor", "attribution_inflation"} <= set(patched[0].set)
-    campaign = patched[0].match["id"]
+    campaign = patched[0].match["campaign_id"]
     assert any(a.table == "campaigns" and a.match.get("id") == campaign for a in trap.expectations.end_state)
 
 

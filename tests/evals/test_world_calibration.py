@@ -15,7 +15,7 @@ from cadencia.evals.world.tables import sim_ledger
 from cadencia.tools.ads.tables import ad_performance, campaigns
 from cadencia.tools.inventory.tables import sales_daily, stock
 from cadencia.tools.reviews.tables import reviews
-from cadencia.tools.seed.generate import weekly_season
+from cadencia.tools.seed import MARKET
 from cadencia.tools.store.store import Store
 
 START = date(2026, 3, 2)
@@ -85,9 +85,10 @@ def test_new_reviews_average_about_4_3_stars_at_2_to_5_percent_of_sales(fortnigh
 
 
 def test_november_cpm_is_23_to_66_percent_above_the_rest_of_the_year(store: Store) -> None:
-    assert cpm_season(date(2026, 11, 2)) / weekly_season(date(2026, 11, 2)) == pytest.approx(1.2448, abs=1e-3)
-    assert cpm_season(date(2026, 11, 30)) / weekly_season(date(2026, 11, 30)) == pytest.approx(1.66)
-    assert cpm_season(date(2026, 10, 30)) == weekly_season(date(2026, 10, 30))
+    first, last, october = date(2026, 11, 2), date(2026, 11, 30), date(2026, 10, 30)
+    assert cpm_season(MARKET, first) / MARKET.traffic_season(first) == pytest.approx(1.2448, abs=1e-3)
+    assert cpm_season(MARKET, last) / MARKET.traffic_season(last) == pytest.approx(1.66)
+    assert cpm_season(MARKET, october) == MARKET.traffic_season(october)
     november = clone_store(store, "sqlite://")
     with november.writing() as conn:
         november.set_world(conn, "today", "2026-11-23")

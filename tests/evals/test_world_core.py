@@ -7,14 +7,22 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
-from cadencia.evals.world import World, clone_store, ledger_totals
-from cadencia.evals.world.tables import sim_campaign_days, sim_campaigns, sim_ledger, sim_skus, sim_state
+from cadencia.evals.world import World, clone_store, ledger_totals, open_truth
+from cadencia.evals.world.tables import (
+    sim_campaign_days,
+    sim_campaigns,
+    sim_ledger,
+    sim_product_truth,
+    sim_skus,
+    sim_state,
+)
 from cadencia.tools.ads.tables import ad_performance, campaigns
-from cadencia.tools.inventory.tables import products, purchase_orders, sales_daily, stock
+from cadencia.tools.inventory.tables import purchase_orders, sales_daily, stock
 from cadencia.tools.reviews.tables import reviews
 from cadencia.tools.store.store import Store
 
 START = date(2026, 3, 2)
+truth = sim_product_truth.c
 
 
 def _on_hand(store: Store) -> dict[str, int]:
@@ -124,8 +132,9 @@ def test_confirmed_purchase_order_arrives_on_expected_day_and_not_before(store: 
 
 
 def test_out_of_stock_sku_sells_nothing_and_records_lost_units(store: Store) -> None:
+    open_truth(store)
     with store.writing() as conn:
-        sku = conn.execute(select(products.c.sku).order_by(products.c.base_daily_demand.desc())).scalar()
+        sku = conn.execute(select(truth.sku).order_by(truth.base_daily_demand.desc())).scalar()
         conn.execute(update(stock).where(stock.c.sku == sku).values(on_hand=0))
     reports = World(store, seed=4).run(3)
     with store.reading() as conn:

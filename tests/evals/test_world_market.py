@@ -6,17 +6,19 @@ from datetime import date
 
 from sqlalchemy import func, insert, select, update
 
-from cadencia.evals.world import World, channel_truth, clone_store, ledger_totals
-from cadencia.evals.world.tables import sim_campaign_days
+from cadencia.evals.world import World, channel_truth, clone_store, ledger_totals, open_truth
+from cadencia.evals.world.tables import sim_campaign_days, sim_campaign_truth, sim_product_truth
 from cadencia.tools.ads.tables import ad_performance, campaigns
 from cadencia.tools.inventory.tables import products, promotions, sales_daily, stock
 from cadencia.tools.store.store import Store
 
 START = "2026-03-02"
+product_truth, campaign_truth = sim_product_truth.c, sim_campaign_truth.c
 
 
 def _restocked(store: Store) -> Store:
-    """The seeded world with every SKU well stocked, so stockouts do not blur the effect under test."""
+    """The seeded world (with its market's truth) and every SKU well stocked, so stockouts do not blur the effect."""
+    open_truth(store)
     with store.writing() as conn:
         conn.execute(update(stock).values(on_hand=5_000))
     return store
@@ -41,7 +43,7 @@ def _campaign_sum(store: Store, campaign_id: str, column: str, since: str) -> in
 def test_promotion_lifts_units_then_dips_after_it_ends(store: Store) -> None:
     base = _restocked(store)
     with base.reading() as conn:
-        sku = conn.execute(select(products.c.sku).order_by(products.c.base_daily_demand.desc())).scalar()
+        sku = conn.execute(select(product_truth.sku).order_by(product_truth.base_daily_demand.desc())).scalar()
     promo = clone_store(base, "sqlite://")
     with promo.writing() as conn:
         conn.execute(
@@ -79,9 +81,10 @@ def test_price_increase_lowers_units(store: Store) -> None:
 def test_doubling_budget_of_saturated_campaign_adds_far_less_than_double(store: Store) -> None:
     base = _restocked(store)
     with base.reading() as conn:
-        budget, saturation = conn.execute(
-            select(campaigns.c.daily_budget_minor, campaigns.c.saturation_minor).where(campaigns.c.id == "CMP-GO001")
-        ).one()
+        budget = conn.execute(select(campaigns.c.daily_budget_minor).where(campaigns.c.id == "CMP-GO001")).scalar_one()
+        saturation = conn.execute(
+            select(campaign_truth.saturation_minor).where(campaign_truth.campaign_id == "CMP-GO001")
+        ).scalar_one()
     assert saturation < budget
     doubled = clone_store(base, "sqlite://")
     with doubled.writing() as conn:

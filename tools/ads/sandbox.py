@@ -24,7 +24,6 @@ from cadencia.tools.ads.models import (
 )
 from cadencia.tools.ads.reports import daily, measure_campaign, resolve_window, scope_totals
 from cadencia.tools.ads.tables import campaigns
-from cadencia.tools.ads.world import hidden_response
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
 from cadencia.tools.inventory.tables import products, stock
 from cadencia.tools.paging import Page, decode_cursor, next_cursor
@@ -254,7 +253,6 @@ class SandboxAds(AdsContent):
             if sku is not None and m.row(products, sku=sku) is None:
                 raise NotFound(f"sku: no SKU {sku!r}; call list_products on the inventory server", field="sku")
             campaign_id = m.next_id("CMP")
-            seed = int(self.store.get_world("seed", m.conn) or 0)
             created = m.insert(
                 campaigns,
                 {
@@ -268,7 +266,6 @@ class SandboxAds(AdsContent):
                     "sku": sku,
                     "holdout_pct": holdout_pct,
                     "created_on": m.today.isoformat(),
-                    **hidden_response(seed, campaign_id, platform.value, daily_budget_minor),
                 },
             )
             return CampaignChange(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 
 from cadencia.tools.store.metadata import metadata
 
@@ -19,15 +19,7 @@ campaigns = Table(
     Column("sku", String(32)),
     Column("holdout_pct", Integer, nullable=False, default=0),
     Column("created_on", String(10), nullable=False),
-    Column("saturation_minor", Integer, nullable=False),
-    Column("hill_alpha", Float, nullable=False),
-    Column("adstock_theta", Float, nullable=False),
-    Column("response_max_minor", Integer, nullable=False),
-    Column("attribution_inflation", Float, nullable=False),
 )
-"""Hidden world parameters (simulator only, never shown by a tool): true incremental revenue per day is
-`response_max_minor · x^α / (x^α + saturation_minor^α)` of adstocked spend x (θ = `adstock_theta`), and the
-platform reports `attribution_inflation` times that."""
 
 ad_performance = Table(
     "ad_performance",

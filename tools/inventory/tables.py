@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
 from cadencia.tools.store.metadata import metadata
 
@@ -21,10 +21,8 @@ products = Table(
     Column("description", Text, nullable=False),
     Column("bullets", Text, nullable=False),
     Column("lead_time_days", Integer, nullable=False),
-    Column("elasticity", Float, nullable=False),
-    Column("base_daily_demand", Float, nullable=False),
 )
-"""`bullets` is a JSON list. `elasticity` and `base_daily_demand` are hidden world parameters for the simulator."""
+"""`bullets` is a JSON list."""
 
 warehouses = Table(
     "warehouses",
