@@ -3,11 +3,13 @@
 A member is eligible on a channel when they are not suppressed, their consent for that channel is `granted`, and
 fewer than `frequency_cap` messages (any kind) reached them on that channel in the last `frequency_window_days`
 days including the day of sending. Everything is one SQL statement over the whole audience, so it stays fast at 1M
-contacts; the first failing condition, in that order, is the member's skip reason.
+contacts; the first failing condition, in that order, is the member's skip reason. Other capabilities that message
+contacts (review requests) ask `marketing_blocks` rather than restating these rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import (
@@ -68,27 +70,48 @@ def recent_deliveries(channel: Channel, day: date, limits: MessagingLimits) -> S
 
 
 def classified(where: ColumnElement[bool], channel: Channel, day: date, limits: MessagingLimits) -> Subquery:
-    """Every contact matching `where` with its recent delivery count and `reason` (`eligible` or a SkipReason)."""
+    """Every contact matching `where` with its recent delivery count, `reason` (`eligible` or the first SkipReason)
+    and one boolean column per SkipReason (named by its value) telling whether that condition fails."""
     consent = consents.alias("consent")
     recent = recent_deliveries(channel, day, limits)
     status = func.coalesce(consent.c.status, ConsentStatus.NONE.value)
     sent = func.coalesce(recent.c.n, 0)
-    reason = case(
-        (contacts.c.suppressed.is_(True), SkipReason.SUPPRESSED.value),
-        (status == ConsentStatus.WITHDRAWN.value, SkipReason.CONSENT_WITHDRAWN.value),
-        (status != ConsentStatus.GRANTED.value, SkipReason.NO_CONSENT.value),
-        (sent >= limits.frequency_cap, SkipReason.FREQUENCY_CAPPED.value),
-        else_=ELIGIBLE,
-    )
+    failing = {
+        SkipReason.SUPPRESSED: contacts.c.suppressed.is_(True),
+        SkipReason.CONSENT_WITHDRAWN: status == ConsentStatus.WITHDRAWN.value,
+        SkipReason.NO_CONSENT: status.not_in([ConsentStatus.GRANTED.value, ConsentStatus.WITHDRAWN.value]),
+        SkipReason.FREQUENCY_CAPPED: sent >= limits.frequency_cap,
+    }
+    reason = case(*((condition, skip.value) for skip, condition in failing.items()), else_=ELIGIBLE)
     joined = contacts.outerjoin(
         consent, and_(consent.c.contact_id == contacts.c.id, consent.c.channel == channel.value)
     ).outerjoin(recent, recent.c.contact_id == contacts.c.id)
     return (
-        select(contacts.c.id.label("contact_id"), sent.label("recent"), reason.label("reason"))
+        select(
+            contacts.c.id.label("contact_id"),
+            sent.label("recent"),
+            reason.label("reason"),
+            *(condition.label(skip.value) for skip, condition in failing.items()),
+        )
         .select_from(joined)
         .where(where)
         .subquery("audience")
     )
+
+
+def marketing_blocks(
+    conn: Connection, contact_ids: Sequence[str], channel: Channel, day: date, limits: MessagingLimits
+) -> dict[str, list[SkipReason]]:
+    """Every marketing condition each contact fails on `channel` on `day`, in SkipReason order (empty = eligible).
+
+    Contacts that do not exist are absent from the result.
+    """
+    audience = classified(contacts.c.id.in_(list(contact_ids)), channel, day, limits)
+    columns = [audience.c[skip.value] for skip in SkipReason]
+    return {
+        row.contact_id: [skip for skip, fails in zip(SkipReason, row[1:], strict=True) if fails]
+        for row in conn.execute(select(audience.c.contact_id, *columns))
+    }
 
 
 def channel_reach(

@@ -1,7 +1,8 @@
-"""Who may be asked for a review: consented buyers, not suppressed, outside the cooldown and the frequency cap.
+"""Who may be asked for a review: whoever the CRM may message on the channel (`marketing_blocks`: consent,
+suppression, frequency cap), who bought, has not reviewed the SKU and is outside the review-request cooldown.
 
-Windows count back from the store's today, as in the CRM's frequency cap: a message sent from `today - (days - 1)`
-to today is inside a window of `days` days (with a 7-day window, a delivery 6 days ago counts, 7 days ago does not).
+The cooldown counts back from the store's today like the CRM's frequency cap: a request sent from
+`today - (days - 1)` to today is inside a window of `days` days.
 """
 
 from __future__ import annotations
@@ -10,18 +11,18 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
+from cadencia.tools.crm.eligibility import marketing_blocks
 from cadencia.tools.crm.models import Channel
-from cadencia.tools.crm.tables import consents, contacts, deliveries
+from cadencia.tools.crm.tables import contacts
 from cadencia.tools.errors import InvalidArgument, NotFound
 from cadencia.tools.limits import MessagingLimits
 from cadencia.tools.reviews.models import ContactEligibility, IneligibleReason
 from cadencia.tools.reviews.tables import review_requests, reviews
 
 MAX_REVIEW_REQUEST_CONTACTS = 200
-GRANTED = "granted"
-WITHDRAWN = "withdrawn"
+REASON_ORDER = list(IneligibleReason)
 
 
 def window_start(today: date, days: int) -> str:
@@ -54,12 +55,7 @@ def eligibility(
     """Eligibility of each contact, in the order given; unknown contact ids are a NotFound error."""
     check_contact_ids(contact_ids)
     ids = list(contact_ids)
-    people = {
-        r["id"]: r
-        for r in conn.execute(
-            select(contacts.c.id, contacts.c.suppressed, contacts.c.orders_count).where(contacts.c.id.in_(ids))
-        ).mappings()
-    }
+    people = dict(conn.execute(select(contacts.c.id, contacts.c.orders_count).where(contacts.c.id.in_(ids))).all())
     unknown = [c for c in ids if c not in people]
     if unknown:
         shown = ", ".join(repr(c) for c in unknown[:10]) + (
@@ -68,13 +64,7 @@ def eligibility(
         raise NotFound(
             f"No contact {shown}; use contact ids from the CRM capability's contact list", field="contact_ids"
         )
-    consent = dict(
-        conn.execute(
-            select(consents.c.contact_id, consents.c.status).where(
-                consents.c.contact_id.in_(ids), consents.c.channel == channel.value
-            )
-        ).all()
-    )
+    blocked = marketing_blocks(conn, ids, channel, today, limits)
     cooled = set(
         conn.execute(
             select(review_requests.c.contact_id).where(
@@ -84,40 +74,19 @@ def eligibility(
             )
         ).scalars()
     )
-    recent = dict(
-        conn.execute(
-            select(deliveries.c.contact_id, func.count())
-            .where(
-                deliveries.c.contact_id.in_(ids),
-                deliveries.c.channel == channel.value,
-                deliveries.c.sent_on >= window_start(today, limits.frequency_window_days),
-                deliveries.c.sent_on <= today.isoformat(),
-            )
-            .group_by(deliveries.c.contact_id)
-        ).all()
-    )
     reviewed = set(
         conn.execute(select(reviews.c.contact_id).where(reviews.c.contact_id.in_(ids), reviews.c.sku == sku)).scalars()
     )
     out = []
     for contact_id in ids:
-        person = people[contact_id]
-        reasons: list[IneligibleReason] = []
-        status = consent.get(contact_id)
-        if status == WITHDRAWN:
-            reasons.append(IneligibleReason.CONSENT_WITHDRAWN)
-        elif status != GRANTED:
-            reasons.append(IneligibleReason.NO_CONSENT)
-        if person["suppressed"]:
-            reasons.append(IneligibleReason.SUPPRESSED)
-        if person["orders_count"] <= 0:
+        reasons = [IneligibleReason(skip.value) for skip in blocked[contact_id]]
+        if people[contact_id] <= 0:
             reasons.append(IneligibleReason.NO_PURCHASE)
         if contact_id in cooled:
             reasons.append(IneligibleReason.COOLDOWN)
-        if int(recent.get(contact_id, 0)) >= limits.frequency_cap:
-            reasons.append(IneligibleReason.FREQUENCY_CAPPED)
         if contact_id in reviewed:
             reasons.append(IneligibleReason.ALREADY_REVIEWED)
+        reasons.sort(key=REASON_ORDER.index)
         out.append(ContactEligibility(contact_id=contact_id, eligible=not reasons, reasons=reasons))
     return out
 
