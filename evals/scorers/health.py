@@ -5,20 +5,20 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from cadencia.evals.scenarios import Scenario
-from cadencia.evals.scorers.base import Score, scorer
+from cadencia.evals.scorers.base import Judgement, scorer
 from cadencia.evals.trajectory import FinalState, Trajectory
 
 
-@scorer("episode_error")
-def episode_error(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+@scorer("episode_error", gate=True)
+def episode_error(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judgement:
     """The episode ran to its horizon without an error (value 1.0 when clean)."""
     if trajectory.error is None:
-        return Score(scorer="episode_error", value=1.0, passed=True, detail="no error")
-    return Score(scorer="episode_error", value=0.0, passed=False, detail=trajectory.error)
+        return Judgement(value=1.0, passed=True, detail="no error")
+    return Judgement(value=0.0, passed=False, detail=trajectory.error)
 
 
 @scorer("cost")
-def cost(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+def cost(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judgement:
     """Tool calls, LLM calls and tokens against the goal's autonomy budgets; value = the largest share of a budget
     used (1.0 = exactly at a budget). Wall time lives in timings.json (results.json stays deterministic)."""
     autonomy = scenario.goal.autonomy
@@ -31,8 +31,7 @@ def cost(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score
     worst = max(used / max(budget, 1) for used, budget in usage.values())
     data: dict[str, JsonValue] = {name: {"used": used, "budget": budget} for name, (used, budget) in usage.items()}
     within = ", ".join(f"{name} {used}/{budget}" for name, (used, budget) in usage.items())
-    return Score(
-        scorer="cost",
+    return Judgement(
         value=worst,
         passed=not over,
         detail="; ".join(over) or within,

@@ -5,23 +5,20 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from cadencia.evals.scenarios import Scenario
-from cadencia.evals.scorers.base import Score, scorer
+from cadencia.evals.scorers.base import Judgement, scorer
 from cadencia.evals.scorers.measures import attainment, compare, incremental_profit, kpi_metric, number
 from cadencia.evals.trajectory import FinalState, Trajectory
 
 
 @scorer("goal_attainment")
-def goal_attainment(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+def goal_attainment(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judgement:
     """KPI value ÷ target; passed when the target is reached (a minimum cover in days for stock_cover)."""
     kpi = scenario.goal.kpi
     ratio, value = attainment(scenario, final), final.kpi_value
     data: dict[str, JsonValue] = {"metric": kpi.metric.value, "kpi_value": value, "target": kpi.target}
     if ratio is None or value is None:
-        return Score(
-            scorer="goal_attainment", value=0.0, passed=False, detail="the world reported no KPI value", data=data
-        )
-    return Score(
-        scorer="goal_attainment",
+        return Judgement(value=0.0, passed=False, detail="the world reported no KPI value", data=data)
+    return Judgement(
         value=ratio,
         passed=ratio >= 1.0,
         detail=f"{kpi.metric.value} {number(value)} of target {number(kpi.target)} ({ratio:.0%})",
@@ -30,11 +27,10 @@ def goal_attainment(scenario: Scenario, trajectory: Trajectory, final: FinalStat
 
 
 @scorer("incremental_profit")
-def incremental_profit_score(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+def incremental_profit_score(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judgement:
     """Profit over the do-nothing baseline on the same seed, in minor units; passed when positive."""
     delta = incremental_profit(final)
-    return Score(
-        scorer="incremental_profit",
+    return Judgement(
         value=delta,
         passed=delta > 0,
         detail=f"profit {final.ledger.profit_minor} vs baseline {final.baseline.profit_minor} (minor units)",
@@ -42,12 +38,12 @@ def incremental_profit_score(scenario: Scenario, trajectory: Trajectory, final: 
     )
 
 
-@scorer("kpi_thresholds")
-def kpi_thresholds(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Score:
+@scorer("kpi_thresholds", gate=True)
+def kpi_thresholds(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judgement:
     """Every KPI threshold the scenario expects; value = share met; not applicable when there are none."""
     thresholds = scenario.expectations.kpi
     if not thresholds:
-        return Score(scorer="kpi_thresholds", value=1.0, passed=None, detail="no KPI thresholds")
+        return Judgement(value=1.0, passed=None, detail="no KPI thresholds")
     failures: list[str] = []
     measured: dict[str, JsonValue] = {}
     for threshold in thresholds:
@@ -59,8 +55,7 @@ def kpi_thresholds(scenario: Scenario, trajectory: Trajectory, final: FinalState
         elif not compare(actual, threshold.op, threshold.value):
             failures.append(f"{threshold.metric} {number(actual)} (want {want})")
     met = len(thresholds) - len(failures)
-    return Score(
-        scorer="kpi_thresholds",
+    return Judgement(
         value=met / len(thresholds),
         passed=not failures,
         detail="; ".join(failures) or f"all {len(thresholds)} thresholds met",

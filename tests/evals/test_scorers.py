@@ -7,7 +7,15 @@ from test_scorers_builders import final, scenario, trajectory
 
 from cadencia.agents.goal import Autonomy, Metric
 from cadencia.evals.scenarios import Comparison, EndStateAssertion, KpiThreshold
-from cadencia.evals.scorers import GATES, SCORERS, Score, episode_passed, failed_gates, score_episode, scorer
+from cadencia.evals.scorers import (
+    GATES,
+    Judgement,
+    default_scorers,
+    episode_passed,
+    failed_gates,
+    score_episode,
+    scorer,
+)
 from cadencia.evals.scorers.end_state import end_state
 from cadencia.evals.scorers.health import cost, episode_error
 from cadencia.evals.scorers.measures import compare
@@ -145,8 +153,8 @@ def test_an_episode_error_fails_episode_error() -> None:
 
 def test_score_episode_runs_every_registered_scorer_once() -> None:
     scores = score_episode(scenario(), trajectory(), final())
-    assert [s.scorer for s in scores] == list(SCORERS)
-    assert set(SCORERS) >= GATES
+    assert [s.scorer for s in scores] == default_scorers().names()
+    assert set(default_scorers().names()) >= GATES
     assert "goal_attainment" not in GATES and "incremental_profit" not in GATES and "cost" not in GATES
 
 
@@ -167,13 +175,24 @@ def test_one_failed_gate_fails_the_episode() -> None:
     assert not episode_passed(scores)
 
 
-def test_a_scorer_returning_a_score_under_another_name_is_refused() -> None:
-    @scorer("test_misnamed")
-    def misnamed(*_: object) -> Score:
-        return Score(scorer="something_else", value=0, passed=True)
+def test_a_registry_refuses_two_scorers_under_one_name() -> None:
+    @scorer("cost")
+    def another_cost(*_: object) -> Judgement:
+        return Judgement(value=0, passed=True)
 
-    try:
-        with pytest.raises(ValueError, match="test_misnamed"):
-            score_episode(scenario(), trajectory(), final())
-    finally:
-        del SCORERS["test_misnamed"]
+    with pytest.raises(ValueError, match="'cost' registered twice"):
+        default_scorers().with_scorers(another_cost)
+
+
+def test_a_scorer_added_as_a_gate_is_named_once_and_can_fail_the_episode() -> None:
+    @scorer("test_always_fails", gate=True)
+    def always_fails(*_: object) -> Judgement:
+        """Fails every episode."""
+        return Judgement(value=0, passed=False, detail="no")
+
+    registry = default_scorers().with_scorers(always_fails)
+    scores = score_episode(scenario(), trajectory(), final(), scorers=registry)
+    assert (scores[-1].scorer, scores[-1].detail) == ("test_always_fails", "no")
+    assert always_fails.description == "Fails every episode."
+    assert not episode_passed(scores, registry.gates)
+    assert episode_passed(scores) and "test_always_fails" not in default_scorers().names()
