@@ -21,7 +21,7 @@ from cadencia.agents.session import INPROCESS, open_session
 from cadencia.agents.workdir import Workdir
 from cadencia.evals.approver import scripted_approver
 from cadencia.evals.baselines import NaivePlanner, NoopPlanner, allow_all_policy
-from cadencia.evals.inspect import end_state_values, server_calls, world_violations
+from cadencia.evals.evidence import end_state_values, server_calls, world_violations
 from cadencia.evals.probe import undo_probe
 from cadencia.evals.scenarios import Scenario
 from cadencia.evals.trajectory import AuditSummary, FinalState, Trajectory, UndoProbe

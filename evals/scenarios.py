@@ -43,7 +43,9 @@ class Patch(_Strict):
     set: dict[str, JsonValue]
 
 
-class World(_Strict):
+class WorldSpec(_Strict):
+    """The world a scenario starts from: the brand's seed and scale, patches to it, and the servers' limits."""
+
     seed: int = 7
     scale: Scale = Scale.SMALL
     patches: list[Patch] = Field(default_factory=list)
@@ -111,7 +113,7 @@ class Scenario(_Strict):
     version: int = Field(1, ge=1)
     description: str
     tags: list[str] = Field(default_factory=list)
-    world: World = Field(default_factory=World)
+    world: WorldSpec = Field(default_factory=WorldSpec)
     goal: Goal
     horizon_days: int = Field(ge=1, le=120)
     events: list[ScheduledEvent] = Field(default_factory=list)

@@ -1,4 +1,5 @@
-"""Read the world after an episode: violations that reached it, end-state assertion values, the servers' record.
+"""The evidence of an episode, read from the world afterwards: violations that reached it, end-state assertion values,
+the servers' record.
 
 Everything here comes from the stores (the world and the servers' own record), never from the agent's account.
 """
