@@ -40,10 +40,6 @@ def episode_dir(out: Path, scenario_id: str, trial: int) -> Path:
     return out / "episodes" / f"{scenario_id}__t{trial}"
 
 
-def result_path(out: Path, scenario_id: str, trial: int) -> Path:
-    return episode_dir(out, scenario_id, trial) / "result.json"
-
-
 def _judge(scenario: Scenario, spec: EpisodeSpec, trajectory: Trajectory, final: FinalState) -> EpisodeResult:
     scores = score_episode(scenario, trajectory, final)
     passed = episode_passed(scores)

@@ -25,17 +25,3 @@ def poisson(rng: random.Random, lam: float) -> int:
         if p <= threshold:
             return k
         k += 1
-
-
-def binomial(rng: random.Random, n: int, p: float) -> int:
-    """Binomial draw via Poisson/normal approximations (exact enough for simulation, O(1))."""
-    if n <= 0 or p <= 0:
-        return 0
-    if p >= 1:
-        return n
-    mean = n * p
-    if n < 60:
-        return sum(1 for _ in range(n) if rng.random() < p)
-    if mean < 20:
-        return min(n, poisson(rng, mean))
-    return min(n, max(0, round(rng.gauss(mean, math.sqrt(mean * (1 - p))))))
