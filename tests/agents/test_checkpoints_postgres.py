@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
-from agent_fixtures import answer, irreversible_calls, small_goal
+from helpers.agents import answer, irreversible_calls, small_goal
 
 from cadencia.agents.approvals import ApprovalChoice
 from cadencia.agents.checkpoints import open_checkpointer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent_fixtures import answer, irreversible_calls, session_for
+from helpers.agents import answer, irreversible_calls, session_for
 from sqlalchemy import text
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse, ApprovalStatus

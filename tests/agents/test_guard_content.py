@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from helpers.guard import act, assess, facts, fired, goal, one_rule
 from pydantic import JsonValue
-from test_guard_world import act, assess, facts, fired, goal, one_rule
 
 from cadencia.agents.actions import Decision, ProposedAction
 from cadencia.agents.guardrails import MessageFacts, StaticFacts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_guard_world import TOOLS, act, assess, facts, fired, goal
+from helpers.guard import TOOLS, act, assess, facts, fired, goal
 
 from cadencia.agents.actions import Decision, ProposedAction, Verdict, request_hash
 from cadencia.agents.guardrails import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_guard_world import act, assess, fired, one_rule
+from helpers.guard import act, assess, fired, one_rule
 
 from cadencia.agents.actions import Decision, ProposedAction
 from cadencia.agents.guardrails import GuardrailEngine, default_policy

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from helpers.guard import act, assess, executed, fired, goal, one_rule
 from pydantic import JsonValue
-from test_guard_world import act, assess, executed, fired, goal, one_rule
 
 from cadencia.agents.actions import Decision, ExecutedAction
 from cadencia.agents.guardrails import LlmUsage

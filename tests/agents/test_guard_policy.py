@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_guard_world import act, assess, fired, goal, one_rule
+from helpers.guard import act, assess, fired, goal, one_rule
 
 from cadencia.agents.actions import Decision, ProposedAction, Verdict
 from cadencia.agents.guardrails import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_guard_world import act, assess, facts, fired, goal, one_rule
+from helpers.guard import act, assess, facts, fired, goal, one_rule
 
 from cadencia.agents.actions import Decision, ProposedAction
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from agent_fixtures import answer, session_for, small_goal
-from helpers import scripted
+from helpers.agents import answer, session_for, small_goal
+from helpers.chat import scripted
 from sqlalchemy import insert
 
 from cadencia.agents.approvals import ApprovalChoice

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent_fixtures import small_goal
-from helpers import scripted
+from helpers.agents import small_goal
+from helpers.chat import scripted
 from langchain.agents import create_agent
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from agent_fixtures import small_goal
+from helpers.agents import small_goal
 
 from cadencia.agents.effects import base_name
 from cadencia.tools.store.store import Store

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from test_scorers_builders import day, sample_run
+from helpers.scorers import day, sample_run
 
 from cadencia.evals.report import read_results_json, render_html, write_html, write_junit, write_results_json
 from cadencia.evals.report.plots import baseline_profit, cumulative_major, profit_chart

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers.scorers import sample_run
 from rich.console import Console
-from test_scorers_builders import sample_run
 from typer.testing import CliRunner
 
 from cadencia.cli import app

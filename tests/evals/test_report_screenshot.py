@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_scorers_builders import sample_run
+from helpers.scorers import sample_run
 
 from cadencia.evals.report import write_html
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_scorers_builders import final, scenario, trajectory
+from helpers.scorers import final, scenario, trajectory
 
 from cadencia.agents.goal import Autonomy, Metric
 from cadencia.evals.scenarios import Comparison, EndStateAssertion, KpiThreshold

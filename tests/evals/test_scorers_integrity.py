@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_scorers_builders import call, final, key_for, scenario, trajectory
+from helpers.scorers import call, final, key_for, scenario, trajectory
 
 from cadencia.evals.scorers.integrity import audit_integrity, undo_fidelity
 from cadencia.evals.trajectory import AuditSummary, UndoProbe

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_scorers_builders import approval, call, final, key_for, scenario, trajectory, violation
+from helpers.scorers import approval, call, final, key_for, scenario, trajectory, violation
 
 from cadencia.agents.approvals import ApprovalStatus
 from cadencia.agents.goal import Autonomy

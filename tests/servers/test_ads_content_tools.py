@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from helpers import call_error, call_ok, mcp_session
+from helpers.mcp import call_error, call_ok, mcp_session
 from sqlalchemy import select, update
 
 from cadencia.servers.context import Backends

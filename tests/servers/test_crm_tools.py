@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from helpers import call_error, call_ok, mcp_session
+from helpers.mcp import call_error, call_ok, mcp_session
 from sqlalchemy import select
 
 from cadencia.servers.context import Backends

@@ -6,7 +6,7 @@ import math
 from datetime import date, timedelta
 from statistics import NormalDist
 
-from helpers import call_ok, mcp_session
+from helpers.mcp import call_ok, mcp_session
 from sqlalchemy import update
 
 from cadencia.servers.context import Backends

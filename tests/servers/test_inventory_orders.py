@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers import call_error, call_ok, mcp_session
+from helpers.mcp import call_error, call_ok, mcp_session
 
 from cadencia.servers.context import Backends
 from cadencia.tools.store.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers import call_error, call_ok, mcp_session
+from helpers.mcp import call_error, call_ok, mcp_session
 from mcp import ClientSession
 
 from cadencia.servers.app import TOOLSETS, Capability

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from helpers import call_ok, mcp_session
+from helpers.mcp import call_ok, mcp_session
 from mcp import ClientSession
 from mcp.types import Tool
 

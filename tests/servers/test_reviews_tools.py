@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from helpers import call_error, call_ok, mcp_session
+from helpers.mcp import call_error, call_ok, mcp_session
 from sqlalchemy import update
 
 from cadencia.servers.context import Backends

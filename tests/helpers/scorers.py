@@ -1,7 +1,4 @@
-"""Hand-built scenarios, trajectories, final states and runs shared by the scorer, metric and report tests.
-
-No tests here; import with `from test_scorers_builders import ...` (pytest puts this folder on sys.path).
-"""
+"""Hand-built scenarios, trajectories, final states and runs shared by the scorer, metric and report tests."""
 
 from __future__ import annotations
 
