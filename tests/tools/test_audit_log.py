@@ -15,7 +15,6 @@ from sqlalchemy import select
 from cadencia.tools.audit import (
     AuditError,
     AuditEvent,
-    AuditIntegrityError,
     AuditKind,
     AuditLog,
     RecordNotFound,
@@ -165,22 +164,25 @@ def test_an_earlier_checkpoint_is_provably_a_prefix_of_a_later_one(log: AuditLog
     assert not check_consistency(proof.model_copy(update={"old_root": new.root_hash}))
 
 
-def test_checkpoint_refuses_to_sign_a_log_that_no_longer_extends_the_last_one(log: AuditLog, tmp_path: Path) -> None:
+def test_a_checkpoint_signs_what_was_written_not_what_an_attacker_edited(log: AuditLog, tmp_path: Path) -> None:
     fill(log, 4)
-    log.checkpoint()
+    written = log.root()
     with sqlite3.connect(tmp_path / "audit.db") as raw:
-        raw.execute("UPDATE audit_records SET leaf_hash = chain_hash WHERE seq = 2")
-    with pytest.raises(AuditIntegrityError, match="size 4"):
-        log.checkpoint()
+        raw.execute("""UPDATE audit_records SET payload = '{"i":40}' WHERE seq = 2""")
+    assert log.checkpoint().root_hash == written
+    assert log.verify().problem == "record 2 was edited: its hash does not match its content"
 
 
 def test_a_log_opened_by_url_without_creating_a_key_reads_but_cannot_sign(log: AuditLog, tmp_path: Path) -> None:
     fill(log, 2)
+    log.checkpoint()
     reader = AuditLog.open(f"sqlite:///{tmp_path / 'audit.db'}", key_path=tmp_path / "absent.pem", create_key=False)
     try:
         assert reader.size() == 2 and not (tmp_path / "absent.pem").exists()
         with pytest.raises(AuditError):
             reader.checkpoint()
+        with pytest.raises(AuditError, match="opened without its signing key"):
+            reader.append(run_id="r", actor="graph", kind=AuditKind.RUN)
         assert log.signing_key is not None
         assert reader.verify(public_key=log.signing_key.public_key()).ok
     finally:

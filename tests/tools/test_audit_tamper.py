@@ -1,250 +1,254 @@
-"""Verify against an attacker with write access to the database: every kind of tampering is found and named."""
+"""Verify against an attacker with write access to the database but not the key: every kind of tampering is found
+and the first record that differs is named, on SQLite and PostgreSQL.
+
+`log` checkpoints every 4 records. "With the key" is how `cadencia audit verify` runs in a workdir (the private
+key checks each record's MAC); "public key only" is an auditor who holds nothing but the pinned public key.
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from audit_tampering import (
+    BACKENDS,
+    INSERT_ROW,
+    REWRITE_ROW,
+    Backend,
+    append_forged,
+    backend_for,
+    fill,
+    forge_approval,
+    open_log,
+    opened_log,
+    resign_checkpoints,
+    rewrite_consistently,
+    sealed,
+    sql,
+)
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cadencia.tools.audit import (
     AuditEvent,
+    AuditIntegrityError,
     AuditKind,
     AuditLog,
-    AuditRecord,
     CheckpointVerifier,
+    VerifyReport,
     load_public_key,
     public_key_hex,
+    read_checkpoints,
     sign_checkpoint,
     verify_log,
 )
-from cadencia.tools.audit.records import seal
-from cadencia.tools.audit.rows import record_to_row
 
-UPDATE_ROW = (
-    "UPDATE audit_records SET seq = :seq, payload = :payload, leaf_hash = :leaf_hash, prev_hash = :prev_hash, "
-    "chain_hash = :chain_hash WHERE seq = :old_seq"
-)
-INSERT_ROW = (
-    "INSERT INTO audit_records (seq, recorded_at, run_id, actor, kind, payload, leaf_hash, prev_hash, chain_hash) "
-    "VALUES (:seq, :recorded_at, :run_id, :actor, :kind, :payload, :leaf_hash, :prev_hash, :chain_hash)"
-)
+MAC_MISMATCH = "does not match the MAC it was written with: it was forged, or changed with its hashes recomputed"
 
 
-def fixed_clock() -> datetime:
-    return datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    return backend_for(request.param, tmp_path)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "audit.db"
+def log(backend: Backend, tmp_path: Path) -> Iterator[AuditLog]:
+    with opened_log(backend, tmp_path / "audit-signing-key.pem", checkpoint_every=4) as opened:
+        yield opened
 
 
-@pytest.fixture
-def log(db: Path, tmp_path: Path) -> Iterator[AuditLog]:
-    opened = AuditLog.open(db, key_path=tmp_path / "audit-signing-key.pem", clock=fixed_clock)
-    yield opened
-    opened.close()
+def public_key_only(log: AuditLog, backend: Backend, tmp_path: Path, **options: object) -> VerifyReport:
+    """Verify as an auditor holding only the pinned public key (no private key file at hand)."""
+    assert log.signing_key is not None
+    pinned = public_key_hex(log.signing_key.public_key())
+    reader = open_log(backend, tmp_path / "no-private-key.pem", create_key=False)
+    try:
+        assert reader.signing_key is None
+        return reader.verify(public_key=pinned, **options)  # type: ignore[arg-type]
+    finally:
+        reader.close()
 
 
-def fill(log: AuditLog, count: int, *, checkpoint_every: int | None = None) -> None:
-    for i in range(count):
-        log.append(run_id="run-7", actor="planner:heuristic", kind=AuditKind.PROPOSAL, payload={"i": i})
-        if checkpoint_every and (i + 1) % checkpoint_every == 0:
-            log.checkpoint()
-
-
-def sql(db: Path, *statements: str) -> None:
-    with sqlite3.connect(db) as raw:
-        for statement in statements:
-            raw.execute(statement)
-
-
-def resealed(record: AuditRecord, *, seq: int | None = None, prev_hash: str | None = None) -> AuditRecord:
-    return seal(
-        seq=record.seq if seq is None else seq,
-        recorded_at=record.recorded_at,
-        prev_hash=record.prev_hash if prev_hash is None else prev_hash,
-        run_id=record.run_id,
-        actor=record.actor,
-        kind=record.kind,
-        payload=record.payload,
-    )
-
-
-def forged(seq: int, prev_hash: str) -> AuditRecord:
-    return seal(
-        seq=seq,
-        recorded_at="2026-03-02T09:00:00.000000+00:00",
-        prev_hash=prev_hash,
-        run_id="run-7",
-        actor="human:alice",
-        kind=AuditKind.APPROVAL,
-        payload={"decision": "approve"},
-    )
-
-
-def rewrite_consistently(log: AuditLog, db: Path, *, seq: int) -> None:
-    """Change record `seq` and recompute every hash after it, as an attacker who knows the format would."""
-    records = log.records()
-    prev = records[seq - 2].chain_hash if seq > 1 else ""
-    with sqlite3.connect(db) as raw:
-        for record in records[seq - 1 :]:
-            payload = {"i": -1} if record.seq == seq else record.payload
-            new = resealed(record.model_copy(update={"payload": payload}), prev_hash=prev)
-            raw.execute(UPDATE_ROW, {**record_to_row(new), "old_seq": record.seq})
-            prev = new.chain_hash
-
-
-def test_verify_names_the_edited_record(log: AuditLog, db: Path) -> None:
-    fill(log, 10, checkpoint_every=5)
-    sql(db, """UPDATE audit_records SET payload = '{"i":600}' WHERE seq = 7""")
-    report = log.verify()
+def named(report: VerifyReport) -> tuple[int | None, str | None]:
     assert not report.ok
-    assert report.first_bad_seq == 7
-    assert report.problem == "record 7 was edited: its hash does not match its content"
+    return report.first_bad_seq, report.problem
 
 
-def test_a_row_made_unreadable_is_reported_as_edited(log: AuditLog, db: Path) -> None:
+def test_an_edited_record_is_named(log: AuditLog) -> None:
+    fill(log, 10)
+    sql(log, "UPDATE {records} SET payload = :payload WHERE seq = 7", payload='{"i":600}')
+    assert named(log.verify()) == (7, "record 7 was edited: its hash does not match its content")
+
+
+def test_a_row_made_unreadable_is_reported_as_edited(log: AuditLog) -> None:
     fill(log, 4)
-    sql(db, "UPDATE audit_records SET kind = 'gossip', payload = 'not json' WHERE seq = 3")
-    report = log.verify()
-    assert report.problem == "record 3 was edited: its hash does not match its content"
+    sql(log, "UPDATE {records} SET kind = 'gossip', payload = 'not json' WHERE seq = 3")
+    assert named(log.verify()) == (3, "record 3 was edited: its hash does not match its content")
 
 
-def test_a_deleted_record_shows_as_a_seq_gap(log: AuditLog, db: Path) -> None:
+def test_a_deleted_record_shows_as_a_seq_gap(log: AuditLog) -> None:
     fill(log, 10)
-    sql(db, "DELETE FROM audit_records WHERE seq = 5")
-    report = log.verify()
-    assert (report.first_bad_seq, report.problem) == (5, "record 5 is missing (seq jumps from 4 to 6)")
+    sql(log, "DELETE FROM {records} WHERE seq = 5")
+    assert named(log.verify()) == (5, "record 5 is missing (seq jumps from 4 to 6)")
 
 
-def test_several_deleted_records_are_named_as_a_range(log: AuditLog, db: Path) -> None:
+def test_several_deleted_records_are_named_as_a_range(log: AuditLog) -> None:
     fill(log, 10)
-    sql(db, "DELETE FROM audit_records WHERE seq BETWEEN 5 AND 7")
-    assert log.verify().problem == "records 5..7 are missing (seq jumps from 4 to 8)"
+    sql(log, "DELETE FROM {records} WHERE seq BETWEEN 5 AND 7")
+    assert named(log.verify()) == (5, "records 5..7 are missing (seq jumps from 4 to 8)")
 
 
-def test_deleting_the_first_records_is_found(log: AuditLog, db: Path) -> None:
+def test_deleting_the_first_records_is_found(log: AuditLog) -> None:
     fill(log, 10)
-    sql(db, "DELETE FROM audit_records WHERE seq IN (1, 2)")
-    report = log.verify()
-    assert (report.first_bad_seq, report.problem) == (1, "records 1..2 are missing (seq starts at 3)")
+    sql(log, "DELETE FROM {records} WHERE seq IN (1, 2)")
+    assert named(log.verify()) == (1, "records 1..2 are missing (seq starts at 3)")
 
 
-def test_a_deletion_hidden_by_renumbering_is_still_found(log: AuditLog, db: Path) -> None:
+def test_a_deletion_hidden_by_renumbering_is_still_found(log: AuditLog) -> None:
     fill(log, 10)
-    sql(db, "DELETE FROM audit_records WHERE seq = 5", "UPDATE audit_records SET seq = seq - 1 WHERE seq > 5")
-    report = log.verify()
-    assert report.first_bad_seq == 5
-    assert report.problem == (
-        "record 5 is missing: the records after it were renumbered (seq 5 holds what was written as record 6)"
+    sql(log, "DELETE FROM {records} WHERE seq = 5")
+    for seq in range(6, 11):
+        sql(log, "UPDATE {records} SET seq = :new WHERE seq = :old", new=seq - 1, old=seq)
+    assert named(log.verify()) == (
+        5,
+        "record 5 is missing: the records after it were renumbered (seq 5 holds what was written as record 6)",
     )
 
 
-def test_an_inserted_record_with_valid_hashes_is_found(log: AuditLog, db: Path) -> None:
+def test_an_inserted_record_with_valid_hashes_is_found(log: AuditLog) -> None:
     fill(log, 10)
     fourth = log.records()[3]
-    sql(
-        db,
-        "UPDATE audit_records SET seq = seq + 1000 WHERE seq >= 5",
-        "UPDATE audit_records SET seq = seq - 999 WHERE seq > 1000",
-    )
-    with sqlite3.connect(db) as raw:
-        raw.execute(INSERT_ROW, record_to_row(forged(5, fourth.chain_hash)))
-    report = log.verify()
-    assert report.first_bad_seq == 5
-    assert report.problem == (
-        "record 5 was inserted: the records after it were renumbered (seq 6 holds what was written as record 5)"
+    for seq in range(10, 4, -1):
+        sql(log, "UPDATE {records} SET seq = :new WHERE seq = :old", new=seq + 1, old=seq)
+    sql(log, INSERT_ROW, **forge_approval(seq=5, prev_hash=fourth.chain_hash))
+    assert named(log.verify()) == (
+        5,
+        "record 5 was inserted: the records after it were renumbered (seq 6 holds what was written as record 5)",
     )
 
 
-def test_an_appended_record_that_does_not_chain_is_called_inserted(log: AuditLog, db: Path) -> None:
-    fill(log, 8)
-    with sqlite3.connect(db) as raw:
-        raw.execute(INSERT_ROW, record_to_row(forged(9, "00" * 32)))
-    report = log.verify()
-    assert report.first_bad_seq == 9
-    assert report.problem == "record 9 was inserted (or record 8 replaced): its prev_hash does not chain from record 8"
-
-
-def test_records_slipped_between_chained_ones_are_named(log: AuditLog, db: Path) -> None:
+def test_records_slipped_between_chained_ones_are_named(log: AuditLog) -> None:
     fill(log, 8)
     records = log.records()
-    first = forged(5, records[3].chain_hash)
-    second = forged(6, first.chain_hash)
-    with sqlite3.connect(db) as raw:
-        for record in reversed(records[4:]):
-            raw.execute(UPDATE_ROW, {**record_to_row(resealed(record, seq=record.seq + 2)), "old_seq": record.seq})
-        raw.execute(INSERT_ROW, record_to_row(first))
-        raw.execute(INSERT_ROW, record_to_row(second))
-    report = log.verify()
-    assert (report.first_bad_seq, report.problem) == (5, "records 5..6 were inserted: record 7 chains from record 4")
+    first = forge_approval(seq=5, prev_hash=records[3].chain_hash)
+    second = forge_approval(seq=6, prev_hash=str(first["chain_hash"]))
+    for record in reversed(records[4:]):
+        moved = sealed(record, seq=record.seq + 2, prev_hash=record.prev_hash)
+        sql(log, "DELETE FROM {records} WHERE seq = :seq", seq=record.seq)
+        sql(log, INSERT_ROW, **moved)
+    sql(log, INSERT_ROW, **first)
+    sql(log, INSERT_ROW, **second)
+    assert named(log.verify()) == (5, "records 5..6 were inserted: record 7 chains from record 4")
 
 
 @pytest.mark.parametrize(("a", "b"), [(5, 6), (2, 30)])
-def test_swapped_records_are_reported_out_of_order(log: AuditLog, db: Path, a: int, b: int) -> None:
+def test_swapped_records_are_reported_out_of_order(log: AuditLog, a: int, b: int) -> None:
     fill(log, 40)
     sql(
-        db,
-        f"UPDATE audit_records SET seq = -1 WHERE seq = {a}",
-        f"UPDATE audit_records SET seq = {a} WHERE seq = {b}",
-        f"UPDATE audit_records SET seq = {b} WHERE seq = -1",
+        log,
+        "UPDATE {records} SET seq = -1 WHERE seq = :a",
+        "UPDATE {records} SET seq = :a WHERE seq = :b",
+        "UPDATE {records} SET seq = :b WHERE seq = -1",
+        a=a,
+        b=b,
     )
-    report = log.verify()
-    assert (report.first_bad_seq, report.problem) == (a, f"records {a} and {b} are out of order")
+    assert named(log.verify()) == (a, f"records {a} and {b} are out of order")
 
 
-def test_a_consistent_rewrite_is_caught_by_the_checkpoints(log: AuditLog, db: Path) -> None:
-    fill(log, 16, checkpoint_every=4)
-    rewrite_consistently(log, db, seq=10)
-    report = log.verify()
-    assert not report.ok
-    assert report.first_bad_seq == 9
-    assert report.problem == (
-        "checkpoint at size 12 does not match the log: the log was rewritten at or before record 12 "
-        "(first difference after the last good checkpoint at size 8)"
+def test_a_forged_approval_appended_at_the_tail_is_named(log: AuditLog, backend: Backend, tmp_path: Path) -> None:
+    fill(log, 10)
+    log.checkpoint()
+    forged = append_forged(log)
+    assert forged == 11 and log.records()[-1].actor == "human:alice"
+    assert named(log.verify()) == (11, f"record 11 {MAC_MISMATCH}")
+    seq, problem = named(public_key_only(log, backend, tmp_path))
+    assert seq == 11
+    assert problem is not None and problem.startswith("not signed: record 11 is covered by no checkpoint")
+
+
+def test_writers_refuse_to_chain_from_or_sign_a_forged_tail(log: AuditLog, backend: Backend, tmp_path: Path) -> None:
+    fill(log, 3)
+    append_forged(log)
+    with pytest.raises(AuditIntegrityError, match="newest record \\(4\\) was not written with this log's key"):
+        log.checkpoint()
+    other_process = open_log(backend, tmp_path / "audit-signing-key.pem")
+    with other_process, pytest.raises(AuditIntegrityError, match="refusing to chain from it"):
+        other_process.append(run_id="run-8", actor="graph", kind=AuditKind.RUN, payload={})
+    with pytest.raises(AuditIntegrityError):
+        log.append(run_id="run-8", actor="graph", kind=AuditKind.RUN, payload={})
+    assert log.size() == 4
+
+
+def test_a_consistent_rewrite_is_named_exactly_with_the_key_and_by_its_signed_span_without(
+    log: AuditLog, backend: Backend, tmp_path: Path
+) -> None:
+    fill(log, 16)
+    assert [cp.tree_size for cp in log.checkpoints()] == [4, 8, 12, 16]
+    rewritten = rewrite_consistently(log, seq=10)
+    assert all(record.content_matches() for record in rewritten), "the attacker recomputed every hash"
+    assert named(log.verify()) == (10, f"record 10 {MAC_MISMATCH}")
+    assert named(public_key_only(log, backend, tmp_path)) == (
+        9,
+        "checkpoint at size 12 does not match the log: the first record that differs is one of records 9..12, "
+        "signed together (the checkpoint at size 8 still matches); the private key's MACs would name it",
     )
 
 
-def test_a_rewrite_that_also_drops_stored_checkpoints_is_caught_by_external_ones(log: AuditLog, db: Path) -> None:
-    fill(log, 12, checkpoint_every=6)
-    kept_elsewhere = log.checkpoints()
-    rewrite_consistently(log, db, seq=3)
-    sql(db, "DELETE FROM audit_checkpoints")
-    assert log.verify().ok, "without checkpoints a consistent rewrite is undetectable"
-    report = log.verify(external_checkpoints=kept_elsewhere)
-    assert report.checkpoints_checked == 2
-    assert report.first_bad_seq == 1
-    assert report.problem == (
-        "checkpoint at size 6 does not match the log: the log was rewritten at or before record 6 "
-        "(no earlier checkpoint matches)"
-    )
+def test_a_rewrite_that_also_drops_stored_checkpoints_is_caught_by_exported_ones(
+    backend: Backend, tmp_path: Path
+) -> None:
+    exported = tmp_path / "elsewhere" / "checkpoints.jsonl"
+    with opened_log(backend, tmp_path / "key.pem", checkpoint_every=6, export_path=exported) as log:
+        fill(log, 12)
+        rewrite_consistently(log, seq=3)
+        sql(log, "DELETE FROM {checkpoints}")
+        assert named(log.verify())[0] == 3
+        kept_elsewhere = read_checkpoints(exported)
+        assert [cp.tree_size for cp in kept_elsewhere] == [6, 12]
+        report = public_key_only(log, backend, tmp_path, external_checkpoints=kept_elsewhere)
+        assert report.checkpoints_checked == 2
+        assert named(report) == (
+            1,
+            "checkpoint at size 6 does not match the log: the first record that differs is one of records 1..6, "
+            "signed together (no earlier checkpoint matches); the private key's MACs would name it",
+        )
 
 
-def test_a_truncated_tail_is_caught_by_a_later_checkpoint(log: AuditLog, db: Path) -> None:
-    fill(log, 12, checkpoint_every=12)
-    sql(db, "DELETE FROM audit_records WHERE seq > 10")
+def test_checkpoints_re_signed_with_another_key_do_not_hide_a_rewrite(
+    log: AuditLog, backend: Backend, tmp_path: Path
+) -> None:
+    fill(log, 16)
+    exported = log.checkpoints()
+    rewrite_consistently(log, seq=10)
+    intruder = Ed25519PrivateKey.generate()
+    forged = resign_checkpoints(log, intruder)
     report = log.verify()
-    assert (report.first_bad_seq, report.problem) == (
+    assert named(report) == (10, f"record 10 {MAC_MISMATCH}")
+    assert f"checkpoint at size 4 was signed by another key (key_id {forged[0].key_id}" in " ".join(report.problems)
+    seq, problem = named(public_key_only(log, backend, tmp_path, external_checkpoints=exported))
+    assert seq == 9
+    assert problem is not None and problem.startswith("checkpoint at size 12 does not match the log")
+
+
+def test_a_truncated_tail_is_caught_by_a_later_checkpoint(log: AuditLog) -> None:
+    fill(log, 12)
+    sql(log, "DELETE FROM {records} WHERE seq > 10")
+    assert named(log.verify()) == (
         11,
         "checkpoint at size 12 is beyond the end of the log (10 records): records 11..12 were deleted",
     )
 
 
-def test_a_checkpoint_edited_to_match_a_rewrite_is_reported_forged(log: AuditLog, db: Path) -> None:
-    fill(log, 8, checkpoint_every=8)
-    rewrite_consistently(log, db, seq=2)
-    sql(db, f"UPDATE audit_checkpoints SET root_hash = '{log.root()}'")
+def test_a_checkpoint_edited_to_match_a_rewrite_is_reported_forged(log: AuditLog) -> None:
+    fill(log, 8)
+    rewrite_consistently(log, seq=2)
+    sql(log, "UPDATE {checkpoints} SET root_hash = :root WHERE tree_size = 8", root=log.root())
     report = log.verify()
-    assert not report.ok and report.first_bad_seq is None
-    assert report.problem == "checkpoint at size 8: signature invalid (forged)"
+    assert named(report) == (2, f"record 2 {MAC_MISMATCH}")
+    assert "checkpoint at size 8: signature invalid (forged)" in report.problems
 
 
-def test_a_checkpoint_signed_by_another_key_is_rejected(log: AuditLog, db: Path) -> None:
+def test_a_checkpoint_signed_by_another_key_is_rejected(log: AuditLog) -> None:
     fill(log, 6)
     intruder = sign_checkpoint(Ed25519PrivateKey.generate(), tree_size=6, root_hash=log.root())
     report = log.verify(external_checkpoints=[intruder])
@@ -253,29 +257,50 @@ def test_a_checkpoint_signed_by_another_key_is_rejected(log: AuditLog, db: Path)
     )
 
 
-def test_verifying_against_a_pinned_public_key_exposes_a_replaced_signing_key(log: AuditLog, db: Path) -> None:
-    fill(log, 5, checkpoint_every=5)
+def test_verifying_against_a_pinned_public_key_exposes_a_replaced_signing_key(
+    log: AuditLog, backend: Backend, tmp_path: Path
+) -> None:
+    fill(log, 5)
     assert log.signing_key is not None
     pinned = log.signing_key.public_key()
-    log.signing_key = Ed25519PrivateKey.generate()
-    sql(db, "DELETE FROM audit_checkpoints")
-    log.checkpoint()
-    assert log.verify().ok
-    assert "was signed by another key" in (log.verify(public_key=pinned).problem or "")
+    replaced = tmp_path / "replaced.pem"
+    with open_log(backend, replaced) as impostor:
+        with pytest.raises(AuditIntegrityError, match="not written with this log's key"):
+            impostor.append(run_id="run-9", actor="human:mallory", kind=AuditKind.APPROVAL, payload={})
+        resign_checkpoints(impostor, impostor.signing_key)  # type: ignore[arg-type]
+        report = impostor.verify(public_key=pinned)
+        assert not report.ok
+        assert "was signed by another key" in " ".join(report.problems)
 
 
-def test_append_many_after_tampering_keeps_the_damage_visible(log: AuditLog, db: Path) -> None:
+def test_a_full_verify_also_checks_checkpoints_the_newest_one_makes_redundant(log: AuditLog) -> None:
+    fill(log, 12)
+    sql(log, "UPDATE {checkpoints} SET signature = :junk WHERE tree_size = 4", junk="00" * 64)
+    assert log.verify().ok, "the checkpoint at 12 proves records 1..12 on its own"
+    report = log.verify(full=True)
+    assert (report.first_bad_seq, report.problem) == (None, "checkpoint at size 4: signature invalid (forged)")
+
+
+def test_append_many_after_tampering_keeps_the_damage_visible(log: AuditLog) -> None:
     fill(log, 5)
-    sql(db, "DELETE FROM audit_records WHERE seq = 5")
+    sql(log, "DELETE FROM {records} WHERE seq = 5")
     log.append_many([AuditEvent(run_id="run-8", actor="graph", kind=AuditKind.RUN, payload={})])
-    assert log.verify().problem == "record 5 is missing (seq jumps from 4 to 6)"
+    assert named(log.verify()) == (5, "record 5 is missing (seq jumps from 4 to 6)")
 
 
 def test_verify_log_needs_only_the_records_and_a_public_key(log: AuditLog) -> None:
-    fill(log, 6, checkpoint_every=3)
+    fill(log, 6)
+    log.checkpoint()
     assert log.signing_key is not None
     verifier = CheckpointVerifier(load_public_key(public_key_hex(log.signing_key.public_key())))
     records = log.records()
     assert verify_log(records, log.checkpoints(), verifier).ok
     duplicated = verify_log([*records[:3], records[2], *records[3:]], [], verifier)
     assert (duplicated.first_bad_seq, duplicated.problem) == (3, "record 3 appears twice")
+
+
+def test_rewritten_rows_keep_the_payload_text_the_attacker_wrote(log: AuditLog) -> None:
+    fill(log, 4)
+    sql(log, REWRITE_ROW, **sealed(log.records()[3], seq=4, prev_hash=log.records()[2].chain_hash, payload={"i": 9}))
+    assert log.records()[3].payload == {"i": 9}
+    assert named(log.verify()) == (4, f"record 4 {MAC_MISMATCH}")

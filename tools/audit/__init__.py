@@ -1,7 +1,9 @@
-"""Tamper-evident audit log: PII-redacted records, hash chain, RFC 9162 Merkle tree, Ed25519-signed checkpoints."""
+"""Tamper-evident audit log: PII-redacted, hash-chained and MAC'd records, RFC 9162 Merkle tree, Ed25519 checkpoints."""
 
-from cadencia.tools.audit.errors import AuditError, AuditIntegrityError, RecordNotFound
-from cadencia.tools.audit.log import AuditLog
+from cadencia.tools.audit.errors import AuditError, AuditIntegrityError, LegacyLogError, RecordNotFound
+from cadencia.tools.audit.exports import CheckpointExport
+from cadencia.tools.audit.log import DEFAULT_CHECKPOINT_EVERY, AuditLog
+from cadencia.tools.audit.migrate import Migration, migrate
 from cadencia.tools.audit.proofs import ConsistencyProof, InclusionProof, check_consistency, check_inclusion
 from cadencia.tools.audit.records import AuditEvent, AuditKind, AuditRecord, JsonObject, entry_bytes
 from cadencia.tools.audit.redact import redact, redact_text
@@ -10,6 +12,7 @@ from cadencia.tools.audit.signing import (
     CheckpointVerifier,
     SignatureStatus,
     SignedCheckpoint,
+    append_checkpoints,
     key_id,
     load_or_create_key,
     load_public_key,
@@ -23,6 +26,7 @@ from cadencia.tools.audit.signing import (
 from cadencia.tools.audit.verify import VerifyReport, verify_log
 
 __all__ = [
+    "DEFAULT_CHECKPOINT_EVERY",
     "KEY_FILENAME",
     "AuditError",
     "AuditEvent",
@@ -30,20 +34,25 @@ __all__ = [
     "AuditKind",
     "AuditLog",
     "AuditRecord",
+    "CheckpointExport",
     "CheckpointVerifier",
     "ConsistencyProof",
     "InclusionProof",
     "JsonObject",
+    "LegacyLogError",
+    "Migration",
     "RecordNotFound",
     "SignatureStatus",
     "SignedCheckpoint",
     "VerifyReport",
+    "append_checkpoints",
     "check_consistency",
     "check_inclusion",
     "entry_bytes",
     "key_id",
     "load_or_create_key",
     "load_public_key",
+    "migrate",
     "public_key_hex",
     "public_key_pem",
     "read_checkpoints",

@@ -13,3 +13,7 @@ class RecordNotFound(AuditError):
 
 class AuditIntegrityError(AuditError):
     """The stored log no longer matches what was signed; run `verify` to locate the damage."""
+
+
+class LegacyLogError(AuditError):
+    """The log was written before records were signed; `cadencia audit migrate` checks it and brings it up to date."""

@@ -1,7 +1,8 @@
-"""The audit log: append-only, hash-chained, Merkle-tree records in SQLite or PostgreSQL, with signed checkpoints."""
+"""The audit log: append-only, hash-chained, MAC'd records in SQLite or PostgreSQL, Merkle tree, signed checkpoints."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,35 +10,45 @@ from types import TracebackType
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import JsonValue
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, select
 
 from cadencia.tools.audit import merkle
-from cadencia.tools.audit.errors import AuditError, AuditIntegrityError, RecordNotFound
+from cadencia.tools.audit.errors import AuditError, AuditIntegrityError, LegacyLogError, RecordNotFound
+from cadencia.tools.audit.exports import CheckpointExport
+from cadencia.tools.audit.macs import mac_matches, record_mac_key
 from cadencia.tools.audit.proofs import ConsistencyProof, InclusionProof, check_inclusion
-from cadencia.tools.audit.records import AuditEvent, AuditKind, AuditRecord, leaf_hex, seal
-from cadencia.tools.audit.redact import redact
-from cadencia.tools.audit.rows import RecordRow, StoredRecord, checkpoint_from_row, record_from_row, record_to_row
+from cadencia.tools.audit.records import AuditEvent, AuditKind, AuditRecord, EntryParts, Sealed, leaf_hex
+from cadencia.tools.audit.redact import encode_redacted
+from cadencia.tools.audit.rows import RecordRow, StoredRecord, checkpoint_from_row, record_from_row
+from cadencia.tools.audit.scan import BytesRow, KnownCheckpoint, settle
 from cadencia.tools.audit.schema import (
-    HEAD_ID,
     AuditTables,
     audit_tables,
+    checkpoint_rows,
     create_tables,
+    missing_columns,
     open_engine,
     reading,
-    writing,
+    record_bytes,
+    record_columns,
 )
 from cadencia.tools.audit.signing import (
     CheckpointVerifier,
     SignedCheckpoint,
+    key_id,
     load_key,
     load_or_create_key,
     load_public_key,
-    sign_checkpoint,
     write_checkpoints,
 )
-from cadencia.tools.audit.verify import VerifyReport, verify_log
+from cadencia.tools.audit.verify import MacCheck, VerifyReport, verify_log
+from cadencia.tools.audit.writer import CheckpointHook, Pending, RecordWriter
 
 Clock = Callable[[], datetime]
+DEFAULT_CHECKPOINT_EVERY = 256
+"""Records between automatic checkpoints: the most a public-key-only verifier sees unsigned at the tail."""
+
+logger = logging.getLogger(__name__)
 
 
 def _utc_now() -> datetime:
@@ -45,7 +56,11 @@ def _utc_now() -> datetime:
 
 
 class AuditLog:
-    """Tamper-evident audit log: every append is redacted, chained and hashed; checkpoints sign the tree head."""
+    """Tamper-evident audit log: every append is redacted, chained, hashed and MAC'd; checkpoints sign the head.
+
+    Checkpoints (Ed25519 over the Merkle root and the chain link) are issued every `checkpoint_every` records,
+    by `checkpoint()` (the end of a run) and on `close()`, and handed to `on_checkpoint` (e.g. a JSONL export).
+    """
 
     def __init__(
         self,
@@ -55,21 +70,24 @@ class AuditLog:
         signing_key: Ed25519PrivateKey | None,
         clock: Clock = _utc_now,
         batch_size: int = 5000,
+        checkpoint_every: int | None = DEFAULT_CHECKPOINT_EVERY,
+        on_checkpoint: CheckpointHook | None = None,
+        current: bool | None = None,
     ) -> None:
+        if checkpoint_every is not None and checkpoint_every < 1:
+            raise ValueError(f"checkpoint_every must be at least 1, or None for none: {checkpoint_every}")
         self.engine = engine
         self.tables = tables
         self.signing_key = signing_key
         self.clock = clock
         self.batch_size = batch_size
-        head = tables.head
-        # Built once: the append path is hot and statement construction costs more than the hashing.
-        self._lock_head = select(head.c.seq, head.c.chain_hash).where(head.c.id == HEAD_ID).with_for_update()
-        self._insert = insert(tables.records)
-        self._advance_head = (
-            update(head)
-            .where(head.c.id == HEAD_ID)
-            .values(seq=bindparam("head_seq"), chain_hash=bindparam("head_hash"))
-        )
+        self.checkpoint_every = checkpoint_every
+        self.on_checkpoint = on_checkpoint
+        if current is None:
+            with reading(engine) as conn:
+                current = not missing_columns(conn, tables)
+        self.current = current
+        self._writer: RecordWriter | None = None
 
     @classmethod
     def open(
@@ -80,19 +98,46 @@ class AuditLog:
         create_key: bool = True,
         table_prefix: str = "audit",
         clock: Clock = _utc_now,
+        checkpoint_every: int | None = DEFAULT_CHECKPOINT_EVERY,
+        export_path: Path | None = None,
+        on_checkpoint: CheckpointHook | None = None,
     ) -> AuditLog:
-        """Open (creating tables if needed) the log at a file path or URL, with the signing key at `key_path`."""
+        """Open (creating tables if needed) the log at a file path or URL, with the signing key at `key_path`.
+
+        `export_path` appends every new checkpoint to a JSON-lines file (keep it on other storage); `on_checkpoint`
+        is called with each one instead, after its transaction commits.
+        """
         if create_key:
             key: Ed25519PrivateKey | None = load_or_create_key(key_path)
         else:
             key = load_key(key_path) if key_path.exists() else None
+        if export_path is not None and on_checkpoint is not None:
+            raise ValueError("pass export_path or on_checkpoint, not both")
         engine = open_engine(url_or_path)
         tables = audit_tables(table_prefix)
-        create_tables(engine, tables)
-        return cls(engine, tables, signing_key=key, clock=clock)
+        current = create_tables(engine, tables)
+        hook = CheckpointExport(export_path) if export_path is not None else on_checkpoint
+        return cls(
+            engine,
+            tables,
+            signing_key=key,
+            clock=clock,
+            checkpoint_every=checkpoint_every,
+            on_checkpoint=hook,
+            current=current,
+        )
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Sign what this process appended since the last checkpoint, then release the database connections."""
+        writer = self._writer
+        if writer is not None:
+            if writer.has_unsigned_tail():
+                try:
+                    writer.checkpoint()
+                except AuditError as exc:
+                    logger.warning("audit log closed with unsigned records: %s", exc)
+            writer.close()
+            self._writer = None
         self.engine.dispose()
 
     def __enter__(self) -> AuditLog:
@@ -106,39 +151,61 @@ class AuditLog:
     def _now(self) -> str:
         return self.clock().astimezone(UTC).isoformat(timespec="microseconds")
 
+    def _writable(self) -> RecordWriter:
+        if not self.current:
+            raise LegacyLogError(
+                "this audit log was written by a Cadencia that did not sign its records; run `cadencia audit "
+                "migrate` (it checks the log and signs it) before appending to it"
+            )
+        if self.signing_key is None:
+            raise AuditError("this log was opened without its signing key: it can be read and verified, not written")
+        writer = self._writer
+        if writer is None or writer.key is not self.signing_key:
+            if writer is not None:
+                writer.close()
+            writer = RecordWriter(
+                self.engine,
+                self.tables,
+                self.signing_key,
+                now=self._now,
+                checkpoint_every=self.checkpoint_every,
+                on_checkpoint=self.on_checkpoint,
+            )
+            self._writer = writer
+        return writer
+
     # -- writing ----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _prepare(run_id: str, actor: str, kind: AuditKind | str, payload: Mapping[str, JsonValue]) -> Pending:
+        if not isinstance(run_id, str) or not isinstance(actor, str):
+            raise ValueError("an audit record needs run_id and actor as strings")
+        kind = AuditKind(kind)
+        try:
+            payload_json, stored = encode_redacted(dict(payload))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"an audit payload must be a JSON object: {exc}") from exc
+        parts = EntryParts.of(actor=actor, kind=kind.value, payload_json=payload_json, run_id=run_id)
+        return Pending(run_id, actor, kind, payload_json, stored, parts)
+
+    def _append(self, pending: list[Pending]) -> list[AuditRecord]:
+        if not pending:
+            return []
+        writer = self._writable()
+        try:
+            return writer.append(pending)
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"an audit record holds text that is not valid Unicode: {exc}") from exc
 
     def append(
         self, *, run_id: str, actor: str, kind: AuditKind | str, payload: Mapping[str, JsonValue] | None = None
     ) -> AuditRecord:
         """Redact, seal and store one record; returns it with its seq and hashes."""
-        event = AuditEvent(run_id=run_id, actor=actor, kind=AuditKind(kind), payload=dict(payload or {}))
-        return self.append_many([event])[0]
+        return self._append([self._prepare(run_id, actor, kind, payload or {})])[0]
 
     def append_many(self, events: Iterable[AuditEvent]) -> list[AuditRecord]:
         """Append several records in one transaction (contiguous seqs, one lock); payloads are redacted first."""
-        pending = [(event, redact(event.payload)) for event in events]
-        if not pending:
-            return []
-        with writing(self.engine) as conn:
-            seq, prev = conn.execute(self._lock_head).one()
-            sealed: list[AuditRecord] = []
-            for event, payload in pending:
-                seq += 1
-                record = seal(
-                    seq=seq,
-                    recorded_at=self._now(),
-                    prev_hash=prev,
-                    run_id=event.run_id,
-                    actor=event.actor,
-                    kind=event.kind,
-                    payload=payload,
-                )
-                sealed.append(record)
-                prev = record.chain_hash
-            conn.execute(self._insert, [record_to_row(record) for record in sealed])
-            conn.execute(self._advance_head, {"head_seq": seq, "head_hash": prev})
-        return sealed
+        return self._append([self._prepare(e.run_id, e.actor, e.kind, e.payload) for e in events])
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -147,7 +214,7 @@ class AuditLog:
         with reading(self.engine) as conn:
             last = since_seq
             while True:
-                query = select(table).order_by(table.c.seq).limit(self.batch_size)
+                query = record_columns(self.tables).order_by(table.c.seq).limit(self.batch_size)
                 if last is not None:
                     query = query.where(table.c.seq > last)
                 if run_id is not None:
@@ -190,15 +257,15 @@ class AuditLog:
 
     # -- checkpoints ------------------------------------------------------------------------------------------
 
-    def _checkpoints(self, conn: Connection, *, lenient: bool = False) -> list[SignedCheckpoint]:
-        table = self.tables.checkpoints
-        rows = conn.execute(select(table).order_by(table.c.id)).mappings().all()
-        return [checkpoint_from_row(row, lenient=lenient) for row in rows]
+    def _known_checkpoints(self, conn: Connection) -> list[KnownCheckpoint]:
+        rows = conn.execute(checkpoint_rows(self.tables, current=self.current)).mappings().all()
+        return [KnownCheckpoint(checkpoint_from_row(row, lenient=True), row.get("frontier")) for row in rows]
 
     def checkpoints(self) -> list[SignedCheckpoint]:
         """Stored checkpoints, oldest first."""
         with reading(self.engine) as conn:
-            return self._checkpoints(conn)
+            rows = conn.execute(checkpoint_rows(self.tables, current=self.current)).mappings().all()
+        return [checkpoint_from_row(row, lenient=False) for row in rows]
 
     def verifier(self, public_key: Ed25519PublicKey | str | None = None) -> CheckpointVerifier:
         """A checkpoint verifier for `public_key` (PEM/hex accepted), or for this log's own key."""
@@ -211,27 +278,8 @@ class AuditLog:
         return CheckpointVerifier(public_key)
 
     def checkpoint(self) -> SignedCheckpoint:
-        """Sign and store the current tree head, after checking the log still extends the last checkpoint."""
-        if self.signing_key is None:
-            raise AuditError("this log was opened without a signing key; it cannot issue checkpoints")
-        with reading(self.engine) as conn:
-            leaves = self._stored_leaves(conn)
-            previous = self._checkpoints(conn)
-        size = len(leaves)
-        last = previous[-1] if previous else None
-        sizes = {size} | ({last.tree_size} if last is not None and last.tree_size <= size else set())
-        roots = merkle.tree_roots(leaves, sizes)
-        if last is not None:
-            if not self.verifier().is_valid(last):
-                raise AuditIntegrityError("the last stored checkpoint has an invalid signature; run verify")
-            if last.tree_size > size or roots[last.tree_size].hex() != last.root_hash:
-                raise AuditIntegrityError(
-                    f"the log no longer extends the checkpoint at size {last.tree_size}; refusing to sign; run verify"
-                )
-        signed = sign_checkpoint(self.signing_key, tree_size=size, root_hash=roots[size].hex(), issued_at=self._now())
-        with writing(self.engine) as conn:
-            conn.execute(insert(self.tables.checkpoints).values(**signed.model_dump()))
-        return signed
+        """Sign and store the current head (call it at the end of a run); refuses records it cannot vouch for."""
+        return self._writable().checkpoint()
 
     def export_checkpoints(self, path: Path) -> int:
         """Write every stored checkpoint to `path` as JSON lines (to keep outside the log); returns the count."""
@@ -265,7 +313,7 @@ class AuditLog:
             return False
         table = self.tables.records
         with reading(self.engine) as conn:
-            row = conn.execute(select(table).where(table.c.seq == proof.seq)).first()
+            row = conn.execute(record_columns(self.tables).where(table.c.seq == proof.seq)).first()
             leaves = self._stored_leaves(conn)
         if row is None or leaf_hex(StoredRecord.of(row).entry()) != proof.leaf_hash:
             return False
@@ -294,15 +342,59 @@ class AuditLog:
 
     # -- verification -----------------------------------------------------------------------------------------
 
+    def _mac_check(self, verifier: CheckpointVerifier) -> tuple[bytes | None, MacCheck | None]:
+        """The MAC key and check, when this log holds the private key of the key being trusted."""
+        if self.signing_key is None or not self.current or key_id(self.signing_key.public_key()) != verifier.key_id:
+            return None, None
+        mac_key = record_mac_key(self.signing_key)
+
+        def check(record: Sealed, leaf: bytes, chain: bytes) -> bool:
+            if not isinstance(record, StoredRecord):
+                return False
+            try:
+                prev = bytes.fromhex(record.prev_hash)
+            except ValueError:
+                return False
+            return mac_matches(mac_key, record.mac, record.seq, prev, leaf, chain)
+
+        return mac_key, check
+
+    def _bytes_rows(self, conn: Connection) -> Iterator[BytesRow]:
+        query = record_bytes(self.tables, self.engine.dialect.name, with_mac=self.current)
+        for partition in conn.execution_options(yield_per=self.batch_size).execute(query).partitions():
+            yield from partition  # type: ignore[misc]
+
     def verify(
         self,
         *,
         external_checkpoints: list[SignedCheckpoint] | None = None,
         public_key: Ed25519PublicKey | str | None = None,
+        full: bool = False,
     ) -> VerifyReport:
-        """Recompute every hash, the chain and the tree; check stored and external checkpoints against the key."""
+        """Check every record's hashes, the chain, and the newest checkpoint signed with the trusted key (this log's
+        own, or `public_key`); records after it need valid MACs, which only the private key can check.
+
+        When anything is off (or with `full`), a second, diagnosing pass checks every checkpoint and names the
+        first record that differs.
+        """
         verifier = self.verifier(public_key)
+        mac_key, mac_check = self._mac_check(verifier)
         with reading(self.engine) as conn:
-            stored = self._checkpoints(conn, lenient=True)
-        records = (StoredRecord.of(row) for row in self._rows(run_id=None, since_seq=None))
-        return verify_log(records, [*stored, *(external_checkpoints or [])], verifier)
+            stored = self._known_checkpoints(conn)
+            known = {k.checkpoint.signature: k for k in (KnownCheckpoint(cp) for cp in external_checkpoints or [])}
+            known.update({k.checkpoint.signature: k for k in stored})
+            if not full and self.current:
+                settled = settle(self._bytes_rows(conn), list(known.values()), verifier, mac_key)
+                if settled is not None:
+                    return VerifyReport(
+                        ok=True,
+                        records=settled.records,
+                        checkpoints_checked=settled.checkpoints_checked,
+                        root_hash=settled.root_hash,
+                        key_id=verifier.key_id,
+                        signed_records=settled.signed_records,
+                        mac_records=settled.mac_records,
+                    )
+            records = (StoredRecord.from_bytes(row) for row in self._bytes_rows(conn))
+            checkpoints = [k.checkpoint for k in known.values()]
+            return verify_log(records, checkpoints, verifier, mac_check=mac_check)

@@ -171,3 +171,57 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
         fn >>= 1
         sn >>= 1
     return sn == 0 and old_result == old_root and new_result == new_root
+
+
+class Frontier:
+    """The roots of the perfect subtrees that cover the first `size` leaves, largest first (a compact range).
+
+    Appending a leaf costs one node hash on average and the tree head O(log n), so a writer can sign the head of
+    a log of any size without reading its leaves again.
+    """
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if len(hashes) != size.bit_count():
+            raise ValueError(f"a frontier of {size} leaves holds {size.bit_count()} hashes, not {len(hashes)}")
+        self.size = size
+        self.hashes = list(hashes)
+
+    def append(self, leaf: bytes) -> None:
+        """Add the next leaf hash, merging the subtrees it completes."""
+        hashes = self.hashes
+        hashes.append(leaf)
+        self.size += 1
+        size = self.size
+        while not size & 1:
+            right = hashes.pop()
+            hashes[-1] = node_hash(hashes[-1], right)
+            size >>= 1
+
+    def extend(self, leaves: Iterable[bytes]) -> None:
+        """Append several leaf hashes in order."""
+        for leaf in leaves:
+            self.append(leaf)
+
+    def root(self) -> bytes:
+        """MTH of the leaves so far."""
+        if not self.hashes:
+            return EMPTY_ROOT
+        root = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            root = node_hash(left, root)
+        return root
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.hashes)
+
+    def to_hex(self) -> str:
+        """The hashes as one hex string (64 characters each), for storage next to a checkpoint."""
+        return b"".join(self.hashes).hex()
+
+    @classmethod
+    def from_hex(cls, size: int, text: str) -> Frontier:
+        """Rebuild a stored frontier; raises ValueError when the text does not hold one for `size` leaves."""
+        raw = bytes.fromhex(text)
+        if len(raw) % 32:
+            raise ValueError("a stored frontier is not a whole number of SHA-256 hashes")
+        return cls(size, [raw[i : i + 32] for i in range(0, len(raw), 32)])

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from enum import StrEnum
-from typing import Protocol
+from json.encoder import encode_basestring
+from typing import NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from cadencia.tools.audit.encoding import JsonObject, encode_json
 from cadencia.tools.audit.merkle import leaf_hash
-from cadencia.tools.store.canonical import canonical_json
 
-JsonObject = dict[str, JsonValue]
-"""A JSON object: the shape of every audit payload."""
+quote = encode_basestring
+"""A string as a JSON literal exactly as the canonical encoder writes it (`"`, `\\` and control characters escaped)."""
 
 
 class AuditKind(StrEnum):
@@ -66,7 +66,7 @@ class AuditRecord(BaseModel):
     seq: int = Field(ge=1, description="1-based, contiguous position in the log")
     recorded_at: str = Field(description="UTC ISO-8601 time of the append")
     run_id: str
-    actor: str = Field(description='who acted, e.g. "planner:heuristic", "human:alice", "graph"')
+    actor: str = Field(description='who acted, e.g. "planner:heuristic", "human:alice", "graph", "token:ops-bot"')
     kind: AuditKind
     payload: JsonObject = Field(description="PII-redacted, JSON-compatible details")
     leaf_hash: str = Field(description="hex SHA-256(0x00 ‖ entry): the Merkle leaf")
@@ -91,20 +91,89 @@ class AuditRecord(BaseModel):
         return chain_hex(entry) == self.chain_hash and leaf_hex(entry) == self.leaf_hash
 
 
-def entry_bytes(
-    *, seq: int, recorded_at: str, run_id: str, actor: str, kind: str, payload: JsonValue, prev_hash: str
-) -> bytes:
-    """Canonical JSON (sorted keys, no spaces, UTF-8) of everything a record asserts, prev_hash included."""
-    fields = {
+RECORD_FIELDS = frozenset(AuditRecord.model_fields)
+
+
+def trusted_record(
+    *,
+    seq: int,
+    recorded_at: str,
+    run_id: str,
+    actor: str,
+    kind: AuditKind,
+    payload: JsonObject,
+    leaf_hash: str,
+    prev_hash: str,
+    chain_hash: str,
+) -> AuditRecord:
+    """An AuditRecord from values the log computed itself, without validation.
+
+    `model_construct` costs more than sealing a record; this sets the same four attributes it sets (pydantic v2's
+    documented model state), which `test_trusted_records_equal_validated_ones` pins.
+    """
+    record = AuditRecord.__new__(AuditRecord)
+    values = {
         "seq": seq,
         "recorded_at": recorded_at,
         "run_id": run_id,
         "actor": actor,
         "kind": kind,
         "payload": payload,
+        "leaf_hash": leaf_hash,
         "prev_hash": prev_hash,
+        "chain_hash": chain_hash,
     }
-    return canonical_json(fields).encode("utf-8")
+    object.__setattr__(record, "__dict__", values)
+    object.__setattr__(record, "__pydantic_fields_set__", set(RECORD_FIELDS))
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
+
+
+class EntryParts(NamedTuple):
+    """The parts of an entry known before its position: everything but prev_hash, recorded_at and seq.
+
+    An entry is canonical JSON with its keys sorted: actor, kind, payload, prev_hash, recorded_at, run_id, seq.
+    """
+
+    head: str
+    tail: str
+
+    @classmethod
+    def of(cls, *, actor: str, kind: str, payload_json: str, run_id: str) -> EntryParts:
+        """Quote the string fields once and keep the already encoded payload as it is."""
+        return cls(
+            head=f'{{"actor":{quote(actor)},"kind":{quote(kind)},"payload":{payload_json},"prev_hash":',
+            tail=f',"run_id":{quote(run_id)},"seq":',
+        )
+
+    def text(self, *, prev_hash: str, recorded_at: str, seq: int) -> str:
+        """The entry's canonical JSON once its position is known."""
+        return f'{self.head}{quote(prev_hash)},"recorded_at":{quote(recorded_at)}{self.tail}{seq}}}'
+
+
+def entry_text(
+    *, seq: int, recorded_at: str, run_id: str, actor: str, kind: str, payload_json: str, prev_hash: str
+) -> str:
+    """The canonical JSON of an entry around an already encoded payload (no re-encoding of the payload)."""
+    parts = EntryParts.of(actor=actor, kind=kind, payload_json=payload_json, run_id=run_id)
+    return parts.text(prev_hash=prev_hash, recorded_at=recorded_at, seq=seq)
+
+
+def entry_bytes(
+    *, seq: int, recorded_at: str, run_id: str, actor: str, kind: str, payload: JsonValue, prev_hash: str
+) -> bytes:
+    """Canonical JSON (sorted keys, no spaces, UTF-8) of everything a record asserts, prev_hash included."""
+    text = entry_text(
+        seq=seq,
+        recorded_at=recorded_at,
+        run_id=run_id,
+        actor=actor,
+        kind=kind,
+        payload_json=encode_json(payload),
+        prev_hash=prev_hash,
+    )
+    return text.encode("utf-8")
 
 
 def leaf_hex(entry: bytes) -> str:
@@ -115,36 +184,3 @@ def leaf_hex(entry: bytes) -> str:
 def chain_hex(entry: bytes) -> str:
     """Hash-chain link of an entry (SHA-256 over its canonical JSON), hex."""
     return hashlib.sha256(entry).hexdigest()
-
-
-def normalize_payload(payload: JsonObject) -> JsonObject:
-    """The payload exactly as it will read back from storage (one canonical JSON round trip)."""
-    loaded: JsonObject = json.loads(canonical_json(payload))
-    return loaded
-
-
-def seal(
-    *, seq: int, recorded_at: str, prev_hash: str, run_id: str, actor: str, kind: AuditKind, payload: JsonObject
-) -> AuditRecord:
-    """Build the record at `seq` chained after `prev_hash`, computing both hashes."""
-    stored = normalize_payload(payload)
-    entry = entry_bytes(
-        seq=seq,
-        recorded_at=recorded_at,
-        run_id=run_id,
-        actor=actor,
-        kind=str(kind),
-        payload=stored,
-        prev_hash=prev_hash,
-    )
-    return AuditRecord.model_construct(  # every field is computed here from validated, JSON-normalized inputs
-        seq=seq,
-        recorded_at=recorded_at,
-        run_id=run_id,
-        actor=actor,
-        kind=AuditKind(kind),
-        payload=stored,
-        leaf_hash=leaf_hex(entry),
-        prev_hash=prev_hash,
-        chain_hash=chain_hex(entry),
-    )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pydantic import JsonValue
 
-from cadencia.tools.audit.records import JsonObject
+from cadencia.tools.audit.encoding import JsonObject, encode_json
 
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d+\)?)+")
@@ -25,6 +25,12 @@ PII_KEYS = {
     "address": "address",
 }
 PII_SUFFIXES = ("email", "phone", "address")
+
+# What a payload that redaction would change shows in its canonical JSON, where every key reads `"key":`: a PII key
+# ends in `<word>":` once lower-cased (exact keys and `_suffix` keys alike); an e-mail needs an "@" and a phone a "+"
+# before a digit. Each test accepts more than the rule it stands for, never less: a false alarm costs one walk.
+_PII_KEY_ENDINGS = tuple(f'{word}":' for word in sorted({*PII_KEYS, *PII_SUFFIXES}))
+_PHONE_START = re.compile(r"\+\d")
 
 
 def _key_label(key: str) -> str | None:
@@ -66,3 +72,40 @@ def redact(payload: Mapping[str, JsonValue]) -> JsonObject:
         label = _key_label(key)
         result[key] = f"[redacted:{label}]" if label is not None and value is not None else _redact_value(value)
     return result
+
+
+def _may_hold_pii_keys(encoded: str) -> bool:
+    lowered = encoded.lower()
+    return any(ending in lowered for ending in _PII_KEY_ENDINGS)
+
+
+def _may_hold_contacts(encoded: str) -> bool:
+    return "@" in encoded or ("+" in encoded and _PHONE_START.search(encoded) is not None)
+
+
+def may_need_redaction(encoded: str) -> bool:
+    """False only when `redact` would return the payload unchanged, judged from its canonical JSON."""
+    return _may_hold_contacts(encoded) or _may_hold_pii_keys(encoded)
+
+
+def _mask_values(value: JsonValue) -> JsonValue:
+    """`redact` for a payload without PII keys: only e-mails and phones inside strings change."""
+    if isinstance(value, str):
+        return redact_text(value) if "@" in value or "+" in value else value
+    if isinstance(value, dict):
+        return {key: _mask_values(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask_values(item) for item in value]
+    return value
+
+
+def encode_redacted(payload: JsonObject) -> tuple[str, JsonObject]:
+    """The redacted payload and its canonical JSON; the walk runs only when the encoded text shows possible PII."""
+    encoded = encode_json(payload)
+    if _may_hold_pii_keys(encoded):
+        redacted = redact(payload)
+    elif _may_hold_contacts(encoded):
+        redacted = {key: _mask_values(value) for key, value in payload.items()}
+    else:
+        return encoded, payload
+    return encode_json(redacted), redacted

@@ -5,28 +5,15 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
-from pydantic import JsonValue, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import Row, RowMapping
 
 from cadencia.tools.audit.errors import AuditIntegrityError
-from cadencia.tools.audit.records import AuditRecord, entry_bytes
+from cadencia.tools.audit.records import AuditRecord, entry_text
+from cadencia.tools.audit.scan import BytesRow
 from cadencia.tools.audit.signing import SignedCheckpoint
-from cadencia.tools.store.canonical import canonical_json
 
-
-def record_to_row(record: AuditRecord) -> dict[str, str | int]:
-    """Column values of a record; the payload is stored as its canonical JSON text."""
-    return {
-        "seq": record.seq,
-        "recorded_at": record.recorded_at,
-        "run_id": record.run_id,
-        "actor": record.actor,
-        "kind": str(record.kind),
-        "payload": canonical_json(record.payload),
-        "leaf_hash": record.leaf_hash,
-        "prev_hash": record.prev_hash,
-        "chain_hash": record.chain_hash,
-    }
+CHECKPOINT_FIELDS = frozenset(SignedCheckpoint.model_fields)
 
 
 def record_from_row(row: RowMapping) -> AuditRecord:
@@ -38,11 +25,15 @@ def record_from_row(row: RowMapping) -> AuditRecord:
 
 
 RecordRow = Row[tuple[int, str, str, str, str, str, str, str, str]]
-"""One `audit_records` row, columns in table order."""
+"""One `audit_records` row, the record columns in table order."""
+
+
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", "surrogateescape")
 
 
 class StoredRecord(NamedTuple):
-    """A row exactly as stored, unvalidated: verification lets the hashes judge it (and is faster for it)."""
+    """A row exactly as stored, unvalidated: verification lets the hashes judge it."""
 
     seq: int
     recorded_at: str
@@ -53,32 +44,36 @@ class StoredRecord(NamedTuple):
     leaf_hash: str
     prev_hash: str
     chain_hash: str
+    mac: str | None = None
 
     @classmethod
     def of(cls, row: RecordRow) -> StoredRecord:
-        """The record held in one `audit_records` row (columns in table order)."""
-        return cls._make(row)
+        """The record held in one `audit_records` row (record columns in table order)."""
+        return cls(*row)
+
+    @classmethod
+    def from_bytes(cls, row: BytesRow) -> StoredRecord:
+        """The record from a row read as bytes (undecodable bytes kept, so they still hash as stored)."""
+        seq, *texts, mac = row
+        return cls(seq, *map(_text, texts), None if mac is None else _text(mac))
 
     def entry(self, *, seq: int | None = None) -> bytes:
-        """The canonical bytes the stored hashes should cover (an unparsable payload counts as a JSON string)."""
-        try:
-            payload: JsonValue = json.loads(self.payload)
-        except (json.JSONDecodeError, TypeError):
-            payload = str(self.payload)
-        return entry_bytes(
+        """The bytes the stored hashes should cover, built around the stored payload text as it is."""
+        text = entry_text(
             seq=self.seq if seq is None else seq,
             recorded_at=self.recorded_at,
             run_id=self.run_id,
             actor=self.actor,
             kind=self.kind,
-            payload=payload,
+            payload_json=self.payload,
             prev_hash=self.prev_hash,
         )
+        return text.encode("utf-8", "surrogateescape")
 
 
 def checkpoint_from_row(row: RowMapping, *, lenient: bool) -> SignedCheckpoint:
     """A stored checkpoint row; `lenient` keeps a malformed one (its signature will not verify)."""
-    fields = {key: value for key, value in row.items() if key != "id"}
+    fields = {key: value for key, value in row.items() if key in CHECKPOINT_FIELDS}
     try:
         return SignedCheckpoint.model_validate(fields)
     except ValidationError as exc:

@@ -18,10 +18,15 @@ from cadencia.tools.store.canonical import canonical_json
 
 KEY_FILENAME = "audit-signing-key.pem"
 HEX64 = r"^[0-9a-f]{64}$"
+CHAIN = r"^(?:[0-9a-f]{64})?$"
 
 
 class SignedCheckpoint(BaseModel):
-    """A signed tree head: the log had `tree_size` records whose Merkle root was `root_hash` at `issued_at`."""
+    """A signed tree head: the log had `tree_size` records whose Merkle root was `root_hash` at `issued_at`.
+
+    `chain_hash` (the hash-chain link of record `tree_size`) binds the signature to the chain as well, so one
+    checkpoint proves every record up to it; checkpoints written before records were signed have none.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -30,15 +35,18 @@ class SignedCheckpoint(BaseModel):
     issued_at: str
     key_id: str = Field(description="first 16 hex chars of SHA-256 of the raw public key")
     signature: str = Field(description="hex Ed25519 signature over signed_bytes()")
+    chain_hash: str | None = Field(default=None, pattern=CHAIN, description='chain_hash of record tree_size ("" at 0)')
 
     def signed_bytes(self) -> bytes:
         """Canonical JSON of the signed fields (everything but the signature)."""
-        fields = {
+        fields: dict[str, str | int] = {
             "tree_size": self.tree_size,
             "root_hash": self.root_hash,
             "issued_at": self.issued_at,
             "key_id": self.key_id,
         }
+        if self.chain_hash is not None:
+            fields["chain_hash"] = self.chain_hash
         return canonical_json(fields).encode("utf-8")
 
 
@@ -104,15 +112,21 @@ def key_id(key: Ed25519PublicKey) -> str:
 
 
 def sign_checkpoint(
-    key: Ed25519PrivateKey, *, tree_size: int, root_hash: str, issued_at: str | None = None
+    key: Ed25519PrivateKey,
+    *,
+    tree_size: int,
+    root_hash: str,
+    issued_at: str | None = None,
+    chain_hash: str | None = None,
 ) -> SignedCheckpoint:
-    """Sign the tree head (`tree_size`, `root_hash`) now (or at `issued_at`)."""
+    """Sign the tree head (`tree_size`, `root_hash`, and chain link `chain_hash` if given) now or at `issued_at`."""
     unsigned = SignedCheckpoint(
         tree_size=tree_size,
         root_hash=root_hash,
         issued_at=issued_at or datetime.now(UTC).isoformat(timespec="microseconds"),
         key_id=key_id(key.public_key()),
         signature="",
+        chain_hash=chain_hash,
     )
     return unsigned.model_copy(update={"signature": key.sign(unsigned.signed_bytes()).hex()})
 
@@ -147,6 +161,13 @@ def write_checkpoints(path: Path, checkpoints: list[SignedCheckpoint]) -> None:
     """Write checkpoints as JSON lines, for keeping outside the log."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(cp.model_dump_json() + "\n" for cp in checkpoints), encoding="utf-8")
+
+
+def append_checkpoints(path: Path, checkpoints: list[SignedCheckpoint]) -> None:
+    """Add checkpoints at the end of a JSON-lines file (created if missing), flushed before returning."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(cp.model_dump_json() + "\n" for cp in checkpoints))
 
 
 def read_checkpoints(path: Path) -> list[SignedCheckpoint]:

@@ -1,15 +1,18 @@
-"""Verification of a whole log: record hashes, the hash chain, seq order and signed checkpoints, in one pass.
+"""The diagnosing verification of a whole log: record hashes, the chain, seq order, MACs and signed checkpoints.
 
-Findings are human sentences naming the first bad record; record-level findings come before checkpoint ones
-because they are the more precise.
+It keeps what it needs to say what happened, so it is slower than the fast pass (`scan.settle`) and runs when
+that pass finds anything wrong, or when asked for. Findings are sentences naming the first record that differs:
+exact findings (a record whose stored hashes or MAC do not match its content, a gap, a swap) come before span
+findings (a signed checkpoint the log no longer matches, records no signature covers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cadencia.tools.audit import merkle
 from cadencia.tools.audit.records import Sealed, chain_hex
@@ -30,12 +33,26 @@ class VerifyReport(BaseModel):
     problems: list[str] = []
     root_hash: str
     key_id: str
+    signed_records: int = Field(0, description="records 1..n proven by a checkpoint signed with the trusted key")
+    mac_records: int = Field(0, description="records after those, proven by their MACs (needs the private key)")
+
+    @property
+    def unsigned_only(self) -> bool:
+        """True when the only problem is records that no signature covers yet (nothing was found altered)."""
+        return not self.ok and all(p.startswith(UNSIGNED_PREFIX) for p in self.problems)
+
+
+UNSIGNED_PREFIX = "not signed: "
+
+MacCheck = Callable[[Sealed, bytes, bytes], bool]
+"""Whether a record's stored MAC matches it, given its recomputed leaf and chain digests (key holders only)."""
 
 
 @dataclass(frozen=True)
 class _Finding:
     seq: int | None
     message: str
+    exact: bool = True
 
 
 def _span(first: int, last: int, one: str, many: str) -> str:
@@ -46,7 +63,9 @@ def _span(first: int, last: int, one: str, many: str) -> str:
 class _Scan:
     """Everything kept from one streaming pass over the records."""
 
+    mac_check: MacCheck | None = None
     leaves: list[bytes] = field(default_factory=list)
+    chains: list[bytes] = field(default_factory=list)
     seqs: list[int] = field(default_factory=list)
     prevs: list[str] = field(default_factory=list)
     position_by_chain: dict[str, int] = field(default_factory=dict)
@@ -54,12 +73,21 @@ class _Scan:
     last_chain: str = ""
     finding: _Finding | None = None
     suspect: tuple[int, Sealed] | None = None
+    mac_finding: _Finding | None = None
 
     def add(self, record: Sealed) -> None:
         position = len(self.leaves)
         entry = record.entry()
-        self.leaves.append(merkle.leaf_hash(entry))
-        content_ok = chain_hex(entry) == record.chain_hash and self.leaves[-1].hex() == record.leaf_hash
+        leaf, chain = merkle.leaf_hash(entry), hashlib.sha256(entry).digest()
+        self.leaves.append(leaf)
+        self.chains.append(chain)
+        content_ok = chain.hex() == record.chain_hash and leaf.hex() == record.leaf_hash
+        if self.mac_check is not None and self.mac_finding is None and not self.mac_check(record, leaf, chain):
+            self.mac_finding = _Finding(
+                record.seq,
+                f"record {record.seq} does not match the MAC it was written with: it was forged, or changed "
+                "with its hashes recomputed",
+            )
         if not content_ok and len(self.mismatched) < KEPT_MISMATCHES:
             self.mismatched[record.seq] = record
         if self.finding is None and self.suspect is None:
@@ -160,34 +188,80 @@ def _signature_findings(
     return findings, valid
 
 
-def _root_findings(valid: list[SignedCheckpoint], roots: dict[int, bytes], size: int) -> list[_Finding]:
-    """Findings for signed checkpoints whose root differs from the log's tree of that size, or lies beyond it."""
+def _matches(cp: SignedCheckpoint, scan: _Scan, roots: dict[int, bytes]) -> bool:
+    """True when the log's first `tree_size` records have the signed root (and chain link, when signed)."""
+    if roots[cp.tree_size].hex() != cp.root_hash:
+        return False
+    chain = scan.chains[cp.tree_size - 1].hex() if cp.tree_size else ""
+    return cp.chain_hash is None or cp.chain_hash == chain
+
+
+def _checkpoint_findings(
+    valid: list[SignedCheckpoint], scan: _Scan, roots: dict[int, bytes]
+) -> tuple[list[_Finding], int]:
+    """Findings for signed checkpoints the log no longer matches or has lost, and how many records they prove."""
+    size = len(scan.leaves)
     findings: list[_Finding] = []
     within = [cp for cp in valid if cp.tree_size <= size]
-    good = [cp.tree_size for cp in within if roots[cp.tree_size].hex() == cp.root_hash]
-    bad = [cp for cp in within if roots[cp.tree_size].hex() != cp.root_hash]
+    good = [cp.tree_size for cp in within if _matches(cp, scan, roots)]
+    bad = [cp for cp in within if not _matches(cp, scan, roots)]
+    signed = max(good, default=0)
     if bad:
         first = bad[0].tree_size
         last_good = max((s for s in good if s < first), default=0)
-        detail = f"first difference after the last good checkpoint at size {last_good}" if last_good else None
-        message = (
-            f"checkpoint at size {first} does not match the log: the log was rewritten at or before record {first} "
-            f"({detail or 'no earlier checkpoint matches'})"
-        )
-        findings.append(_Finding(last_good + 1, message))
+        signed = last_good
+        kept = f"the checkpoint at size {last_good} still matches" if last_good else "no earlier checkpoint matches"
+        if first == last_good + 1:
+            where = f"record {first} differs ({kept})"
+        else:
+            where = (
+                f"the first record that differs is one of records {last_good + 1}..{first}, signed together "
+                f"({kept}); the private key's MACs would name it"
+            )
+        message = f"checkpoint at size {first} does not match the log: {where}"
+        findings.append(_Finding(last_good + 1, message, exact=False))
     beyond = [cp.tree_size for cp in valid if cp.tree_size > size]
     if beyond:
         lost = _span(size + 1, beyond[-1], "record {} was deleted", "records {} were deleted")
         message = f"checkpoint at size {beyond[-1]} is beyond the end of the log ({size} records): {lost}"
-        findings.append(_Finding(size + 1, message))
-    return findings
+        findings.append(_Finding(size + 1, message, exact=False))
+    return findings, signed
+
+
+def _unsigned_finding(scan: _Scan, signed: int) -> _Finding | None:
+    """Records after the last matching signature, when no MAC vouches for them."""
+    size = len(scan.leaves)
+    if signed >= size or scan.mac_check is not None:
+        return None
+    first = scan.seqs[signed]
+    records = _span(first, scan.seqs[-1], "record {} is", "records {} are")
+    message = (
+        f"{UNSIGNED_PREFIX}{records} covered by no checkpoint signed with the trusted key: appended without the key, "
+        "or after the last checkpoint (`cadencia audit checkpoint` signs a genuine tail after checking its MACs)"
+    )
+    return _Finding(first, message, exact=False)
+
+
+def _ordered(findings: list[_Finding]) -> list[_Finding]:
+    """Exact findings by seq, then span findings by seq, then findings about checkpoints alone."""
+    exact = sorted((f for f in findings if f.exact and f.seq is not None), key=lambda f: f.seq or 0)
+    spans = sorted((f for f in findings if not f.exact and f.seq is not None), key=lambda f: f.seq or 0)
+    return exact + spans + [f for f in findings if f.seq is None]
 
 
 def verify_log(
-    records: Iterable[Sealed], checkpoints: Iterable[SignedCheckpoint], verifier: CheckpointVerifier
+    records: Iterable[Sealed],
+    checkpoints: Iterable[SignedCheckpoint],
+    verifier: CheckpointVerifier,
+    *,
+    mac_check: MacCheck | None = None,
 ) -> VerifyReport:
-    """Check records (in seq order) and checkpoints against the trusted key; never raises on tampering."""
-    scan = _Scan()
+    """Check records (in seq order) and checkpoints with only the trusted public key; never raises on tampering.
+
+    With `mac_check` (from the private key) every record's MAC is checked too, which names the first record that
+    differs even when an attacker recomputed all hashes after it.
+    """
+    scan = _Scan(mac_check=mac_check)
     for record in records:
         scan.add(record)
     findings: list[_Finding] = []
@@ -195,12 +269,17 @@ def verify_log(
         findings.append(_diagnose(scan, *scan.suspect))
     elif scan.finding is not None:
         findings.append(scan.finding)
+    if scan.mac_finding is not None:
+        findings.append(scan.mac_finding)
     unique = {cp.signature: cp for cp in reversed(list(checkpoints))}
     ordered = sorted(unique.values(), key=lambda cp: (cp.tree_size, cp.issued_at))
     size = len(scan.leaves)
     roots = merkle.tree_roots(scan.leaves, {size} | {cp.tree_size for cp in ordered if cp.tree_size <= size})
     signature_findings, valid = _signature_findings(ordered, verifier)
-    findings += signature_findings + _root_findings(valid, roots, size)
+    checkpoint_findings, signed = _checkpoint_findings(valid, scan, roots)
+    unsigned = _unsigned_finding(scan, signed)
+    findings = _ordered(findings + checkpoint_findings + ([unsigned] if unsigned else []) + signature_findings)
+    mac_records = size - signed if mac_check is not None and scan.mac_finding is None else 0
     return VerifyReport(
         ok=not findings,
         records=size,
@@ -210,4 +289,6 @@ def verify_log(
         problems=[f.message for f in findings],
         root_hash=roots[size].hex(),
         key_id=verifier.key_id,
+        signed_records=signed,
+        mac_records=mac_records,
     )

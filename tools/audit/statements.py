@@ -1,0 +1,43 @@
+"""Core statements compiled once per log and run on a DBAPI cursor, for the paths where SQLAlchemy's
+per-transaction overhead would cost more than the work (appends, the verify scan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Dialect, Insert, Table, bindparam, insert
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import Compiled
+
+Params = Sequence[Any] | Mapping[str, Any]
+
+
+class Statement:
+    """One statement compiled for a dialect; `params` orders values the way that dialect's driver wants them."""
+
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled: Compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self._compiled = compiled
+        self._order: tuple[str, ...] | None = tuple(compiled.positiontup or ()) if dialect.positional else None
+
+    def params(self, **values: object) -> Params:
+        """Driver parameters for one execution (statement defaults such as LIMIT values filled in)."""
+        full = self._compiled.construct_params(values)
+        return full if self._order is None else tuple(full[name] for name in self._order)
+
+    def many(self, columns: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> list[Params]:
+        """Driver parameters for `executemany` from rows whose values follow `columns`."""
+        if self._order == columns:
+            return list(rows)
+        if self._order is None:
+            return [dict(zip(columns, row, strict=True)) for row in rows]
+        positions = [columns.index(name) for name in self._order]
+        return [tuple(row[i] for i in positions) for row in rows]
+
+
+def insert_into(table: Table, columns: tuple[str, ...]) -> Insert:
+    """INSERT of exactly `columns` (bound by column name), so autoincrement keys are left to the database."""
+    return insert(table).values({table.c[name]: bindparam(name) for name in columns})
