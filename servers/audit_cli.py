@@ -1,4 +1,4 @@
-"""`cadencia audit …`: verify the log, show a run, prove a record, sign a checkpoint."""
+"""`cadencia audit …`: verify the log, show a run, prove a record, sign a checkpoint, migrate an old log."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rich.table import Table
 from cadencia.servers.paths import default_workdir
 from cadencia.tools.audit.errors import AuditError, AuditIntegrityError
 from cadencia.tools.audit.log import AuditLog
+from cadencia.tools.audit.migrate import migrate as migrate_log
 from cadencia.tools.audit.signing import KEY_FILENAME, SignedCheckpoint, public_key_hex, read_checkpoints
 from cadencia.tools.audit.verify import VerifyReport
 from cadencia.tools.store.canonical import canonical_json
@@ -80,13 +81,17 @@ def _summary() -> Table:
 def _print_report(console: Console, report: VerifyReport) -> None:
     summary = _summary()
     summary.add_row("Records", str(report.records))
+    summary.add_row("Signed", f"records 1..{report.signed_records}" if report.signed_records else "none")
+    if report.mac_records:
+        summary.add_row("After the last checkpoint", f"{report.mac_records} records, each with a valid MAC")
     summary.add_row("Checkpoints checked", str(report.checkpoints_checked))
     summary.add_row("Tree root", report.root_hash)
     summary.add_row("Trusted key", report.key_id)
     if report.ok:
         summary.add_row("Status", "[bold green]intact[/bold green]")
     else:
-        summary.add_row("Status", "[bold red]TAMPERED[/bold red]")
+        status = "NOT SIGNED" if report.unsigned_only else "TAMPERED"
+        summary.add_row("Status", f"[bold red]{status}[/bold red]")
         summary.add_row("First bad record", str(report.first_bad_seq) if report.first_bad_seq else "-")
         for problem in report.problems:
             summary.add_row("Problem", f"[red]{escape(problem)}[/red]")
@@ -103,8 +108,12 @@ def verify(
     public_key: Annotated[
         Path | None, typer.Option("--public-key", help="Trusted public key (PEM or hex) instead of the workdir key")
     ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Also check every older checkpoint, not just the newest that proves the rest")
+    ] = False,
 ) -> None:
-    """Recompute every hash, the chain and the Merkle tree, and check signed checkpoints. Exit 1 if tampered.
+    """Recompute every hash and the chain, check the signed checkpoints and each record's MAC; exit 1 if anything
+    was altered, or (with only a public key) if records are not signed yet.
 
     Example: cadencia audit verify --workdir ./run --checkpoints ./checkpoints.jsonl
     """
@@ -115,7 +124,7 @@ def verify(
         raise _fail(f"cannot read {checkpoints or public_key}: {exc}") from exc
     with _open(workdir, audit_url, create_key=False) as log:
         try:
-            report = log.verify(external_checkpoints=external, public_key=trusted)
+            report = log.verify(external_checkpoints=external, public_key=trusted, full=full)
         except AuditError as exc:
             raise _fail(f"{exc} (use --public-key)") from exc
     _print_report(Console(), report)
@@ -214,3 +223,33 @@ def checkpoint(
         if export is not None:
             count = log.export_checkpoints(export)
             console.print(escape(f"exported {count} checkpoints to {export}"))
+
+
+@audit_app.command()
+def migrate(
+    workdir: Workdir = None,
+    audit_url: AuditUrl = None,
+    checkpoints: Annotated[
+        Path | None, typer.Option("--checkpoints", help="JSON-lines file of checkpoints exported from the old log")
+    ] = None,
+) -> None:
+    """Check a log written before Cadencia signed its records, then MAC every record and sign it (one transaction).
+
+    Example: cadencia audit migrate --workdir ./run --checkpoints ./checkpoints.jsonl
+    """
+    try:
+        external = read_checkpoints(checkpoints) if checkpoints else None
+    except (OSError, ValidationError) as exc:
+        raise _fail(f"cannot read {checkpoints}: {exc}") from exc
+    with _open(workdir, audit_url, create_key=False) as log:
+        try:
+            done = migrate_log(log, external_checkpoints=external)
+        except AuditIntegrityError as exc:
+            raise _fail(str(exc), EXIT_TAMPERED) from exc
+        except AuditError as exc:
+            raise _fail(str(exc)) from exc
+    console = Console()
+    console.print(
+        escape(f"checked {done.records} records against {done.checkpoints_checked} checkpoints; signed them:")
+    )
+    _print_checkpoint(console, done.checkpoint, public_key_hex(log.verifier().public_key))

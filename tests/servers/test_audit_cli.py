@@ -29,7 +29,7 @@ def invoke(*args: str | Path, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(audit_app, [str(arg) for arg in args], env={**WIDE, **(env or {})})
 
 
-@pytest.mark.parametrize("command", ["verify", "show", "prove", "checkpoint"])
+@pytest.mark.parametrize("command", ["verify", "show", "prove", "checkpoint", "migrate"])
 def test_every_command_help_shows_an_example(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0
@@ -56,8 +56,8 @@ def test_checkpoint_signs_and_exports_for_verify_to_use_later(workdir: Path, tmp
     exported = tmp_path / "vault" / "checkpoints.jsonl"
     result = invoke("checkpoint", "--workdir", workdir, "--export", exported)
     assert result.exit_code == 0, result.output
-    assert "Tree size" in result.output and "exported 1 checkpoints" in result.output
-    assert read_checkpoints(exported)[0].tree_size == 6
+    assert "Tree size" in result.output and "exported 2 checkpoints" in result.output  # closing signed the first
+    assert [cp.tree_size for cp in read_checkpoints(exported)] == [6, 6]
     with sqlite3.connect(workdir / "audit.db") as raw:
         raw.execute("DELETE FROM audit_checkpoints")
         raw.execute("DELETE FROM audit_records WHERE seq = 6")

@@ -121,3 +121,24 @@ def test_proofs_for_sizes_outside_the_tree_are_refused() -> None:
         merkle.consistency_proof(items, 5)
     with pytest.raises(ValueError):
         merkle.tree_roots(items, [5])
+
+
+@pytest.mark.parametrize("n", range(0, 41))
+def test_a_frontier_grown_leaf_by_leaf_has_the_tree_root(n: int) -> None:
+    items = leaves(n)
+    frontier = merkle.Frontier()
+    frontier.extend(items)
+    assert frontier.size == n and len(frontier.hashes) == n.bit_count()
+    assert frontier.root() == reference_root(items)
+    stored = merkle.Frontier.from_hex(n, frontier.to_hex())
+    stored.append(merkle.leaf_hash(b"next"))
+    assert stored.root() == reference_root([*items, merkle.leaf_hash(b"next")])
+
+
+def test_a_stored_frontier_of_the_wrong_shape_is_refused() -> None:
+    frontier = merkle.Frontier()
+    frontier.extend(leaves(6))
+    with pytest.raises(ValueError, match="7 leaves holds 3 hashes, not 2"):
+        merkle.Frontier.from_hex(7, frontier.to_hex())
+    with pytest.raises(ValueError):
+        merkle.Frontier.from_hex(6, frontier.to_hex()[:-2])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from cadencia.tools.audit import JsonObject, redact, redact_text
+from cadencia.tools.audit.encoding import encode_json
+from cadencia.tools.audit.redact import encode_redacted, may_need_redaction
 
 
 def test_emails_inside_free_text_are_masked() -> None:
@@ -76,3 +80,58 @@ def test_redaction_leaves_the_input_untouched_and_is_idempotent() -> None:
 
 def test_missing_pii_values_stay_null() -> None:
     assert redact({"email": None, "email_opt_in": True}) == {"email": None, "email_opt_in": True}
+
+
+def _random_payload(rng: random.Random, depth: int = 0) -> JsonObject:
+    keys = [
+        "id",
+        "note",
+        "Email",
+        "customer_phone",
+        "billing_ADDRESS",
+        "mobile",
+        "full_name",
+        "x_email_y",
+        "email_opt_in",
+    ]
+    texts = [
+        "ok",
+        "ana@example.com",
+        "call +34 612345678",
+        "+15%",
+        "ROAS +3.2",
+        "a\nb@c.io",
+        "x@y",
+        "2026-03-02T09:00+00:00",
+    ]
+    payload: JsonObject = {}
+    for _ in range(rng.randint(0, 4)):
+        roll = rng.random()
+        key = rng.choice(keys) if roll < 0.5 else f"k{rng.randint(0, 9)}"
+        if depth < 2 and rng.random() < 0.3:
+            payload[key] = _random_payload(rng, depth + 1)
+        elif rng.random() < 0.2:
+            payload[key] = [rng.choice(texts), rng.randint(0, 9), None]
+        else:
+            payload[key] = rng.choice([*texts, None, 7, True])
+    return payload
+
+
+def test_the_encoded_shortcut_never_skips_a_payload_redaction_would_change() -> None:
+    rng = random.Random(20261201)
+    changed = 0
+    for _ in range(3000):
+        payload = _random_payload(rng)
+        redacted = redact(payload)
+        encoded, stored = encode_redacted(payload)
+        assert stored == redacted and encoded == encode_json(redacted)
+        if redacted != payload:
+            changed += 1
+            assert may_need_redaction(encode_json(payload))
+    assert changed > 1000, "the generator exercises redaction"
+
+
+def test_a_clean_payload_is_encoded_once_and_kept_as_given() -> None:
+    payload: JsonObject = {"tool": "inventory_set_price", "args": {"sku": "SKU-1", "price_minor": 1299}}
+    encoded, stored = encode_redacted(payload)
+    assert stored is payload and not may_need_redaction(encoded)
