@@ -131,7 +131,9 @@ def test_the_encoded_shortcut_never_skips_a_payload_redaction_would_change() -> 
     assert changed > 1000, "the generator exercises redaction"
 
 
-def test_a_clean_payload_is_encoded_once_and_kept_as_given() -> None:
+def test_a_clean_payload_is_stored_as_a_copy_the_caller_cannot_change_afterwards() -> None:
     payload: JsonObject = {"tool": "inventory_set_price", "args": {"sku": "SKU-1", "price_minor": 1299}}
     encoded, stored = encode_redacted(payload)
-    assert stored is payload and not may_need_redaction(encoded)
+    assert stored == payload and not may_need_redaction(encoded)
+    payload["args"]["sku"] = "SKU-2"  # type: ignore[index]
+    assert stored["args"] == {"sku": "SKU-1", "price_minor": 1299}

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import Dialect, bindparam, select
 
 from cadencia.tools.audit.errors import AuditIntegrityError
-from cadencia.tools.audit.macs import mac_matches
+from cadencia.tools.audit.macs import RecordMac
 from cadencia.tools.audit.merkle import Frontier
 from cadencia.tools.audit.schema import AuditTables
 from cadencia.tools.audit.signing import CheckpointVerifier, SignedCheckpoint
@@ -31,9 +31,9 @@ def _digest(value: object) -> bytes | None:
 class FrontierSource:
     """Reads the frontier of a log's first n records under the writer's transaction."""
 
-    def __init__(self, tables: AuditTables, dialect: Dialect, verifier: CheckpointVerifier, mac_key: bytes) -> None:
+    def __init__(self, tables: AuditTables, dialect: Dialect, verifier: CheckpointVerifier, macs: RecordMac) -> None:
         self.verifier = verifier
-        self.mac_key = mac_key
+        self.macs = macs
         cps, records = tables.checkpoints, tables.records
         bases = select(
             cps.c.tree_size,
@@ -82,7 +82,7 @@ class FrontierSource:
             for seq, prev_hex, leaf_hex, chain_hex, mac in rows:
                 leaf, link, own = _digest(leaf_hex), _digest(prev_hex), _digest(chain_hex)
                 intact = seq == expected and link == prev and leaf is not None and own is not None
-                if not intact or not mac_matches(self.mac_key, mac, seq, prev, leaf or b"", own or b""):
+                if not intact or not self.macs.matches(mac, seq, prev, leaf or b"", own or b""):
                     raise AuditIntegrityError(
                         f"record {expected} was not written with this log's key, or was moved (its MAC or link does "
                         "not check): refusing to sign; run `cadencia audit verify`"

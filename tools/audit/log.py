@@ -15,9 +15,17 @@ from sqlalchemy import Connection, Engine, func, select
 from cadencia.tools.audit import merkle
 from cadencia.tools.audit.errors import AuditError, AuditIntegrityError, LegacyLogError, RecordNotFound
 from cadencia.tools.audit.exports import CheckpointExport
-from cadencia.tools.audit.macs import mac_matches, record_mac_key
+from cadencia.tools.audit.macs import RecordMac
 from cadencia.tools.audit.proofs import ConsistencyProof, InclusionProof, check_inclusion
-from cadencia.tools.audit.records import AuditEvent, AuditKind, AuditRecord, EntryParts, Sealed, leaf_hex
+from cadencia.tools.audit.records import (
+    AuditEvent,
+    AuditKind,
+    AuditRecord,
+    Sealed,
+    entry_closing,
+    entry_opening,
+    leaf_hex,
+)
 from cadencia.tools.audit.redact import encode_redacted
 from cadencia.tools.audit.rows import RecordRow, StoredRecord, checkpoint_from_row, record_from_row
 from cadencia.tools.audit.scan import BytesRow, KnownCheckpoint, settle
@@ -47,6 +55,7 @@ from cadencia.tools.audit.writer import CheckpointHook, Pending, RecordWriter
 Clock = Callable[[], datetime]
 DEFAULT_CHECKPOINT_EVERY = 256
 """Records between automatic checkpoints: the most a public-key-only verifier sees unsigned at the tail."""
+QUOTED_CACHE = 4096
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +97,8 @@ class AuditLog:
                 current = not missing_columns(conn, tables)
         self.current = current
         self._writer: RecordWriter | None = None
+        self._openings: dict[tuple[str, AuditKind], str] = {}
+        self._closings: dict[str, str] = {}
 
     @classmethod
     def open(
@@ -176,17 +187,31 @@ class AuditLog:
 
     # -- writing ----------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _prepare(run_id: str, actor: str, kind: AuditKind | str, payload: Mapping[str, JsonValue]) -> Pending:
+    def _prepare(self, run_id: str, actor: str, kind: AuditKind | str, payload: Mapping[str, JsonValue]) -> Pending:
+        """Check, redact and encode one record's content (outside any transaction)."""
         if not isinstance(run_id, str) or not isinstance(actor, str):
             raise ValueError("an audit record needs run_id and actor as strings")
-        kind = AuditKind(kind)
+        kind = kind if type(kind) is AuditKind else AuditKind(kind)
         try:
-            payload_json, stored = encode_redacted(dict(payload))
-        except (TypeError, ValueError) as exc:
+            payload_json, stored = encode_redacted(payload)
+        except (AttributeError, TypeError, ValueError) as exc:
             raise ValueError(f"an audit payload must be a JSON object: {exc}") from exc
-        parts = EntryParts.of(actor=actor, kind=kind.value, payload_json=payload_json, run_id=run_id)
-        return Pending(run_id, actor, kind, payload_json, stored, parts)
+        opening, closing = self._quoted(actor, kind, run_id)
+        return Pending(run_id, actor, kind, payload_json, stored, opening + payload_json, closing)
+
+    def _quoted(self, actor: str, kind: AuditKind, run_id: str) -> tuple[str, str]:
+        """`entry_opening` and `entry_closing`, remembered: actor, kind and run_id repeat from record to record."""
+        openings, closings = self._openings, self._closings
+        if len(openings) > QUOTED_CACHE or len(closings) > QUOTED_CACHE:
+            openings.clear()
+            closings.clear()
+        opening = openings.get((actor, kind))
+        if opening is None:
+            opening = openings[(actor, kind)] = entry_opening(actor, kind.value)
+        closing = closings.get(run_id)
+        if closing is None:
+            closing = closings[run_id] = entry_closing(run_id)
+        return opening, closing
 
     def _append(self, pending: list[Pending]) -> list[AuditRecord]:
         if not pending:
@@ -342,11 +367,11 @@ class AuditLog:
 
     # -- verification -----------------------------------------------------------------------------------------
 
-    def _mac_check(self, verifier: CheckpointVerifier) -> tuple[bytes | None, MacCheck | None]:
-        """The MAC key and check, when this log holds the private key of the key being trusted."""
+    def _mac_check(self, verifier: CheckpointVerifier) -> tuple[RecordMac | None, MacCheck | None]:
+        """The record MACs and a check over them, when this log holds the private key of the key being trusted."""
         if self.signing_key is None or not self.current or key_id(self.signing_key.public_key()) != verifier.key_id:
             return None, None
-        mac_key = record_mac_key(self.signing_key)
+        macs = RecordMac.for_key(self.signing_key)
 
         def check(record: Sealed, leaf: bytes, chain: bytes) -> bool:
             if not isinstance(record, StoredRecord):
@@ -355,9 +380,9 @@ class AuditLog:
                 prev = bytes.fromhex(record.prev_hash)
             except ValueError:
                 return False
-            return mac_matches(mac_key, record.mac, record.seq, prev, leaf, chain)
+            return macs.matches(record.mac, record.seq, prev, leaf, chain)
 
-        return mac_key, check
+        return macs, check
 
     def _bytes_rows(self, conn: Connection) -> Iterator[BytesRow]:
         query = record_bytes(self.tables, self.engine.dialect.name, with_mac=self.current)
@@ -378,13 +403,13 @@ class AuditLog:
         first record that differs.
         """
         verifier = self.verifier(public_key)
-        mac_key, mac_check = self._mac_check(verifier)
+        macs, mac_check = self._mac_check(verifier)
         with reading(self.engine) as conn:
             stored = self._known_checkpoints(conn)
             known = {k.checkpoint.signature: k for k in (KnownCheckpoint(cp) for cp in external_checkpoints or [])}
             known.update({k.checkpoint.signature: k for k in stored})
             if not full and self.current:
-                settled = settle(self._bytes_rows(conn), list(known.values()), verifier, mac_key)
+                settled = settle(self._bytes_rows(conn), list(known.values()), verifier, macs)
                 if settled is not None:
                     return VerifyReport(
                         ok=True,

@@ -26,16 +26,27 @@ def record_mac_key(key: Ed25519PrivateKey) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=MAC_KEY_INFO).derive(raw)
 
 
-def record_mac(mac_key: bytes, seq: int, prev: bytes, leaf: bytes, chain: bytes) -> str:
-    """Hex MAC over a record's position, its link to the previous record and both of its hashes (raw digests)."""
-    message = seq.to_bytes(8, "big") + prev + leaf + chain
-    return hashlib.blake2s(message, key=mac_key, person=MAC_PERSON).hexdigest()
+class RecordMac:
+    """MACs over a record's position, its link to the previous record and both of its hashes (raw digests)."""
 
+    def __init__(self, mac_key: bytes) -> None:
+        self._keyed = hashlib.blake2s(key=mac_key, person=MAC_PERSON)  # copied per record: keying costs a block
 
-def mac_matches(mac_key: bytes, stored: str | bytes | None, seq: int, prev: bytes, leaf: bytes, chain: bytes) -> bool:
-    """True when `stored` (as read from the database) is the MAC of these values (constant-time comparison)."""
-    if stored is None:
-        return False
-    if isinstance(stored, str):
-        stored = stored.encode("utf-8", "replace")
-    return hmac.compare_digest(stored, record_mac(mac_key, seq, prev, leaf, chain).encode("ascii"))
+    def hex(self, seq: int, prev: bytes, leaf: bytes, chain: bytes) -> str:
+        """The MAC as stored (hex)."""
+        mac = self._keyed.copy()
+        mac.update(seq.to_bytes(8, "big") + prev + leaf + chain)
+        return mac.hexdigest()
+
+    def matches(self, stored: str | bytes | None, seq: int, prev: bytes, leaf: bytes, chain: bytes) -> bool:
+        """True when `stored` (as read from the database) is the MAC of these values (constant-time comparison)."""
+        if stored is None:
+            return False
+        if isinstance(stored, str):
+            stored = stored.encode("utf-8", "replace")
+        return hmac.compare_digest(stored, self.hex(seq, prev, leaf, chain).encode("ascii"))
+
+    @classmethod
+    def for_key(cls, key: Ed25519PrivateKey) -> RecordMac:
+        """The MACs of the log signed by `key`."""
+        return cls(record_mac_key(key))

@@ -14,7 +14,7 @@ from sqlalchemy.schema import CreateColumn
 
 from cadencia.tools.audit.errors import AuditError, AuditIntegrityError
 from cadencia.tools.audit.log import AuditLog
-from cadencia.tools.audit.macs import record_mac, record_mac_key
+from cadencia.tools.audit.macs import RecordMac
 from cadencia.tools.audit.merkle import Frontier
 from cadencia.tools.audit.rows import StoredRecord, checkpoint_from_row
 from cadencia.tools.audit.schema import (
@@ -74,16 +74,16 @@ def migrate(log: AuditLog, *, external_checkpoints: list[SignedCheckpoint] | Non
             raise AuditIntegrityError(f"refusing to sign a log that does not verify: {report.problem}")
         _add_columns(conn, tables.records, ADDED_RECORD_COLUMNS)
         _add_columns(conn, tables.checkpoints, ADDED_CHECKPOINT_COLUMNS)
-        mac_key, frontier = record_mac_key(key), Frontier()
-        prev, macs = b"", []
+        macs, frontier = RecordMac.for_key(key), Frontier()
+        prev, updates = b"", []
         for record in records:
             leaf, chain = bytes.fromhex(record.leaf_hash), bytes.fromhex(record.chain_hash)
-            macs.append({"s": record.seq, "m": record_mac(mac_key, record.seq, prev, leaf, chain)})
+            updates.append({"s": record.seq, "m": macs.hex(record.seq, prev, leaf, chain)})
             frontier.append(leaf)
             prev = chain
         statement = update(tables.records).where(tables.records.c.seq == bindparam("s")).values(mac=bindparam("m"))
-        if macs:
-            conn.execute(statement, macs)
+        if updates:
+            conn.execute(statement, updates)
         issued_at = log.clock().astimezone(UTC).isoformat(timespec="microseconds")
         signed = sign_checkpoint(
             key, tree_size=len(records), root_hash=frontier.root().hex(), chain_hash=prev.hex(), issued_at=issued_at

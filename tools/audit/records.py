@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 from json.encoder import encode_basestring
-from typing import NamedTuple, Protocol
+from typing import Annotated, NamedTuple, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SkipValidation
 
 from cadencia.tools.audit.encoding import JsonObject, encode_json
 from cadencia.tools.audit.merkle import leaf_hash
@@ -55,7 +55,9 @@ class AuditEvent(BaseModel):
     run_id: str
     actor: str
     kind: AuditKind
-    payload: JsonObject = Field(default_factory=dict)
+    # Checked once, when the log encodes it (a payload that is not JSON is refused then, naming the value):
+    # validating it here as well would cost more than sealing the record.
+    payload: Annotated[JsonObject, SkipValidation] = Field(default_factory=dict)
 
 
 class AuditRecord(BaseModel):
@@ -91,7 +93,9 @@ class AuditRecord(BaseModel):
         return chain_hex(entry) == self.chain_hash and leaf_hex(entry) == self.leaf_hash
 
 
-RECORD_FIELDS = frozenset(AuditRecord.model_fields)
+RECORD_FIELDS = set(AuditRecord.model_fields)
+"""Shared by every trusted record: a frozen model never changes it, and pydantic copies it before `model_copy`
+updates the copy's."""
 
 
 def trusted_record(
@@ -124,10 +128,20 @@ def trusted_record(
         "chain_hash": chain_hash,
     }
     object.__setattr__(record, "__dict__", values)
-    object.__setattr__(record, "__pydantic_fields_set__", set(RECORD_FIELDS))
+    object.__setattr__(record, "__pydantic_fields_set__", RECORD_FIELDS)
     object.__setattr__(record, "__pydantic_extra__", None)
     object.__setattr__(record, "__pydantic_private__", None)
     return record
+
+
+def entry_opening(actor: str, kind: str) -> str:
+    """The start of an entry, up to its payload."""
+    return f'{{"actor":{quote(actor)},"kind":{quote(kind)},"payload":'
+
+
+def entry_closing(run_id: str) -> str:
+    """The end of an entry after recorded_at, up to its seq."""
+    return f',"run_id":{quote(run_id)},"seq":'
 
 
 class EntryParts(NamedTuple):
@@ -142,14 +156,11 @@ class EntryParts(NamedTuple):
     @classmethod
     def of(cls, *, actor: str, kind: str, payload_json: str, run_id: str) -> EntryParts:
         """Quote the string fields once and keep the already encoded payload as it is."""
-        return cls(
-            head=f'{{"actor":{quote(actor)},"kind":{quote(kind)},"payload":{payload_json},"prev_hash":',
-            tail=f',"run_id":{quote(run_id)},"seq":',
-        )
+        return cls(head=f"{entry_opening(actor, kind)}{payload_json}", tail=entry_closing(run_id))
 
     def text(self, *, prev_hash: str, recorded_at: str, seq: int) -> str:
         """The entry's canonical JSON once its position is known."""
-        return f'{self.head}{quote(prev_hash)},"recorded_at":{quote(recorded_at)}{self.tail}{seq}}}'
+        return f'{self.head},"prev_hash":{quote(prev_hash)},"recorded_at":{quote(recorded_at)}{self.tail}{seq}}}'
 
 
 def entry_text(

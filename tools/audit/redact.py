@@ -75,8 +75,7 @@ def redact(payload: Mapping[str, JsonValue]) -> JsonObject:
 
 
 def _may_hold_pii_keys(encoded: str) -> bool:
-    lowered = encoded.lower()
-    return any(ending in lowered for ending in _PII_KEY_ENDINGS)
+    return any(map(encoded.lower().__contains__, _PII_KEY_ENDINGS))
 
 
 def _may_hold_contacts(encoded: str) -> bool:
@@ -89,7 +88,7 @@ def may_need_redaction(encoded: str) -> bool:
 
 
 def _mask_values(value: JsonValue) -> JsonValue:
-    """`redact` for a payload without PII keys: only e-mails and phones inside strings change."""
+    """A copy of `value` with e-mails and phones masked inside strings (what `redact` does where no key is PII)."""
     if isinstance(value, str):
         return redact_text(value) if "@" in value or "+" in value else value
     if isinstance(value, dict):
@@ -99,13 +98,14 @@ def _mask_values(value: JsonValue) -> JsonValue:
     return value
 
 
-def encode_redacted(payload: JsonObject) -> tuple[str, JsonObject]:
-    """The redacted payload and its canonical JSON; the walk runs only when the encoded text shows possible PII."""
-    encoded = encode_json(payload)
-    if _may_hold_pii_keys(encoded):
-        redacted = redact(payload)
-    elif _may_hold_contacts(encoded):
-        redacted = {key: _mask_values(value) for key, value in payload.items()}
-    else:
-        return encoded, payload
+def encode_redacted(payload: Mapping[str, JsonValue]) -> tuple[str, JsonObject]:
+    """A redacted copy of the payload and its canonical JSON, encoded once unless a key may be a PII key.
+
+    Masking strings is a cheap walk; only payloads whose JSON shows a PII-looking key take the full `redact`.
+    """
+    masked = {key: _mask_values(value) for key, value in payload.items()}
+    encoded = encode_json(masked)
+    if not _may_hold_pii_keys(encoded):
+        return encoded, masked
+    redacted = redact(payload)
     return encode_json(redacted), redacted

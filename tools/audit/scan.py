@@ -14,7 +14,7 @@ from binascii import hexlify, unhexlify
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cadencia.tools.audit.macs import mac_matches
+from cadencia.tools.audit.macs import RecordMac
 from cadencia.tools.audit.merkle import Frontier
 from cadencia.tools.audit.records import quote
 from cadencia.tools.audit.signing import CheckpointVerifier, SignedCheckpoint
@@ -73,7 +73,7 @@ def settle(
     rows: Iterable[BytesRow],
     checkpoints: Sequence[KnownCheckpoint],
     verifier: CheckpointVerifier,
-    mac_key: bytes | None,
+    macs: RecordMac | None,
 ) -> Settled | None:
     """Verify in one pass; None when anything needs the diagnosing pass (tampering, or records nobody signed)."""
     sizes = {known.checkpoint.tree_size for known in checkpoints}
@@ -101,7 +101,7 @@ def settle(
                 frontier.append(leaf)
                 if seq in sizes:
                     roots[seq] = frontier.root()
-            if seq > newest and (mac_key is None or not mac_matches(mac_key, mac, seq, unhexlify(prev), leaf, chain)):
+            if seq > newest and (macs is None or not macs.matches(mac, seq, unhexlify(prev), leaf, chain)):
                 return None
             expected, last = seq + 1, chain_hex
     except UnicodeDecodeError:

@@ -28,6 +28,10 @@ class Statement:
         full = self._compiled.construct_params(values)
         return full if self._order is None else tuple(full[name] for name in self._order)
 
+    def takes(self, columns: tuple[str, ...]) -> bool:
+        """True when rows whose values follow `columns` can be passed to the driver as they are."""
+        return self._order == columns
+
     def many(self, columns: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> list[Params]:
         """Driver parameters for `executemany` from rows whose values follow `columns`."""
         if self._order == columns:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, func, select
 
 from cadencia.tools.audit.errors import AuditError, AuditIntegrityError
 from cadencia.tools.audit.frontiers import FrontierSource
-from cadencia.tools.audit.macs import mac_matches, record_mac, record_mac_key
+from cadencia.tools.audit.macs import RecordMac
 from cadencia.tools.audit.merkle import Frontier
-from cadencia.tools.audit.records import AuditKind, AuditRecord, EntryParts, JsonObject, trusted_record
+from cadencia.tools.audit.records import AuditKind, AuditRecord, JsonObject, quote, trusted_record
 from cadencia.tools.audit.schema import HEAD_ID, AuditTables
 from cadencia.tools.audit.signing import CheckpointVerifier, SignedCheckpoint, sign_checkpoint
 from cadencia.tools.audit.statements import Statement, insert_into
@@ -45,14 +44,19 @@ CheckpointHook = Callable[[SignedCheckpoint], None]
 
 
 class Pending(NamedTuple):
-    """One record ready to seal: validated, redacted, its payload encoded once."""
+    """One record ready to seal: validated, redacted, its payload encoded once, its entry text known but for the
+    position (`head` and `tail` as in `EntryParts`)."""
 
     run_id: str
     actor: str
     kind: AuditKind
     payload_json: str
     payload: JsonObject
-    parts: EntryParts
+    head: str
+    tail: str
+
+
+T = TypeVar("T")
 
 
 class Head(NamedTuple):
@@ -63,6 +67,15 @@ class Head(NamedTuple):
 
 
 EMPTY = Head(0, b"")
+
+
+class Appended(NamedTuple):
+    """What one append transaction wrote: its rows, their leaf digests, the new head and any checkpoint signed."""
+
+    rows: list[tuple[Any, ...]]
+    leaves: list[bytes]
+    head: Head
+    signed: tuple[SignedCheckpoint, Frontier] | None
 
 
 class RecordWriter:
@@ -83,22 +96,24 @@ class RecordWriter:
         self.now = now
         self.checkpoint_every = checkpoint_every
         self.on_checkpoint = on_checkpoint
-        self.mac_key = record_mac_key(key)
+        self.macs = RecordMac.for_key(key)
         self.verifier = CheckpointVerifier(key.public_key())
         self._sqlite = engine.dialect.name == "sqlite"
         self._dbapi: Any = engine.dialect.loaded_dbapi
         self._lock = threading.Lock()
         self._connection: Any = None
+        self._cursor: Any = None
         records, checkpoints = tables.records, tables.checkpoints
         dialect = engine.dialect
         self._insert = Statement(insert_into(records, INSERT_COLUMNS), dialect)
+        self._insert_positional = self._insert.takes(INSERT_COLUMNS)
         self._insert_checkpoint = Statement(insert_into(checkpoints, CHECKPOINT_COLUMNS), dialect)
         head = tables.head
         self._lock_head = Statement(select(head.c.id).where(head.c.id == HEAD_ID).with_for_update(), dialect)
         newest = select(records.c.seq, records.c.prev_hash, records.c.leaf_hash, records.c.chain_hash, records.c.mac)
         self._newest = Statement(newest.order_by(records.c.seq.desc()).limit(1), dialect)
         self._last_checkpoint = Statement(select(func.max(checkpoints.c.tree_size)), dialect)
-        self._frontiers = FrontierSource(tables, dialect, self.verifier, self.mac_key)
+        self._frontiers = FrontierSource(tables, dialect, self.verifier, self.macs)
         self._head: Head | None = None
         self._wrote_up_to = 0
         self._frontier: Frontier | None = None
@@ -107,31 +122,27 @@ class RecordWriter:
 
     # -- connection and transaction -----------------------------------------------------------------------------
 
-    def _conn(self) -> Any:
+    def _transaction(self, work: Callable[..., T], *args: Any) -> T:
+        """Run `work(cursor, *args)` in one write transaction holding the log's write lock (BEGIN IMMEDIATE on SQLite,
+        the head row on PostgreSQL); rolled back on any error. A plain call, not a context manager: the hot path.
+        """
         if self._connection is None:
             self._connection = self.engine.raw_connection()
-        return self._connection
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        """One write transaction, holding the log's write lock (BEGIN IMMEDIATE, or the head row on PostgreSQL)."""
-        conn = self._conn()
-        cursor = conn.cursor()
+            self._cursor = self._connection.cursor()
+        conn, cursor = self._connection, self._cursor
         try:
             if self._sqlite:
                 cursor.execute("BEGIN IMMEDIATE")
-            else:
-                cursor.execute(self._lock_head.sql, self._lock_head.params())
-            yield cursor
-            if self._sqlite:
+                result = work(cursor, *args)
                 cursor.execute("COMMIT")
             else:
+                cursor.execute(self._lock_head.sql, self._lock_head.params())
+                result = work(cursor, *args)
                 conn.commit()
         except BaseException as exc:
             self._abort(conn, exc)
             raise
-        finally:
-            cursor.close()
+        return result
 
     def _abort(self, conn: Any, exc: BaseException) -> None:
         try:
@@ -143,7 +154,7 @@ class RecordWriter:
         except self._dbapi.Error:
             pass
         if isinstance(exc, self._dbapi.OperationalError | self._dbapi.InterfaceError):
-            self._connection = None
+            self._connection = self._cursor = None
             conn.invalidate()
         self._head = None
 
@@ -151,8 +162,9 @@ class RecordWriter:
         """Return the connection to the pool."""
         with self._lock:
             if self._connection is not None:
+                self._cursor.close()
                 self._connection.close()
-                self._connection = None
+                self._connection = self._cursor = None
 
     # -- the head -----------------------------------------------------------------------------------------------
 
@@ -168,7 +180,7 @@ class RecordWriter:
                 digests = bytes.fromhex(prev), bytes.fromhex(leaf), bytes.fromhex(chain)
             except (TypeError, ValueError):
                 digests = None
-            if digests is None or not mac_matches(self.mac_key, mac, seq, *digests):
+            if digests is None or not self.macs.matches(mac, seq, *digests):
                 raise AuditIntegrityError(
                     f"the newest record ({seq}) was not written with this log's key (its MAC does not check): "
                     "refusing to chain from it; run `cadencia audit verify`"
@@ -184,22 +196,27 @@ class RecordWriter:
         return head
 
     def _seal(self, head: Head, pending: Sequence[Pending]) -> tuple[list[tuple[Any, ...]], list[bytes], Head]:
-        """Rows (in INSERT_COLUMNS order) and leaf digests of `pending` chained after `head`."""
-        sha256, mac_key, now = hashlib.sha256, self.mac_key, self.now
+        """Rows (in INSERT_COLUMNS order) and leaf digests of `pending` chained after `head`.
+
+        The records of one transaction share its time. The entry text is `EntryParts.text`, with the two values
+        this writer produced itself (a hex link, an ISO time) written out unescaped, which they never need.
+        """
+        sha256, mac = hashlib.sha256, self.macs.hex
         seq, prev = head
         prev_hex = prev.hex()
+        recorded_at = self.now()
+        time_field = f',"recorded_at":{quote(recorded_at)}'
         rows: list[tuple[Any, ...]] = []
         leaves: list[bytes] = []
-        for item in pending:
+        for run_id, actor, kind, payload_json, _, entry_head, entry_tail in pending:
             seq += 1
-            recorded_at = now()
-            entry = item.parts.text(prev_hash=prev_hex, recorded_at=recorded_at, seq=seq).encode("utf-8")
+            entry = f'{entry_head},"prev_hash":"{prev_hex}"{time_field}{entry_tail}{seq}}}'.encode()
             leaf = sha256(b"\x00" + entry).digest()
             chain = sha256(entry).digest()
             chain_hex = chain.hex()
-            mac = record_mac(mac_key, seq, prev, leaf, chain)
-            row = (seq, recorded_at, item.run_id, item.actor, item.kind.value, item.payload_json, leaf.hex())
-            rows.append((*row, prev_hex, chain_hex, mac))
+            mac_hex = mac(seq, prev, leaf, chain)
+            row = (seq, recorded_at, run_id, actor, kind.value, payload_json, leaf.hex(), prev_hex, chain_hex, mac_hex)
+            rows.append(row)
             leaves.append(leaf)
             prev, prev_hex = chain, chain_hex
         return rows, leaves, Head(seq, prev)
@@ -227,22 +244,27 @@ class RecordWriter:
 
     def _append_locked(self, pending: Sequence[Pending]) -> list[tuple[Any, ...]]:
         for attempt in (1, 2):
-            optimistic = attempt == 1 and self._head is not None
+            cached = self._head if attempt == 1 else None
             try:
-                with self._transaction() as cursor:
-                    head = self._head if optimistic and self._head is not None else self._read_head(cursor)
-                    rows, leaves, new_head = self._seal(head, pending)
-                    cursor.executemany(self._insert.sql, self._insert.many(INSERT_COLUMNS, rows))
-                    signed = self._checkpoint_if_due(cursor, head, new_head, leaves)
+                done = self._transaction(self._write, cached, pending)
             except self._dbapi.IntegrityError as exc:
-                if optimistic:
+                if cached is not None:
                     continue  # another writer appended since this one last did: read the head and seal again
-                raise AuditIntegrityError(f"record {head.seq + 1} already exists; run `cadencia audit verify`") from exc
+                raise AuditIntegrityError("the next seq is taken; run `cadencia audit verify`") from exc
             except self._dbapi.Error as exc:
                 raise AuditError(f"the audit log could not be written: {exc}") from exc
-            self._advance(new_head, leaves, signed)
-            return rows
+            self._advance(done.head, done.leaves, done.signed)
+            return done.rows
         raise AssertionError("unreachable: the second attempt reads the head under the write lock")
+
+    def _write(self, cursor: Any, cached: Head | None, pending: Sequence[Pending]) -> Appended:
+        head = cached if cached is not None else self._read_head(cursor)
+        rows, leaves, new_head = self._seal(head, pending)
+        if len(rows) == 1 and self._insert_positional:
+            cursor.execute(self._insert.sql, rows[0])
+        else:
+            cursor.executemany(self._insert.sql, self._insert.many(INSERT_COLUMNS, rows))
+        return Appended(rows, leaves, new_head, self._checkpoint_if_due(cursor, head, new_head, leaves))
 
     def _in_sync(self, head: Head) -> bool:
         """True when the in-memory frontier and tail cover exactly the records up to `head`."""
@@ -306,12 +328,15 @@ class RecordWriter:
 
     def checkpoint(self) -> SignedCheckpoint:
         """Sign the head now (the run-end hook), after checking the MACs of every record since the last checkpoint."""
+
+        def work(cursor: Any) -> tuple[Head, Frontier, SignedCheckpoint]:
+            head = self._read_head(cursor)
+            frontier = self._frontier_at(cursor, head)
+            return head, frontier, self._sign(cursor, head, frontier)
+
         with self._lock:
             try:
-                with self._transaction() as cursor:
-                    head = self._read_head(cursor)
-                    frontier = self._frontier_at(cursor, head)
-                    signed = self._sign(cursor, head, frontier)
+                head, frontier, signed = self._transaction(work)
             except self._dbapi.Error as exc:
                 raise AuditError(f"the audit log could not be written: {exc}") from exc
             self._head = head
