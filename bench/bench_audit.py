@@ -177,8 +177,9 @@ def plan(args: argparse.Namespace) -> Iterator[Row]:
         if size:
             for impl in impls:
                 yield "verify", size, impl, {"kind": "verify", "n": size, "options": {}, "verify": {}}
-            full = {"kind": "verify", "n": size, "options": {}, "verify": {"full": True}}
-            yield "verify --full (diagnosing pass)", size, "after", full
+    if args.big:
+        full = {"kind": "verify", "n": args.big, "options": {}, "verify": {"full": True}}
+        yield "verify --full (the diagnosing pass)", args.big, "after", full
 
 
 def main() -> None:

@@ -49,6 +49,7 @@ from cadencia.tools.audit.signing import (
     load_public_key,
     write_checkpoints,
 )
+from cadencia.tools.audit.statements import Statement, stream
 from cadencia.tools.audit.verify import MacCheck, VerifyReport, verify_log
 from cadencia.tools.audit.writer import CheckpointHook, Pending, RecordWriter
 
@@ -384,10 +385,10 @@ class AuditLog:
 
         return macs, check
 
-    def _bytes_rows(self, conn: Connection) -> Iterator[BytesRow]:
-        query = record_bytes(self.tables, self.engine.dialect.name, with_mac=self.current)
-        for partition in conn.execution_options(yield_per=self.batch_size).execute(query).partitions():
-            yield from partition  # type: ignore[misc]
+    def _bytes_rows(self, conn: Connection) -> Iterator[list[BytesRow]]:
+        """Every record as stored, in seq order and in batches, straight from the driver's cursor."""
+        query = Statement(record_bytes(self.tables, self.engine.dialect.name, with_mac=self.current), conn.dialect)
+        yield from stream(conn, query, self.batch_size)
 
     def verify(
         self,
@@ -420,6 +421,6 @@ class AuditLog:
                         signed_records=settled.signed_records,
                         mac_records=settled.mac_records,
                     )
-            records = (StoredRecord.from_bytes(row) for row in self._bytes_rows(conn))
+            records = (StoredRecord.from_bytes(row) for batch in self._bytes_rows(conn) for row in batch)
             checkpoints = [k.checkpoint for k in known.values()]
             return verify_log(records, checkpoints, verifier, mac_check=mac_check)

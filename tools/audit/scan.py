@@ -9,7 +9,6 @@ is at hand). Anything else returns None and the caller runs the diagnosing pass,
 from __future__ import annotations
 
 import hashlib
-import re
 from binascii import hexlify, unhexlify
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from cadencia.tools.audit.records import quote
 from cadencia.tools.audit.signing import CheckpointVerifier, SignedCheckpoint
 
 ENTRY = b'{"actor":%s,"kind":%s,"payload":%s,"prev_hash":"%s","recorded_at":"%s","run_id":%s,"seq":%d}'
-_NEEDS_ESCAPE = re.compile(rb'["\\\x00-\x1f]').search
 
 BytesRow = tuple[int, bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes | None]
 """seq, recorded_at, run_id, actor, kind, payload, leaf_hash, prev_hash, chain_hash, mac: text columns as UTF-8."""
@@ -70,7 +68,7 @@ def _base(checkpoints: Sequence[KnownCheckpoint], verifier: CheckpointVerifier) 
 
 
 def settle(
-    rows: Iterable[BytesRow],
+    batches: Iterable[Sequence[BytesRow]],
     checkpoints: Sequence[KnownCheckpoint],
     verifier: CheckpointVerifier,
     macs: RecordMac | None,
@@ -87,23 +85,26 @@ def settle(
     sha256 = hashlib.sha256
     expected, last = 1, b""
     try:
-        for seq, recorded_at, run_id, actor, kind, payload, leaf_hex, prev, chain_hex, mac in rows:
-            if seq != expected or prev != last or _NEEDS_ESCAPE(recorded_at):
-                return None
-            entry = ENTRY % (quoted[actor], quoted[kind], payload, prev, recorded_at, quoted[run_id], seq)
-            leaf = sha256(b"\x00" + entry).digest()
-            chain = sha256(entry).digest()
-            if hexlify(leaf) != leaf_hex or hexlify(chain) != chain_hex:
-                return None
-            if seq in sizes:
-                chains[seq] = chain_hex
-            if seq > start:
-                frontier.append(leaf)
+        for batch in batches:
+            for seq, recorded_at, run_id, actor, kind, payload, leaf_hex, prev, chain_hex, mac in batch:
+                # A quote or backslash in recorded_at would let stored text shift between fields; the writer never
+                # writes one, so such a row goes to the diagnosing pass, which escapes every field.
+                if seq != expected or prev != last or b'"' in recorded_at or b"\\" in recorded_at:
+                    return None
+                entry = ENTRY % (quoted[actor], quoted[kind], payload, prev, recorded_at, quoted[run_id], seq)
+                leaf = sha256(b"\x00" + entry).digest()
+                chain = sha256(entry).digest()
+                if hexlify(leaf) != leaf_hex or hexlify(chain) != chain_hex:
+                    return None
                 if seq in sizes:
-                    roots[seq] = frontier.root()
-            if seq > newest and (macs is None or not macs.matches(mac, seq, unhexlify(prev), leaf, chain)):
-                return None
-            expected, last = seq + 1, chain_hex
+                    chains[seq] = chain_hex
+                if seq > start:
+                    frontier.append(leaf)
+                    if seq in sizes:
+                        roots[seq] = frontier.root()
+                if seq > newest and (macs is None or not macs.matches(mac, seq, unhexlify(prev), leaf, chain)):
+                    return None
+                expected, last = seq + 1, chain_hex
     except UnicodeDecodeError:
         return None
     count = expected - 1

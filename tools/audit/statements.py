@@ -4,10 +4,11 @@ per-transaction overhead would cost more than the work (appends, the verify scan
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Insert, Table, bindparam, insert
+from sqlalchemy import Connection, Dialect, Insert, Table, bindparam, insert
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 
@@ -45,3 +46,16 @@ class Statement:
 def insert_into(table: Table, columns: tuple[str, ...]) -> Insert:
     """INSERT of exactly `columns` (bound by column name), so autoincrement keys are left to the database."""
     return insert(table).values({table.c[name]: bindparam(name) for name in columns})
+
+
+def stream(conn: Connection, statement: Statement, batch: int) -> Iterator[list[Any]]:
+    """Rows of a SELECT in batches from the DBAPI cursor of `conn`'s transaction (server-side on PostgreSQL)."""
+    driver = conn.connection.driver_connection
+    server_side = {"name": f"audit_{uuid.uuid4().hex}"} if conn.dialect.name == "postgresql" else {}
+    cursor = driver.cursor(**server_side)
+    try:
+        cursor.execute(statement.sql, statement.params())
+        while rows := cursor.fetchmany(batch):
+            yield rows
+    finally:
+        cursor.close()
