@@ -27,8 +27,8 @@ from cadencia.tools.audit.records import (
     leaf_hex,
 )
 from cadencia.tools.audit.redact import encode_redacted
-from cadencia.tools.audit.rows import RecordRow, StoredRecord, checkpoint_from_row, record_from_row
-from cadencia.tools.audit.scan import BytesRow, KnownCheckpoint, settle
+from cadencia.tools.audit.rows import BytesRow, RecordRow, StoredRecord, checkpoint_from_row, record_from_row
+from cadencia.tools.audit.scan import EntryRow, KnownCheckpoint, Settled, settle
 from cadencia.tools.audit.schema import (
     AuditTables,
     audit_tables,
@@ -39,6 +39,7 @@ from cadencia.tools.audit.schema import (
     reading,
     record_bytes,
     record_columns,
+    record_entries,
 )
 from cadencia.tools.audit.signing import (
     CheckpointVerifier,
@@ -50,7 +51,7 @@ from cadencia.tools.audit.signing import (
     write_checkpoints,
 )
 from cadencia.tools.audit.statements import Statement, stream
-from cadencia.tools.audit.verify import MacCheck, VerifyReport, verify_log
+from cadencia.tools.audit.verify import MacCheck, VerifyReport, unsigned_problem, verify_log
 from cadencia.tools.audit.writer import CheckpointHook, Pending, RecordWriter
 
 Clock = Callable[[], datetime]
@@ -63,6 +64,24 @@ logger = logging.getLogger(__name__)
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _settled_report(settled: Settled, verifier: CheckpointVerifier) -> VerifyReport:
+    """The report of a clean fast pass; records no signature or MAC covers are the only possible problem."""
+    proven = settled.signed_records + settled.mac_records
+    problems = [unsigned_problem(proven + 1, settled.records)] if proven < settled.records else []
+    return VerifyReport(
+        ok=not problems,
+        records=settled.records,
+        checkpoints_checked=settled.checkpoints_checked,
+        first_bad_seq=proven + 1 if problems else None,
+        problem=problems[0] if problems else None,
+        problems=problems,
+        root_hash=settled.root_hash,
+        key_id=verifier.key_id,
+        signed_records=settled.signed_records,
+        mac_records=settled.mac_records,
+    )
 
 
 class AuditLog:
@@ -390,6 +409,11 @@ class AuditLog:
         query = Statement(record_bytes(self.tables, self.engine.dialect.name, with_mac=self.current), conn.dialect)
         yield from stream(conn, query, self.batch_size)
 
+    def _entry_rows(self, conn: Connection) -> Iterator[list[EntryRow]]:
+        """Every record's seq, entry (built by the database), stored hashes and MAC, in seq order and in batches."""
+        query = Statement(record_entries(self.tables, self.engine.dialect.name, with_mac=True), conn.dialect)
+        yield from stream(conn, query, self.batch_size)
+
     def verify(
         self,
         *,
@@ -410,17 +434,9 @@ class AuditLog:
             known = {k.checkpoint.signature: k for k in (KnownCheckpoint(cp) for cp in external_checkpoints or [])}
             known.update({k.checkpoint.signature: k for k in stored})
             if not full and self.current:
-                settled = settle(self._bytes_rows(conn), list(known.values()), verifier, macs)
+                settled = settle(self._entry_rows(conn), list(known.values()), verifier, macs)
                 if settled is not None:
-                    return VerifyReport(
-                        ok=True,
-                        records=settled.records,
-                        checkpoints_checked=settled.checkpoints_checked,
-                        root_hash=settled.root_hash,
-                        key_id=verifier.key_id,
-                        signed_records=settled.signed_records,
-                        mac_records=settled.mac_records,
-                    )
+                    return _settled_report(settled, verifier)
             records = (StoredRecord.from_bytes(row) for batch in self._bytes_rows(conn) for row in batch)
             checkpoints = [k.checkpoint for k in known.values()]
             return verify_log(records, checkpoints, verifier, mac_check=mac_check)

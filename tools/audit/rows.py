@@ -10,10 +10,12 @@ from sqlalchemy import Row, RowMapping
 
 from cadencia.tools.audit.errors import AuditIntegrityError
 from cadencia.tools.audit.records import AuditRecord, entry_text
-from cadencia.tools.audit.scan import BytesRow
 from cadencia.tools.audit.signing import SignedCheckpoint
 
 CHECKPOINT_FIELDS = frozenset(SignedCheckpoint.model_fields)
+
+BytesRow = tuple[int, bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes | None]
+"""seq, recorded_at, run_id, actor, kind, payload, leaf_hash, prev_hash, chain_hash, mac: text columns as UTF-8."""
 
 
 def record_from_row(row: RowMapping) -> AuditRecord:

@@ -1,9 +1,11 @@
 """The fast verification pass: one streaming read of the stored bytes, settled by the newest signed checkpoint.
 
-Each entry is rebuilt from the stored bytes (the payload is never parsed or re-encoded) and hashed; the chain,
+Each entry is rebuilt by the database from the stored text (the payload is never parsed or re-encoded) and
+hashed; the chain,
 the seqs and both stored hashes are compared; the newest checkpoint signed by the trusted key must match the
-chain at its size, which proves every record before it; records after it need a valid MAC (when the private key
-is at hand). Anything else returns None and the caller runs the diagnosing pass, which names the damage.
+chain at its size, which proves every record before it; records after it need a valid MAC when the private key
+is at hand, and are reported as not signed yet when it is not. Anything else returns None and the caller runs
+the diagnosing pass, which names the damage.
 """
 
 from __future__ import annotations
@@ -15,13 +17,10 @@ from dataclasses import dataclass
 
 from cadencia.tools.audit.macs import RecordMac
 from cadencia.tools.audit.merkle import Frontier
-from cadencia.tools.audit.records import quote
 from cadencia.tools.audit.signing import CheckpointVerifier, SignedCheckpoint
 
-ENTRY = b'{"actor":%s,"kind":%s,"payload":%s,"prev_hash":"%s","recorded_at":"%s","run_id":%s,"seq":%d}'
-
-BytesRow = tuple[int, bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes | None]
-"""seq, recorded_at, run_id, actor, kind, payload, leaf_hash, prev_hash, chain_hash, mac: text columns as UTF-8."""
+EntryRow = tuple[int, bytes | None, bytes, bytes, bytes, bytes | None]
+"""seq, the entry as the database builds it (`schema.record_entries`), leaf_hash, prev_hash, chain_hash, mac."""
 
 
 @dataclass(frozen=True)
@@ -34,22 +33,14 @@ class KnownCheckpoint:
 
 @dataclass(frozen=True)
 class Settled:
-    """Outcome of a clean fast pass."""
+    """Outcome of a clean fast pass: records 1..signed_records are proven by a signature, the next mac_records by
+    their MACs; any after those (only without the private key) are intact as stored but not signed yet."""
 
     records: int
     root_hash: str
     signed_records: int
     mac_records: int
     checkpoints_checked: int
-
-
-class _Quoted(dict[bytes, bytes]):
-    """JSON string literals of stored UTF-8 values, computed once per distinct value."""
-
-    def __missing__(self, raw: bytes) -> bytes:
-        literal = quote(raw.decode("utf-8")).encode("utf-8")
-        self[raw] = literal
-        return literal
 
 
 def _base(checkpoints: Sequence[KnownCheckpoint], verifier: CheckpointVerifier) -> tuple[int, Frontier]:
@@ -68,12 +59,12 @@ def _base(checkpoints: Sequence[KnownCheckpoint], verifier: CheckpointVerifier) 
 
 
 def settle(
-    batches: Iterable[Sequence[BytesRow]],
+    batches: Iterable[Sequence[EntryRow]],
     checkpoints: Sequence[KnownCheckpoint],
     verifier: CheckpointVerifier,
     macs: RecordMac | None,
 ) -> Settled | None:
-    """Verify in one pass; None when anything needs the diagnosing pass (tampering, or records nobody signed)."""
+    """Verify in one pass; None when anything needs the diagnosing pass (tampering, or a row it cannot judge)."""
     sizes = {known.checkpoint.tree_size for known in checkpoints}
     newest = max(sizes, default=0)
     if any(known.checkpoint.chain_hash is None for known in checkpoints if known.checkpoint.tree_size == newest):
@@ -81,32 +72,25 @@ def settle(
     start, frontier = _base(checkpoints, verifier)
     chains: dict[int, bytes] = {}
     roots: dict[int, bytes] = {}
-    quoted = _Quoted()
     sha256 = hashlib.sha256
     expected, last = 1, b""
-    try:
-        for batch in batches:
-            for seq, recorded_at, run_id, actor, kind, payload, leaf_hex, prev, chain_hex, mac in batch:
-                # A quote or backslash in recorded_at would let stored text shift between fields; the writer never
-                # writes one, so such a row goes to the diagnosing pass, which escapes every field.
-                if seq != expected or prev != last or b'"' in recorded_at or b"\\" in recorded_at:
-                    return None
-                entry = ENTRY % (quoted[actor], quoted[kind], payload, prev, recorded_at, quoted[run_id], seq)
-                leaf = sha256(b"\x00" + entry).digest()
-                chain = sha256(entry).digest()
-                if hexlify(leaf) != leaf_hex or hexlify(chain) != chain_hex:
-                    return None
+    for batch in batches:
+        for seq, entry, leaf_hex, prev, chain_hex, mac in batch:
+            if seq != expected or prev != last or entry is None:
+                return None
+            leaf = sha256(b"\x00" + entry).digest()
+            chain = sha256(entry).digest()
+            if hexlify(leaf) != leaf_hex or hexlify(chain) != chain_hex:
+                return None
+            if seq in sizes:
+                chains[seq] = chain_hex
+            if seq > start:
+                frontier.append(leaf)
                 if seq in sizes:
-                    chains[seq] = chain_hex
-                if seq > start:
-                    frontier.append(leaf)
-                    if seq in sizes:
-                        roots[seq] = frontier.root()
-                if seq > newest and (macs is None or not macs.matches(mac, seq, unhexlify(prev), leaf, chain)):
-                    return None
-                expected, last = seq + 1, chain_hex
-    except UnicodeDecodeError:
-        return None
+                    roots[seq] = frontier.root()
+            if seq > newest and macs is not None and not macs.matches(mac, seq, unhexlify(prev), leaf, chain):
+                return None
+            expected, last = seq + 1, chain_hex
     count = expected - 1
     if newest > count:
         return None
@@ -124,6 +108,6 @@ def settle(
         records=count,
         root_hash=frontier.root().hex(),
         signed_records=newest if anchor else 0,
-        mac_records=count - newest,
+        mac_records=count - newest if macs is not None else 0,
         checkpoints_checked=checked,
     )

@@ -156,19 +156,50 @@ def checkpoint_rows(tables: AuditTables, *, current: bool) -> Select[tuple[objec
     return select(*(table.c[name] for name in names)).order_by(table.c.id)
 
 
+def _utf8(dialect_name: str, text: ColumnElement[str]) -> ColumnElement[bytes]:
+    if dialect_name == "postgresql":  # a text-to-bytea cast would read backslashes as escapes
+        return func.convert_to(text, literal("UTF8"), type_=LargeBinary)
+    return cast(text, LargeBinary)
+
+
+def record_entries(tables: AuditTables, dialect_name: str, *, with_mac: bool) -> Select[tuple[object, ...]]:
+    """SELECT of seq, the entry each record's hashes should cover, built by the database as UTF-8 bytes, and the
+    stored leaf_hash, prev_hash, chain_hash and MAC (or NULL): the fast verification pass reads nothing else.
+
+    The entry is canonical JSON with the string fields quoted by the database (`json_quote`, `to_json`), which
+    writes what Python's encoder writes; were they ever to differ, the hashes would not match and the
+    diagnosing pass, which quotes in Python, would decide.
+    """
+    r = tables.records
+
+    def quoted(column: ColumnElement[str]) -> ColumnElement[str]:
+        if dialect_name == "postgresql":
+            return cast(func.to_json(column), Text)
+        return func.json_quote(column, type_=Text)
+
+    def text(value: str) -> ColumnElement[str]:
+        return literal(value, Text)
+
+    entry = (
+        text('{"actor":') + quoted(r.c.actor)
+        + text(',"kind":') + quoted(r.c.kind)
+        + text(',"payload":') + r.c.payload
+        + text(',"prev_hash":') + quoted(r.c.prev_hash)
+        + text(',"recorded_at":') + quoted(r.c.recorded_at)
+        + text(',"run_id":') + quoted(r.c.run_id)
+        + text(',"seq":') + cast(r.c.seq, Text) + text("}")
+    )  # fmt: skip
+    hashes = (_utf8(dialect_name, r.c[name]) for name in ("leaf_hash", "prev_hash", "chain_hash"))
+    mac = _utf8(dialect_name, r.c.mac) if with_mac else null()
+    return select(r.c.seq, _utf8(dialect_name, entry), *hashes, mac).order_by(r.c.seq)
+
+
 def record_bytes(tables: AuditTables, dialect_name: str, *, with_mac: bool) -> Select[tuple[object, ...]]:
     """SELECT of the record columns with every text column as its UTF-8 bytes (the MAC, or NULL, last).
 
     Verification hashes these bytes as they are: no decoding, no JSON parsing, no re-encoding.
     """
     records = tables.records
-
-    def raw(name: str) -> ColumnElement[bytes]:
-        column = records.c[name]
-        if dialect_name == "postgresql":  # a text-to-bytea cast would read backslashes as escapes
-            return func.convert_to(column, literal("UTF8"), type_=LargeBinary)
-        return cast(column, LargeBinary)
-
-    columns = [records.c.seq, *(raw(name) for name in RECORD_COLUMNS[1:])]
-    mac = raw("mac") if with_mac else null()
+    columns = [records.c.seq, *(_utf8(dialect_name, records.c[name]) for name in RECORD_COLUMNS[1:])]
+    mac = _utf8(dialect_name, records.c.mac) if with_mac else null()
     return select(*columns, mac).order_by(records.c.seq)

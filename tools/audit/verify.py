@@ -228,18 +228,22 @@ def _checkpoint_findings(
     return findings, signed
 
 
+def unsigned_problem(first: int, last: int) -> str:
+    """What to say about records no signature covers, for a verifier without the private key."""
+    records = _span(first, last, "record {} is", "records {} are")
+    return (
+        f"{UNSIGNED_PREFIX}{records} covered by no checkpoint signed with the trusted key: appended without the key, "
+        "or after the last checkpoint (`cadencia audit checkpoint` signs a genuine tail after checking its MACs)"
+    )
+
+
 def _unsigned_finding(scan: _Scan, signed: int) -> _Finding | None:
     """Records after the last matching signature, when no MAC vouches for them."""
     size = len(scan.leaves)
     if signed >= size or scan.mac_check is not None:
         return None
     first = scan.seqs[signed]
-    records = _span(first, scan.seqs[-1], "record {} is", "records {} are")
-    message = (
-        f"{UNSIGNED_PREFIX}{records} covered by no checkpoint signed with the trusted key: appended without the key, "
-        "or after the last checkpoint (`cadencia audit checkpoint` signs a genuine tail after checking its MACs)"
-    )
-    return _Finding(first, message, exact=False)
+    return _Finding(first, unsigned_problem(first, scan.seqs[-1]), exact=False)
 
 
 def _ordered(findings: list[_Finding]) -> list[_Finding]:
