@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audit_tampering import BACKENDS, Backend, backend_for, fixed_clock, open_log, rewrite_consistently, sql
+from helpers.audit import BACKENDS, Backend, backend_for, fixed_clock, open_log, rewrite_consistently, sql
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, create_engine, insert
 from typer.testing import CliRunner
 

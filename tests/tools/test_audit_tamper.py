@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audit_tampering import (
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from helpers.audit import (
     BACKENDS,
     INSERT_ROW,
     REWRITE_ROW,
@@ -27,7 +28,6 @@ from audit_tampering import (
     sealed,
     sql,
 )
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cadencia.tools.audit import (
     AuditEvent,

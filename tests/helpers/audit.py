@@ -1,4 +1,4 @@
-"""What an attacker with write access to the audit database (and no signing key) can do to it, as helpers."""
+"""What an attacker with write access to an audit database (and no signing key) can do to it; where test logs live."""
 
 from __future__ import annotations
 
