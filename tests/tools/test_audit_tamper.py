@@ -304,3 +304,11 @@ def test_rewritten_rows_keep_the_payload_text_the_attacker_wrote(log: AuditLog) 
     sql(log, REWRITE_ROW, **sealed(log.records()[3], seq=4, prev_hash=log.records()[2].chain_hash, payload={"i": 9}))
     assert log.records()[3].payload == {"i": 9}
     assert named(log.verify()) == (4, f"record 4 {MAC_MISMATCH}")
+
+
+def test_a_stored_checkpoint_made_malformed_is_reported_not_crashed_on(log: AuditLog) -> None:
+    fill(log, 8)
+    sql(log, "UPDATE {checkpoints} SET root_hash = 'not hex', key_id = 'x' WHERE tree_size = 8")
+    report = log.verify()
+    assert not report.ok and report.first_bad_seq is None
+    assert report.problems == [f"checkpoint at size 8 was signed by another key (key_id x, expected {report.key_id})"]

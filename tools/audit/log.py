@@ -15,20 +15,18 @@ from sqlalchemy import Connection, Engine, func, select
 from cadencia.tools.audit import merkle
 from cadencia.tools.audit.errors import AuditError, AuditIntegrityError, LegacyLogError, RecordNotFound
 from cadencia.tools.audit.exports import CheckpointExport
-from cadencia.tools.audit.macs import RecordMac
 from cadencia.tools.audit.proofs import ConsistencyProof, InclusionProof, check_inclusion
 from cadencia.tools.audit.records import (
     AuditEvent,
     AuditKind,
     AuditRecord,
-    Sealed,
     entry_closing,
     entry_opening,
     leaf_hex,
 )
 from cadencia.tools.audit.redact import encode_redacted
-from cadencia.tools.audit.rows import BytesRow, RecordRow, StoredRecord, checkpoint_from_row, record_from_row
-from cadencia.tools.audit.scan import EntryRow, KnownCheckpoint, Settled, settle
+from cadencia.tools.audit.rows import RecordRow, StoredRecord, checkpoint_from_row, record_from_row
+from cadencia.tools.audit.scan import KnownCheckpoint
 from cadencia.tools.audit.schema import (
     AuditTables,
     audit_tables,
@@ -37,21 +35,18 @@ from cadencia.tools.audit.schema import (
     missing_columns,
     open_engine,
     reading,
-    record_bytes,
     record_columns,
-    record_entries,
 )
 from cadencia.tools.audit.signing import (
     CheckpointVerifier,
     SignedCheckpoint,
-    key_id,
     load_key,
     load_or_create_key,
     load_public_key,
     write_checkpoints,
 )
-from cadencia.tools.audit.statements import Statement, stream
-from cadencia.tools.audit.verify import MacCheck, VerifyReport, unsigned_problem, verify_log
+from cadencia.tools.audit.stored import verify_stored
+from cadencia.tools.audit.verify import VerifyReport
 from cadencia.tools.audit.writer import CheckpointHook, Pending, RecordWriter
 
 Clock = Callable[[], datetime]
@@ -64,24 +59,6 @@ logger = logging.getLogger(__name__)
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _settled_report(settled: Settled, verifier: CheckpointVerifier) -> VerifyReport:
-    """The report of a clean fast pass; records no signature or MAC covers are the only possible problem."""
-    proven = settled.signed_records + settled.mac_records
-    problems = [unsigned_problem(proven + 1, settled.records)] if proven < settled.records else []
-    return VerifyReport(
-        ok=not problems,
-        records=settled.records,
-        checkpoints_checked=settled.checkpoints_checked,
-        first_bad_seq=proven + 1 if problems else None,
-        problem=problems[0] if problems else None,
-        problems=problems,
-        root_hash=settled.root_hash,
-        key_id=verifier.key_id,
-        signed_records=settled.signed_records,
-        mac_records=settled.mac_records,
-    )
 
 
 class AuditLog:
@@ -136,7 +113,8 @@ class AuditLog:
         """Open (creating tables if needed) the log at a file path or URL, with the signing key at `key_path`.
 
         `export_path` appends every new checkpoint to a JSON-lines file (keep it on other storage); `on_checkpoint`
-        is called with each one instead, after its transaction commits.
+        is called with each one instead, after its transaction commits (the records are stored by then, so a hook
+        should not raise: the export hook logs a failed write and catches up with the next checkpoint).
         """
         if create_key:
             key: Ed25519PrivateKey | None = load_or_create_key(key_path)
@@ -387,33 +365,6 @@ class AuditLog:
 
     # -- verification -----------------------------------------------------------------------------------------
 
-    def _mac_check(self, verifier: CheckpointVerifier) -> tuple[RecordMac | None, MacCheck | None]:
-        """The record MACs and a check over them, when this log holds the private key of the key being trusted."""
-        if self.signing_key is None or not self.current or key_id(self.signing_key.public_key()) != verifier.key_id:
-            return None, None
-        macs = RecordMac.for_key(self.signing_key)
-
-        def check(record: Sealed, leaf: bytes, chain: bytes) -> bool:
-            if not isinstance(record, StoredRecord):
-                return False
-            try:
-                prev = bytes.fromhex(record.prev_hash)
-            except ValueError:
-                return False
-            return macs.matches(record.mac, record.seq, prev, leaf, chain)
-
-        return macs, check
-
-    def _bytes_rows(self, conn: Connection) -> Iterator[list[BytesRow]]:
-        """Every record as stored, in seq order and in batches, straight from the driver's cursor."""
-        query = Statement(record_bytes(self.tables, self.engine.dialect.name, with_mac=self.current), conn.dialect)
-        yield from stream(conn, query, self.batch_size)
-
-    def _entry_rows(self, conn: Connection) -> Iterator[list[EntryRow]]:
-        """Every record's seq, entry (built by the database), stored hashes and MAC, in seq order and in batches."""
-        query = Statement(record_entries(self.tables, self.engine.dialect.name, with_mac=True), conn.dialect)
-        yield from stream(conn, query, self.batch_size)
-
     def verify(
         self,
         *,
@@ -428,15 +379,16 @@ class AuditLog:
         first record that differs.
         """
         verifier = self.verifier(public_key)
-        macs, mac_check = self._mac_check(verifier)
         with reading(self.engine) as conn:
-            stored = self._known_checkpoints(conn)
             known = {k.checkpoint.signature: k for k in (KnownCheckpoint(cp) for cp in external_checkpoints or [])}
-            known.update({k.checkpoint.signature: k for k in stored})
-            if not full and self.current:
-                settled = settle(self._entry_rows(conn), list(known.values()), verifier, macs)
-                if settled is not None:
-                    return _settled_report(settled, verifier)
-            records = (StoredRecord.from_bytes(row) for batch in self._bytes_rows(conn) for row in batch)
-            checkpoints = [k.checkpoint for k in known.values()]
-            return verify_log(records, checkpoints, verifier, mac_check=mac_check)
+            known.update({k.checkpoint.signature: k for k in self._known_checkpoints(conn)})
+            return verify_stored(
+                conn,
+                self.tables,
+                list(known.values()),
+                verifier,
+                key=self.signing_key,
+                current=self.current,
+                batch=self.batch_size,
+                full=full,
+            )

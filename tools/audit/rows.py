@@ -81,4 +81,11 @@ def checkpoint_from_row(row: RowMapping, *, lenient: bool) -> SignedCheckpoint:
     except ValidationError as exc:
         if not lenient:
             raise AuditIntegrityError("a stored checkpoint is malformed; run `cadencia audit verify`") from exc
-        return SignedCheckpoint.model_construct(**fields)
+    size = fields.get("tree_size")
+    texts = {key: str(value) for key, value in fields.items() if key not in ("tree_size", "chain_hash")}
+    chain = fields.get("chain_hash")
+    return SignedCheckpoint.model_construct(
+        **texts,
+        tree_size=size if isinstance(size, int) and size >= 0 else 0,
+        chain_hash=None if chain is None else str(chain),
+    )

@@ -1,11 +1,10 @@
 """The fast verification pass: one streaming read of the stored bytes, settled by the newest signed checkpoint.
 
 Each entry is rebuilt by the database from the stored text (the payload is never parsed or re-encoded) and
-hashed; the chain,
-the seqs and both stored hashes are compared; the newest checkpoint signed by the trusted key must match the
-chain at its size, which proves every record before it; records after it need a valid MAC when the private key
-is at hand, and are reported as not signed yet when it is not. Anything else returns None and the caller runs
-the diagnosing pass, which names the damage.
+hashed; the chain, the seqs and both stored hashes are compared; the newest checkpoint signed by the trusted key
+must match the chain at its size, which proves every record before it; records after it need a valid MAC when
+the private key is at hand, and are reported as not signed yet when it is not. Anything else returns None and
+the caller runs the diagnosing pass, which names the damage.
 """
 
 from __future__ import annotations
