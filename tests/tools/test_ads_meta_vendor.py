@@ -55,7 +55,7 @@ def meta(
     store: Store,
     *,
     account: str = "act_42",
-    active_elsewhere: Callable[[], Awaitable[int]] | None = None,
+    active_elsewhere: Callable[[], Awaitable[dict[str, int]]] | None = None,
     **budget: object,
 ) -> MetaAds:
     limits = Limits(budget=BudgetLimits(**budget))  # type: ignore[arg-type]
@@ -118,8 +118,8 @@ async def test_set_budget_refusals_never_reach_the_write_endpoint(
     with pytest.raises(PolicyViolation, match="max_budget_change"):
         await meta(client, store).set_budget(**args, daily_budget_minor=9000)
 
-    async def elsewhere() -> int:
-        return 340_000
+    async def elsewhere() -> dict[str, int]:
+        return {"google": 340_000}
 
     capped = meta(client, store, account="42", active_elsewhere=elsewhere)
     with pytest.raises(PolicyViolation, match="account_daily_cap"):

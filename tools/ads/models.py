@@ -64,6 +64,10 @@ class BudgetChange(BaseModel):
     previous_daily_budget_minor: int
     daily_budget_minor: int
     totals: ActiveTotals
+    shared_with: list[str] = Field(
+        default_factory=list,
+        description="Other campaigns spending from the same shared budget: this one edit changed them too.",
+    )
     undo_token: str | None = None
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from cadencia.tools.ads import marginal as mr
 from cadencia.tools.ads.measure import Totals, lift, metrics, total
-from cadencia.tools.ads.models import CampaignPerformance, Metrics
+from cadencia.tools.ads.models import Campaign, CampaignPerformance, Metrics
 from cadencia.tools.ads.rows import campaign
 from cadencia.tools.ads.tables import ad_performance
 from cadencia.tools.errors import InvalidArgument
@@ -81,6 +81,11 @@ class Measured:
 
 
 def measure_campaign(row: Any, days: dict[date, Totals], window: Window) -> Measured:
+    """Figures, marginal ROAS and (with a holdout) lift of one campaign row over the window."""
+    return measure(campaign(row), days, window)
+
+
+def measure(info: Campaign, days: dict[date, Totals], window: Window) -> Measured:
     """Figures, marginal ROAS and (with a holdout) lift of one campaign over the window."""
     start = window.since - timedelta(days=mr.WARMUP_DAYS)
     series: list[mr.Day] = []
@@ -94,7 +99,6 @@ def measure_campaign(row: Any, days: dict[date, Totals], window: Window) -> Meas
             in_window.append(figures)
     summed = total(in_window)
     estimate = mr.estimate(series)
-    info = campaign(row)
     performance = CampaignPerformance(
         campaign_id=info.id,
         name=info.name,

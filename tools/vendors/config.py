@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cadencia.tools.errors import InvalidArgument
 from cadencia.tools.yamlmodel import load_yaml_model
@@ -33,6 +33,9 @@ class Connection(_Strict):
 class Sandbox(_Strict):
     backend: Literal["sandbox"] = "sandbox"
 
+    def credentials(self) -> dict[str, str]:
+        return {}
+
 
 class ShopifyConfig(Connection):
     backend: Literal["shopify"]
@@ -40,6 +43,9 @@ class ShopifyConfig(Connection):
     api_version: str = Field("2026-10", pattern=r"^\d{4}-\d{2}$")
     access_token_env: EnvName = "SHOPIFY_ACCESS_TOKEN"
     lead_time_days: int = Field(14, ge=1, le=365)
+
+    def credentials(self) -> dict[str, str]:
+        return {"access_token_env": self.access_token_env}
 
 
 class MetaConfig(Connection):
@@ -49,12 +55,18 @@ class MetaConfig(Connection):
     api_version: str = Field("v27.0", pattern=r"^v\d+\.\d+$")
     access_token_env: EnvName = "META_ACCESS_TOKEN"
 
+    def credentials(self) -> dict[str, str]:
+        return {"access_token_env": self.access_token_env}
+
 
 class GoogleOAuth(_Strict):
     client_id: str
     client_secret_env: EnvName = "GOOGLE_CLIENT_SECRET"
     refresh_token_env: EnvName = "GOOGLE_REFRESH_TOKEN"
     token_url: str = "https://oauth2.googleapis.com/token"
+
+    def credentials(self) -> dict[str, str]:
+        return {"oauth.client_secret_env": self.client_secret_env, "oauth.refresh_token_env": self.refresh_token_env}
 
 
 class GoogleAdsConfig(Connection):
@@ -66,22 +78,55 @@ class GoogleAdsConfig(Connection):
     developer_token_env: EnvName = "GOOGLE_ADS_DEVELOPER_TOKEN"
     oauth: GoogleOAuth
 
+    def credentials(self) -> dict[str, str]:
+        return {"developer_token_env": self.developer_token_env, **self.oauth.credentials()}
+
+
+AdsAccount = Annotated[MetaConfig | GoogleAdsConfig, Field(discriminator="backend")]
+
+
+class CombinedAdsConfig(_Strict):
+    """Several ad platforms behind one ads capability; campaign ids are prefixed `meta:` / `google:`."""
+
+    backend: Literal["combined"]
+    accounts: list[AdsAccount] = Field(min_length=2, max_length=2, description="One Meta and one Google Ads account.")
+
+    @model_validator(mode="after")
+    def _one_per_platform(self) -> Self:
+        kinds = [a.backend for a in self.accounts]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"each ad platform may appear once (got {', '.join(kinds)})")
+        return self
+
+    def credentials(self) -> dict[str, str]:
+        return {f"accounts.{i}.{k}": v for i, a in enumerate(self.accounts) for k, v in a.credentials().items()}
+
 
 class KlaviyoConfig(Connection):
     backend: Literal["klaviyo"]
     revision: str = Field("2026-10-15", pattern=r"^\d{4}-\d{2}-\d{2}$")
     api_key_env: EnvName = "KLAVIYO_API_KEY"
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="The Klaviyo account's currency (lifetime values).")
+    from_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="Sender address of email campaigns.")
+    from_label: str = Field(min_length=1, max_length=100, description="Sender name of email campaigns.")
+
+    def credentials(self) -> dict[str, str]:
+        return {"api_key_env": self.api_key_env}
 
 
 class GoogleBusinessConfig(Connection):
     backend: Literal["google_business"]
     account_id: str = Field(pattern=r"^\d+$")
     location_id: str = Field(pattern=r"^\d+$")
+    edits_per_minute: float = Field(10, gt=0, le=60, description="Reply edits per minute per profile (Google: ~10).")
     oauth: GoogleOAuth
+
+    def credentials(self) -> dict[str, str]:
+        return self.oauth.credentials()
 
 
 Inventory = Annotated[Sandbox | ShopifyConfig, Field(discriminator="backend")]
-Ads = Annotated[Sandbox | MetaConfig | GoogleAdsConfig, Field(discriminator="backend")]
+Ads = Annotated[Sandbox | MetaConfig | GoogleAdsConfig | CombinedAdsConfig, Field(discriminator="backend")]
 Crm = Annotated[Sandbox | KlaviyoConfig, Field(discriminator="backend")]
 Reviews = Annotated[Sandbox | GoogleBusinessConfig, Field(discriminator="backend")]
 
@@ -95,6 +140,14 @@ class BackendsConfig(_Strict):
     ads: Ads = Sandbox()
     crm: Crm = Sandbox()
     reviews: Reviews = Sandbox()
+
+    def credentials(self) -> dict[str, str]:
+        """Every credential the file names: `capability.field` → environment variable."""
+        return {
+            f"{capability}.{field}": env
+            for capability in ("inventory", "ads", "crm", "reviews")
+            for field, env in getattr(self, capability).credentials().items()
+        }
 
 
 def load_backends(path: Path) -> BackendsConfig:
@@ -120,6 +173,11 @@ class Secrets:
                 name, sep, value = line.strip().partition("=")
                 if sep and name and not name.startswith("#"):
                     self._file[name.strip()] = value.strip().strip('"').strip("'")
+
+    def check(self, config: BackendsConfig) -> None:
+        """Refuse to start when any credential the config names is missing (the first one is named)."""
+        for field, name in config.credentials().items():
+            self.get(name, field=field)
 
     def get(self, name: str, *, field: str) -> SecretStr:
         value = self._env.get(name) or self._file.get(name)

@@ -1,13 +1,15 @@
 """One resilient HTTP path for every vendor adapter: auth, pacing, retries, circuit breaker, timeouts, scrubbing.
 
-Retries use tenacity and honour `Retry-After`; 429s and vendor throttles are retried for any request (the vendor did
-not act on it), 5xx and transport errors only for requests marked `retry_safe` (reads, writes carrying an idempotency
-key or a compare-and-set). Every error message passes through the scrubber, so no credential leaves here.
+Retries use tenacity and honour `Retry-After` exactly (without one: exponential backoff plus random jitter); 429s and
+vendor throttles are retried for any request (the vendor did not act on it), 5xx and transport errors only for
+requests marked `retry_safe` (reads, writes carrying an idempotency key or a compare-and-set). Every error message
+passes through the scrubber, so no credential leaves here.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +36,8 @@ class RetryPolicy:
     max_wait_s: float = 30.0
     """A vendor asking for a longer pause than this is reported unavailable instead of waited for."""
     timeout_s: float = 20.0
+    jitter: bool = True
+    """Add up to one more backoff step at random, so many clients retrying together do not stampede."""
 
 
 class Throttle(Protocol):
@@ -80,8 +84,13 @@ class VendorHttp:
         throttle: Throttle | None = None,
         breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        rng: random.Random | None = None,
+        retry_hint: Callable[[httpx.Response], float | None] | None = None,
     ) -> None:
         self.client, self.vendor, self.scrub = client, vendor, scrubber
+        self._rng = rng or random.Random()
+        self._retry_hint = retry_hint
+        """A vendor's retry delay in the body of a 429/503 (Google's `retryDelay`), read when Retry-After is absent."""
         self._auth, self._policy = auth, policy or RetryPolicy()
         self._limiter, self._throttle = limiter, throttle
         self.breaker = breaker or CircuitBreaker(vendor)
@@ -91,7 +100,10 @@ class VendorHttp:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, _Retry) and error.delay is not None:
             return error.delay
-        return min(self._policy.initial_wait_s * 2 ** (state.attempt_number - 1), self._policy.max_wait_s)
+        step = self._policy.initial_wait_s * 2 ** (state.attempt_number - 1)
+        if self._policy.jitter:
+            step += self._rng.uniform(0, step)
+        return min(step, self._policy.max_wait_s)
 
     async def send(
         self,
@@ -170,6 +182,8 @@ class VendorHttp:
                 continue
             break
         delay = retry_after_seconds(response)
+        if delay is None and self._retry_hint is not None and response.status_code in (429, 503):
+            delay = self._retry_hint(response)
         if delay is not None and delay > self._policy.max_wait_s and response.status_code in (429, 503):
             raise VendorUnavailable(
                 f"{self.vendor} asks to wait {delay:.0f}s (Retry-After) before the next request; retry later",

@@ -159,6 +159,38 @@ class VendorLedger:
         """After the compensating vendor writes: restore the ledger images and spend the token (one transaction)."""
         return undo_call(self.store, capability=self.backend, token=token, idempotency_key=key)
 
+    def owner(self, token: str) -> str | None:
+        """The backend that issued an undo token (None when no such token exists)."""
+        with self.store.reading() as conn:
+            return conn.execute(select(undo_log.c.capability).where(undo_log.c.token == token)).scalar()
+
+    def objects(self, kind: str) -> list[tuple[str, State]]:
+        """Every (object_id, state) of one kind this ledger keeps, in id order."""
+        t = vendor_objects
+        with self.store.reading() as conn:
+            rows = conn.execute(
+                select(t.c.object_id, t.c.state)
+                .where(t.c.backend == self.backend, t.c.kind == kind)
+                .order_by(t.c.object_id)
+            ).all()
+        return [(object_id, json.loads(state)) for object_id, state in rows]
+
+    def object(self, kind: str, object_id: str) -> State | None:
+        with self.store.reading() as conn:
+            row = fetch_row(conn, vendor_objects, {"backend": self.backend, "kind": kind, "object_id": object_id})
+        return json.loads(row["state"]) if row is not None else None
+
+    def observe(self, kind: str, object_id: str, state: State) -> None:
+        """Store what was just read from the vendor; an undo token whose after-image no longer matches is stale."""
+        key = {"backend": self.backend, "kind": kind, "object_id": object_id}
+        with self.store.writing() as conn:
+            current = fetch_row(conn, vendor_objects, key)
+            if current is None:
+                conn.execute(insert(vendor_objects).values(**key, state=canonical_json(state)))
+            elif current["state"] != canonical_json(state):
+                where = (vendor_objects.c[k] == v for k, v in key.items())
+                conn.execute(update(vendor_objects).where(*where).values(state=canonical_json(state)))
+
     def propose(
         self, *, tool: str, args: dict[str, Any], verdict: str, detail: str, effect: str, validated_by: str
     ) -> None:

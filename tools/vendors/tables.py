@@ -80,3 +80,15 @@ vendor_sync_state = Table(
     info={BOOKKEEPING: True},
 )
 """How far each mirrored stream has been synced (an updated-at or day watermark)."""
+
+vendor_deliveries = Table(
+    "vendor_deliveries",
+    metadata,
+    Column("backend", String(16), primary_key=True),
+    Column("send_id", String(80), primary_key=True),
+    Column("contact_id", String(80), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("sent_on", String(10), nullable=False, index=True),
+    info={BOOKKEEPING: True},
+)
+"""Marketing messages Cadencia sent through a vendor, per contact: what the frequency cap counts."""

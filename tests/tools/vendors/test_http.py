@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -65,10 +66,24 @@ async def test_a_read_is_retried_after_429_and_5xx_honouring_retry_after(
             httpx.Response(200, json={"ok": True}),
         ]
     )
-    response = await vendor_http(client, clock).send("GET", URL, retry_safe=True)
+    response = await vendor_http(client, clock, policy=RetryPolicy(jitter=False)).send("GET", URL, retry_safe=True)
     assert response.json() == {"ok": True} and route.call_count == 3
     assert clock.slept == [3.0, 1.0]
     assert route.calls.last.request.headers["X-Token"] == SECRET
+
+
+async def test_backoff_without_retry_after_is_jittered_within_one_extra_step(
+    respx_mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    waits = []
+    for seed in range(5):
+        clock = Clock()
+        respx_mock.get(URL).mock(side_effect=[httpx.Response(503), httpx.Response(503), httpx.Response(200)])
+        await vendor_http(client, clock, rng=random.Random(seed)).send("GET", URL, retry_safe=True)
+        first, second = clock.slept
+        assert 0.5 <= first < 1.0 and 1.0 <= second < 2.0
+        waits.append(clock.slept)
+    assert len({tuple(w) for w in waits}) == 5
 
 
 async def test_a_write_without_idempotency_is_not_repeated_after_a_5xx_but_is_after_a_429(

@@ -8,36 +8,36 @@ insights (`time_increment=1`). Unverified here: `execution_options=["validate_on
 updates (documented for ads; assumed for campaigns) and `DELETE /{campaign_id}` as the undo of a draft.
 
 Meta has no compare-and-set or idempotency keys: budget and status writes are absolute values (a repeat is
-harmless) checked against a fresh read, and their undo is a read-compare-write refused when stale.
+harmless) checked against a fresh read, and their undo is a read-compare-write refused when stale. Performance and
+marginal ROAS come from the daily insights mirrored by `cadencia sync` (`vendors/performance.py`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from cadencia.tools.ads.budget import BudgetRules
 from cadencia.tools.ads.models import (
     BudgetChange,
-    BudgetLimitsView,
     Campaign,
     CampaignChange,
     CampaignStatus,
     Objective,
     Platform,
 )
-from cadencia.tools.ads.vendors.meta_api import MetaGraph, insight_row
-from cadencia.tools.errors import Conflict, NotFound, NotSupported
+from cadencia.tools.ads.reports import Window
+from cadencia.tools.ads.vendors.common import BudgetTarget, Elsewhere, StatusTarget, VendorAds, Write, utc_today
+from cadencia.tools.ads.vendors.meta_api import MetaGraph, daily_insights
+from cadencia.tools.ads.vendors.performance import Scope, mirrored
+from cadencia.tools.errors import Conflict, NotFound
 from cadencia.tools.limits import Limits
 from cadencia.tools.paging import Page
 from cadencia.tools.undo import UndoResult
 from cadencia.tools.vendors.ledger import ObjectChange
-from cadencia.tools.vendors.mirror import DailyInsight, store_insights
-from cadencia.tools.vendors.secrets import unsupported
+from cadencia.tools.vendors.mirror import store_insights
 from cadencia.tools.vendors.writes import Sent, VendorWrites, WritePlan, undo_with_vendor
 
 OBJECTIVES = {
@@ -70,7 +70,7 @@ class MetaCampaign(BaseModel):
     created_time: str | None = None
 
 
-class MetaAds:
+class MetaAds(VendorAds):
     """Campaigns, budgets and status on one Meta ad account, under the same server-side limits as the sandbox."""
 
     platform = Platform.META
@@ -84,14 +84,12 @@ class MetaAds:
         ad_account_id: str,
         currency: str,
         limits: Limits | None = None,
-        active_elsewhere: Callable[[], Awaitable[int]] | None = None,
+        today: Callable[[], date] = utc_today,
+        active_elsewhere: Elsewhere | None = None,
     ) -> None:
-        self._graph, self._writes = graph, writes
+        super().__init__(writes, currency=currency, limits=limits, today=today, active_elsewhere=active_elsewhere)
+        self._graph = graph
         self._account = ad_account_id.removeprefix("act_")
-        self._currency = currency
-        self._rules = BudgetRules((limits or Limits()).budget)
-        self._elsewhere = active_elsewhere
-        """Active daily budgets on other platforms, for the account cap; without it only Meta's are counted."""
 
     # -- reads ---------------------------------------------------------------------------------------------------
 
@@ -143,7 +141,7 @@ class MetaAds:
         after = paging.get("cursors", {}).get("after") if paging.get("next") else None
         return Page(items=items, next_cursor=after)
 
-    async def _active_total(self) -> int:
+    async def active_total(self) -> int:
         """Sum of daily budgets of the ad account's ACTIVE campaigns, following cursor pages."""
         total, after = 0, None
         while True:
@@ -157,12 +155,22 @@ class MetaAds:
             if not after:
                 return total
 
-    async def _snapshot(self) -> dict[str, int]:
-        others = await self._elsewhere() if self._elsewhere else 0
-        return {"meta": await self._active_total(), "other platforms": others}
+    async def performance_scope(self, campaign_id: str | None, window: Window) -> Scope:
+        if campaign_id is not None:
+            campaigns = [await self.get_campaign(campaign_id=campaign_id)]
+        else:
+            campaigns, after = [], None
+            while True:
+                page = await self.list_campaigns(cursor=after, limit=100)
+                campaigns += page.items
+                if not (after := page.next_cursor):
+                    break
+        return Scope(campaigns=campaigns, history=mirrored(self.ledger, {c.id: c.id for c in campaigns}, window))
 
-    async def get_budget_limits(self) -> BudgetLimitsView:
-        return self._rules.view(await self._snapshot())
+    async def sync_insights(self, *, since: date, until: date) -> int:
+        """Mirror daily campaign insights (spend, clicks, purchases) for the analytics."""
+        rows = await daily_insights(self._graph, self._account, self._currency, since, until)
+        return store_insights(self.ledger, rows, until.isoformat())
 
     # -- writes ----------------------------------------------------------------------------------------------------
 
@@ -171,6 +179,12 @@ class MetaAds:
         if validate_only:
             data["execution_options"] = '["validate_only"]'
         await self._graph.post(campaign_id, data, retry_safe=True)
+
+    def _write(self, campaign_id: str, fields: dict[str, str]) -> Write:
+        async def write(dry: bool) -> None:
+            await self._post(campaign_id, fields, validate_only=dry)
+
+        return write
 
     async def set_budget(
         self,
@@ -188,122 +202,31 @@ class MetaAds:
             "expected_current_minor": expected_current_minor,
         }
 
-        async def plan() -> WritePlan[BudgetChange]:
+        async def load() -> BudgetTarget:
             campaign = self._model(await self._raw(campaign_id))
-            self._rules.check_currency({"id": campaign.id, "currency": campaign.currency}, currency)
-            current = campaign.daily_budget_minor
-            if current != expected_current_minor:
-                raise Conflict(
-                    f"expected_current_minor {expected_current_minor} is stale: Meta campaign {campaign_id}'s daily "
-                    f"budget is now {current}; decide again from the current value",
-                    field="expected_current_minor",
-                )
-            self._rules.check_minimum(daily_budget_minor)
-            self._rules.check_change(current, daily_budget_minor)
-            before = await self._snapshot()
-            after = dict(before)
-            if campaign.status is CampaignStatus.ACTIVE:
-                after["meta"] += daily_budget_minor - current
-            self._rules.compare(before, after)
-            fields = {"daily_budget": str(daily_budget_minor)}
-
-            async def send() -> None:
-                await self._post(campaign_id, fields)
-
-            async def dry_run() -> None:
-                await self._post(campaign_id, fields, validate_only=True)
-
-            return WritePlan(
-                result=BudgetChange(
-                    campaign_id=campaign_id,
-                    currency=campaign.currency,
-                    previous_daily_budget_minor=current,
-                    daily_budget_minor=daily_budget_minor,
-                    totals=self._rules.totals(after, "meta"),
-                ),
-                changes=[
-                    ObjectChange(
-                        kind="campaign",
-                        object_id=campaign_id,
-                        before={"daily_budget": current},
-                        after={"daily_budget": daily_budget_minor},
-                    )
-                ],
-                effect=f"Meta campaign {campaign_id} daily budget {current} → {daily_budget_minor} {currency}",
-                send=send,
-                dry_run=dry_run,
+            return BudgetTarget(
+                campaign=campaign,
+                kind="campaign",
+                object_id=campaign_id,
+                counts=campaign.status is CampaignStatus.ACTIVE,
+                write=lambda amount: self._write(campaign_id, {"daily_budget": str(amount)}),
             )
 
-        return await self._writes.run(
-            tool="set_budget", args=args, key=idempotency_key, result_type=BudgetChange, plan=plan
-        )
+        return await self.change_budget(args, idempotency_key, load)
 
-    async def _set_status(
-        self, tool: str, campaign_id: str, allowed: CampaignStatus, target: CampaignStatus, key: str | None
+    async def set_status(
+        self, tool: str, campaign_id: str, allowed: CampaignStatus, wanted: CampaignStatus, key: str | None
     ) -> CampaignChange:
-        async def plan() -> WritePlan[CampaignChange]:
-            previous = self._model(await self._raw(campaign_id))
-            if previous.status is not allowed:
-                raise Conflict(
-                    f"campaign_id: Meta campaign {campaign_id} is {previous.status.value}; it must be "
-                    f"{allowed.value} to become {target.value}",
-                    field="campaign_id",
-                )
-            before = await self._snapshot()
-            after = dict(before)
-            if target is CampaignStatus.ACTIVE:
-                self._rules.check_cap_currency(previous.currency, field="campaign_id")
-                self._rules.check_minimum(previous.daily_budget_minor, field="campaign_id")
-                after["meta"] += previous.daily_budget_minor
-                self._rules.compare(before, after, field="campaign_id")
-            else:
-                after["meta"] -= previous.daily_budget_minor
-            fields = {"status": target.value.upper()}
-
-            async def send() -> None:
-                await self._post(campaign_id, fields)
-
-            async def dry_run() -> None:
-                await self._post(campaign_id, fields, validate_only=True)
-
-            return WritePlan(
-                result=CampaignChange(
-                    campaign=previous.model_copy(update={"status": target}),
-                    previous=previous,
-                    totals=self._rules.totals(after, "meta"),
-                    note="Applied on Meta; spend already made stays spent.",
-                ),
-                changes=[
-                    ObjectChange(
-                        kind="campaign",
-                        object_id=campaign_id,
-                        before={"status": previous.status.value.upper()},
-                        after={"status": target.value.upper()},
-                    )
-                ],
-                effect=f"Meta campaign {campaign_id}: {previous.status.value} → {target.value}",
-                send=send,
-                dry_run=dry_run,
+        async def load() -> StatusTarget:
+            campaign = self._model(await self._raw(campaign_id))
+            return StatusTarget(
+                campaign=campaign,
+                delta=campaign.daily_budget_minor,
+                image=lambda status: {"status": status.value.upper()},
+                write=lambda status: self._write(campaign_id, {"status": status.value.upper()}),
             )
 
-        return await self._writes.run(
-            tool=tool, args={"campaign_id": campaign_id}, key=key, result_type=CampaignChange, plan=plan
-        )
-
-    async def pause_campaign(self, *, campaign_id: str, idempotency_key: str | None = None) -> CampaignChange:
-        return await self._set_status(
-            "pause_campaign", campaign_id, CampaignStatus.ACTIVE, CampaignStatus.PAUSED, idempotency_key
-        )
-
-    async def resume_campaign(self, *, campaign_id: str, idempotency_key: str | None = None) -> CampaignChange:
-        return await self._set_status(
-            "resume_campaign", campaign_id, CampaignStatus.PAUSED, CampaignStatus.ACTIVE, idempotency_key
-        )
-
-    async def launch_campaign(self, *, campaign_id: str, idempotency_key: str | None = None) -> CampaignChange:
-        return await self._set_status(
-            "launch_campaign", campaign_id, CampaignStatus.PAUSED, CampaignStatus.ACTIVE, idempotency_key
-        )
+        return await self.change_status(tool, campaign_id, allowed, wanted, key, load)
 
     async def create_campaign(
         self,
@@ -330,9 +253,9 @@ class MetaAds:
 
         async def plan() -> WritePlan[CampaignChange]:
             if platform is not Platform.META:
-                raise unsupported_here("create_campaign", f"this ads backend is Meta, not {platform.value}")
+                raise self.unsupported("create_campaign", f"this ads backend is Meta, not {platform.value}")
             if holdout_pct:
-                raise unsupported_here("create_campaign", "holdouts (use a Meta conversion lift study)")
+                raise self.unsupported("create_campaign", "holdouts (use a Meta conversion lift study)")
             self._rules.check_cap_currency(currency)
             self._rules.check_minimum(daily_budget_minor)
             fields = {
@@ -354,7 +277,7 @@ class MetaAds:
                 holdout_pct=0,
                 created_on=date.today(),
             )
-            totals = self._rules.totals(await self._snapshot(), "meta")
+            totals = self._rules.totals(await self.snapshot(), self.platform.value)
 
             async def send() -> Sent[CampaignChange]:
                 created = await self._graph.post(f"act_{self._account}/campaigns", fields, retry_safe=False)
@@ -404,52 +327,3 @@ class MetaAds:
             await self._graph.delete(change.object_id)
             return
         await self._post(change.object_id, {k: str(v) for k, v in change.before.items()})
-
-    async def get_performance(self, **_: object) -> Any:
-        raise unsupported_here(
-            "get_performance", "use `cadencia sync` to mirror daily insights; mROAS on the mirror is not wired yet"
-        )
-
-    async def list_claims(self, **_: object) -> Any:
-        raise unsupported_here("list_claims", "the claims library lives in the sandbox store")
-
-    async def list_creatives(self, **_: object) -> Any:
-        raise unsupported_here("list_creatives", "creatives are managed in Ads Manager")
-
-    async def create_creative(self, **_: object) -> Any:
-        raise unsupported_here("create_creative", "creatives are managed in Ads Manager")
-
-    async def list_experiments(self, **_: object) -> Any:
-        raise unsupported_here("list_experiments", "use Meta A/B tests in Ads Manager")
-
-    async def start_experiment(self, **_: object) -> Any:
-        raise unsupported_here("start_experiment", "use Meta A/B tests in Ads Manager")
-
-    async def get_experiment(self, **_: object) -> Any:
-        raise unsupported_here("get_experiment", "use Meta A/B tests in Ads Manager")
-
-    async def sync_insights(self, *, since: date, until: date) -> int:
-        """Mirror daily campaign insights (spend, clicks, purchases) for the analytics."""
-        params = {
-            "level": "campaign",
-            "time_increment": "1",
-            "limit": "500",
-            "fields": "campaign_id,spend,impressions,clicks,actions,action_values",
-            "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
-        }
-        rows: list[DailyInsight] = []
-        after: str | None = None
-        while True:
-            page = await self._graph.get(
-                f"act_{self._account}/insights", {**params, **({"after": after} if after else {})}
-            )
-            rows += [insight_row(r, self._currency) for r in page.get("data", [])]
-            paging = page.get("paging", {})
-            after = paging.get("cursors", {}).get("after") if paging.get("next") else None
-            if not after:
-                break
-        return store_insights(self._writes.ledger, rows, until.isoformat())
-
-
-def unsupported_here(tool: str, why: str) -> NotSupported:
-    return unsupported("Meta", tool, why)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -58,6 +59,26 @@ class MetaGraph:
                 rule="budget_level",
             )
         return VendorError(f"Meta API error {code}/{subcode}: {message}")
+
+
+async def daily_insights(graph: MetaGraph, account: str, currency: str, since: date, until: date) -> list[DailyInsight]:
+    """Daily campaign-level insights of an ad account over since..until, every page."""
+    params = {
+        "level": "campaign",
+        "time_increment": "1",
+        "limit": "500",
+        "fields": "campaign_id,spend,impressions,clicks,actions,action_values",
+        "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
+    }
+    rows: list[DailyInsight] = []
+    after: str | None = None
+    while True:
+        page = await graph.get(f"act_{account}/insights", {**params, **({"after": after} if after else {})})
+        rows += [insight_row(r, currency) for r in page.get("data", [])]
+        paging = page.get("paging", {})
+        after = paging.get("cursors", {}).get("after") if paging.get("next") else None
+        if not after:
+            return rows
 
 
 def insight_row(row: dict[str, Any], currency: str) -> DailyInsight:
