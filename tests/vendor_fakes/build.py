@@ -10,9 +10,15 @@ import respx
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.config import BackendsConfig, Secrets
 from cadencia.tools.vendors.factory import Builder, VendorBackends
-from vendor_fakes import shopify
+from vendor_fakes import google_ads, meta, shopify
 
-ENV = {"SHOPIFY_ACCESS_TOKEN": shopify.TOKEN}
+ENV = {
+    "SHOPIFY_ACCESS_TOKEN": shopify.TOKEN,
+    "META_ACCESS_TOKEN": meta.TOKEN,
+    "GOOGLE_ADS_DEVELOPER_TOKEN": google_ads.DEVELOPER_TOKEN,
+    "GOOGLE_CLIENT_SECRET": google_ads.CLIENT_SECRET,
+    "GOOGLE_REFRESH_TOKEN": google_ads.REFRESH_TOKEN,
+}
 TODAY = date(2026, 3, 2)
 
 
@@ -25,11 +31,38 @@ def config(**capabilities: object) -> BackendsConfig:
 
 
 SHOPIFY = {"backend": "shopify", "shop_url": "https://lysa.myshopify.com"}
+META = {"backend": "meta", "ad_account_id": f"act_{meta.ACCOUNT}", "currency": "EUR"}
+GOOGLE_ADS = {
+    "backend": "google_ads",
+    "customer_id": google_ads.CUSTOMER,
+    "currency": "EUR",
+    "oauth": {"client_id": "cadencia-test.apps.googleusercontent.com"},
+}
+COMBINED = {"backend": "combined", "accounts": [META, GOOGLE_ADS]}
 
 
 def build(store: Store, client: httpx.AsyncClient, cfg: BackendsConfig, *, shadow: bool = False) -> VendorBackends:
-    return Builder(cfg, client=client, store=store, shadow=shadow, secrets=Secrets(None, ENV), sleep=no_sleep).build()
+    return Builder(
+        cfg,
+        client=client,
+        store=store,
+        shadow=shadow,
+        secrets=Secrets(None, ENV),
+        sleep=no_sleep,
+        today=lambda: TODAY,
+    ).build()
 
 
 def route_shopify(router: respx.MockRouter, fake: shopify.FakeShopify) -> respx.Route:
     return router.route(host="lysa.myshopify.com").mock(side_effect=fake.handle)
+
+
+def route_meta(router: respx.MockRouter, fake: meta.FakeMeta) -> respx.Route:
+    return router.route(host="graph.facebook.com").mock(side_effect=fake.handle)
+
+
+def route_google(router: respx.MockRouter, fake: google_ads.FakeGoogleAds) -> google_ads.FakeGoogleOAuth:
+    oauth = google_ads.FakeGoogleOAuth()
+    router.route(host="oauth2.googleapis.com").mock(side_effect=oauth.handle)
+    router.route(host="googleads.googleapis.com").mock(side_effect=fake.handle)
+    return oauth

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import anyio
@@ -11,6 +12,10 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from cadencia.tools.ads.backend import AdsBackend
+from cadencia.tools.ads.vendors.combined import CombinedAds
+from cadencia.tools.ads.vendors.common import VendorAds, utc_today
+from cadencia.tools.ads.vendors.google_ads import GoogleAds
+from cadencia.tools.ads.vendors.google_ads_api import ADS_URL, GoogleAdsApi
 from cadencia.tools.ads.vendors.meta import MetaAds
 from cadencia.tools.ads.vendors.meta_api import GRAPH_URL, MetaGraph
 from cadencia.tools.crm.backend import CrmBackend
@@ -22,7 +27,17 @@ from cadencia.tools.reviews.backend import ReviewsBackend
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.auth import Auth, HeaderAuth, OAuthRefresh
 from cadencia.tools.vendors.breaker import CircuitBreaker
-from cadencia.tools.vendors.config import BackendsConfig, Connection, GoogleOAuth, MetaConfig, Secrets, ShopifyConfig
+from cadencia.tools.vendors.config import (
+    BackendsConfig,
+    CombinedAdsConfig,
+    Connection,
+    GoogleAdsConfig,
+    GoogleOAuth,
+    MetaConfig,
+    Secrets,
+    ShopifyConfig,
+)
+from cadencia.tools.vendors.google import retry_delay
 from cadencia.tools.vendors.http import RetryPolicy, Throttle, VendorHttp
 from cadencia.tools.vendors.ledger import VendorLedger
 from cadencia.tools.vendors.secrets import Scrubber
@@ -57,14 +72,24 @@ class Builder:
         shadow: bool | None = None,
         secrets: Secrets | None = None,
         sleep: Sleep = anyio.sleep,
+        today: Callable[[], date] = utc_today,
     ) -> None:
         self.config, self.client, self.store = config, client, store
+        self.today = today
         self.limits = limits or Limits()
         self.shadow = config.shadow if shadow is None else shadow
         self.secrets = secrets or Secrets(config.secrets_file)
         self.sleep = sleep
 
-    def http(self, vendor: str, conn: Connection, auth: Auth, scrubber: Scrubber, throttle: Throttle | None = None):
+    def http(
+        self,
+        vendor: str,
+        conn: Connection,
+        auth: Auth,
+        scrubber: Scrubber,
+        throttle: Throttle | None = None,
+        retry_hint: Callable[[httpx.Response], float | None] | None = None,
+    ) -> VendorHttp:
         return VendorHttp(
             self.client,
             vendor=vendor,
@@ -75,6 +100,7 @@ class Builder:
             throttle=throttle,
             breaker=CircuitBreaker(vendor),
             sleep=self.sleep,
+            retry_hint=retry_hint,
         )
 
     def writes(self, backend: str, vendor: str) -> VendorWrites:
@@ -109,8 +135,8 @@ class Builder:
             api, self.writes("shopify", "Shopify"), limits=self.limits, lead_time_days=cfg.lead_time_days
         )
 
-    def meta(self, cfg: MetaConfig) -> MetaAds:
-        token = self.secrets.get(cfg.access_token_env, field="ads.access_token_env")
+    def meta(self, cfg: MetaConfig, prefix: str = "ads") -> MetaAds:
+        token = self.secrets.get(cfg.access_token_env, field=f"{prefix}.access_token_env")
         scrubber = Scrubber([token])
         http = self.http(
             "Meta", cfg, HeaderAuth("Authorization", token, prefix="Bearer "), scrubber, MetaUsageThrottle()
@@ -122,7 +148,34 @@ class Builder:
             ad_account_id=cfg.ad_account_id,
             currency=cfg.currency,
             limits=self.limits,
+            today=self.today,
         )
+
+    def google_ads(self, cfg: GoogleAdsConfig, prefix: str = "ads") -> GoogleAds:
+        developer = self.secrets.get(cfg.developer_token_env, field=f"{prefix}.developer_token_env")
+        scrubber = Scrubber([developer])
+        auth = self.oauth("Google Ads", cfg.oauth, scrubber, prefix)
+        http = self.http("Google Ads", cfg, auth, scrubber, retry_hint=retry_delay)
+        api = GoogleAdsApi(
+            http,
+            customer_id=cfg.customer_id,
+            developer_token=developer.get_secret_value(),
+            login_customer_id=cfg.login_customer_id,
+            base_url=cfg.base_url or ADS_URL,
+            api_version=cfg.api_version,
+        )
+        return GoogleAds(
+            api, self.writes("google_ads", "Google Ads"), currency=cfg.currency, limits=self.limits, today=self.today
+        )
+
+    def combined(self, cfg: CombinedAdsConfig) -> CombinedAds:
+        built: list[VendorAds] = []
+        for i, account in enumerate(cfg.accounts):
+            if isinstance(account, MetaConfig):
+                built.append(self.meta(account, prefix=f"ads.accounts.{i}"))
+            else:
+                built.append(self.google_ads(account, prefix=f"ads.accounts.{i}"))
+        return CombinedAds(built)
 
     def build(self) -> VendorBackends:
         built = VendorBackends(names={})

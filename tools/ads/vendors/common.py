@@ -93,6 +93,9 @@ class VendorAds:
     def ledger(self) -> VendorLedger:
         return self._writes.ledger
 
+    def today(self) -> date:
+        return self._today()
+
     def unsupported(self, tool: str, why: str) -> NotSupported:
         return unsupported(self.vendor, tool, why)
 
