@@ -163,7 +163,7 @@ async def test_other_vendor_errors_are_mapped_and_scrubbed(
     respx_mock.get(f"{API}/1").mock(return_value=httpx.Response(401, json=expired))
     both = {"error": {"message": "Budget on campaign and ad set", "code": 100, "error_subcode": 1885621}}
     respx_mock.get(f"{API}/2").mock(return_value=httpx.Response(400, json=both))
-    other = {"error": {"message": f"Unsupported request, token={TOKEN}", "code": 100, "error_subcode": 33}}
+    other = {"error": {"message": f"Unsupported request, token={TOKEN}", "code": 100, "error_subcode": 99}}
     respx_mock.get(f"{API}/3").mock(return_value=httpx.Response(400, json=other))
     respx_mock.get(f"{API}/4").mock(return_value=httpx.Response(503, text="upstream down"))
     respx_mock.get(f"{API}/5").mock(side_effect=httpx.ConnectError(f"cannot connect with {TOKEN}"))

@@ -110,6 +110,14 @@ class VendorAds:
         others = await self.active_elsewhere() if self.active_elsewhere else {}
         return {**others, self.platform.value: await self.active_total()}
 
+    async def check_undo_caps(self, delta: int) -> None:
+        """An undo that restarts or raises spend must pass the same caps as a new change would."""
+        if delta <= 0:
+            return
+        before = await self.snapshot()
+        after = {**before, self.platform.value: before.get(self.platform.value, 0) + delta}
+        self._rules.compare(before, after, field="token")
+
     async def get_budget_limits(self) -> BudgetLimitsView:
         return self._rules.view(await self.snapshot())
 

@@ -32,7 +32,7 @@ from cadencia.tools.paging import Page, decode_cursor, next_cursor
 from cadencia.tools.undo import UndoResult
 from cadencia.tools.vendors.ledger import ObjectChange
 from cadencia.tools.vendors.mirror import store_insights
-from cadencia.tools.vendors.money import micros_to_minor, minor_to_micros
+from cadencia.tools.vendors.money import minor_to_micros
 from cadencia.tools.vendors.writes import Sent, VendorWrites, WritePlan, undo_with_vendor
 
 STATUSES = {"ENABLED": CampaignStatus.ACTIVE, "PAUSED": CampaignStatus.PAUSED}
@@ -325,25 +325,29 @@ class GoogleAds(VendorAds):
         return await undo_with_vendor(self._writes, token=token, key=idempotency_key, compensate=self._compensate)
 
     async def _compensate(self, change: ObjectChange, _key: str) -> None:
-        """Read-compare-write: put the before-image back only if Google Ads still shows what Cadencia wrote."""
-        after = change.after or {}
+        """Read-compare-write: put the before-image back only if Google Ads still shows what Cadencia wrote; an undo
+        that restarts or raises spend passes the caps like a new change."""
+        after, before = change.after or {}, change.before or {}
+        everyone = await self._api.campaigns()
         if change.kind == "budget":
-            rows = await self._api.search(
-                "SELECT campaign_budget.amount_micros FROM campaign_budget "
-                f"WHERE campaign_budget.resource_name = '{change.object_id}'"
-            )
-            now = micros_to_minor(rows[0]["campaignBudget"]["amountMicros"], self._currency) if rows else None
+            on_budget = [r for r in everyone if r.campaign_budget.resource_name == change.object_id]
+            now = on_budget[0].budget_minor(self._currency) if on_budget else None
             self._refuse_if_moved(change, {"daily_budget": now}, after)
-            restored = self._budget_op(change.object_id, (change.before or {})["daily_budget"])
-            await self._mutate("campaignBudgets", [restored])
+            if any(r.campaign.status == "ENABLED" for r in on_budget):
+                await self.check_undo_caps(before["daily_budget"] - (now or 0))
+            await self._mutate("campaignBudgets", [self._budget_op(change.object_id, before["daily_budget"])])
             return
-        rows = await self._api.campaigns(change.object_id)
-        self._refuse_if_moved(change, {"status": rows[0].campaign.status if rows else None}, after)
+        row = next((r for r in everyone if r.campaign.id == change.object_id), None)
+        self._refuse_if_moved(change, {"status": row.campaign.status if row else None}, after)
         if change.before is None:
-            remove = {"remove": self._api.resource("campaigns", change.object_id)}
-            await self._mutate("campaigns", [remove])
+            await self._mutate("campaigns", [{"remove": self._api.resource("campaigns", change.object_id)}])
             return
-        await self._mutate("campaigns", [self._status_op(change.object_id, change.before["status"])])
+        if row is not None and before["status"] == "ENABLED":
+            shared = any(
+                r.campaign_budget.id == row.campaign_budget.id and r.campaign.status == "ENABLED" for r in everyone
+            )
+            await self.check_undo_caps(0 if shared else row.budget_minor(self._currency))
+        await self._mutate("campaigns", [self._status_op(change.object_id, before["status"])])
 
     @staticmethod
     def _refuse_if_moved(change: ObjectChange, now: dict[str, Any], after: dict[str, Any]) -> None:

@@ -326,4 +326,8 @@ class MetaAds(VendorAds):
         if change.before is None:
             await self._graph.delete(change.object_id)
             return
+        if change.before.get("status") == "ACTIVE":
+            await self.check_undo_caps(now["daily_budget"])
+        if "daily_budget" in change.before and now["status"] == "ACTIVE":
+            await self.check_undo_caps(change.before["daily_budget"] - now["daily_budget"])
         await self._post(change.object_id, {k: str(v) for k, v in change.before.items()})

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from cadencia.tools.errors import VendorError, VendorUnavailable
+from cadencia.tools.errors import CadenciaError, NotFound, VendorError, VendorUnavailable
 from cadencia.tools.vendors.http import VendorHttp
 from cadencia.tools.vendors.mirror import DailyInsight
 from cadencia.tools.vendors.money import to_minor
@@ -46,13 +46,15 @@ class MetaGraph:
             raise VendorError(f"Meta API returned HTTP {response.status_code}")
         return body
 
-    def _error(self, error: dict[str, Any]) -> VendorError:
+    def _error(self, error: dict[str, Any]) -> CadenciaError:
         code, subcode = error.get("code"), error.get("error_subcode")
         message = self.http.scrub(str(error.get("message", "")))[:300]
         if code in META_RATE_LIMIT_CODES:
             return VendorUnavailable(f"Meta API rate limit reached (code {code}); retry later", rule="rate_limit")
         if code == 190:
             return VendorError("Meta access token is invalid or expired; ask the operator to renew it", rule="auth")
+        if code == 100 and subcode == 33:
+            return NotFound(f"Meta has no object with this id ({message}); call list_campaigns", field="campaign_id")
         if code == 100 and subcode == 1885621:
             return VendorError(
                 "Meta refuses a campaign budget when its ad sets have their own budgets; change the ad-set budgets",
