@@ -1,20 +1,28 @@
-"""The CRM backend contract on the sandbox, run on SQLite and PostgreSQL.
+"""The CRM backend contract.
 
-Eligibility is checked against an independent, row-by-row Python computation over the same data.
+Part one runs on every backend — the sandbox and Klaviyo over a fake seeded from the same contacts, consents,
+segments and deliveries (`vendor_fakes.worlds`), on SQLite and PostgreSQL: masking, reach, who a send reaches,
+refusals, undo, suppression; what Klaviyo cannot serve must raise NotSupported. Eligibility is checked against an
+independent, row-by-row Python computation over the same data. Part two covers sandbox-only mechanics (scheduled
+dispatch inside the store, frequency-window edges on hand-made deliveries).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
+import httpx
 import pytest
+import respx
 from sqlalchemy import insert, select, update
+from vendor_fakes.worlds import CRM_WORLDS, World, crm_world
 
 from cadencia.tools.crm.dispatch import dispatch_due_sends
-from cadencia.tools.crm.models import Channel, SegmentRules, SendStatus
+from cadencia.tools.crm.models import Channel, SegmentRules, SendStatus, SkipReason
 from cadencia.tools.crm.sandbox import SandboxCrm
 from cadencia.tools.crm.tables import consents, contacts, deliveries, sends
-from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, PolicyViolation
+from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, NotSupported, PolicyViolation
 from cadencia.tools.limits import Limits, MessagingLimits
 from cadencia.tools.store.store import Store
 
@@ -58,6 +66,125 @@ async def _draft(crm: SandboxCrm, channel: Channel = Channel.EMAIL) -> str:
         channel=channel, subject=subject, body="Hi {{first_name}}", claim_ids=[], ai_generated=False
     )
     return made.message.id
+
+
+# -- every backend -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=CRM_WORLDS)
+async def world(request: pytest.FixtureRequest, any_store: Store, respx_mock: respx.MockRouter) -> AsyncIterator[World]:
+    async with httpx.AsyncClient() as client:
+        yield crm_world(request.param, any_store, client, respx_mock)
+
+
+async def test_every_backend_masks_contacts_unless_pii_is_revealed(world: World) -> None:
+    crm = world.make(Limits())
+    masked = await crm.get_contact(contact_id=world.id("C-0000003"), reveal_pii=False)
+    clear = await crm.get_contact(contact_id=world.id("C-0000003"), reveal_pii=True)
+    assert masked.email.endswith("***@example.com") and clear.email.endswith(".3@example.com")
+    assert masked.last_name == clear.last_name[0] + "." and masked.pii_masked and not clear.pii_masked
+    assert masked.consent == clear.consent and masked.channels == clear.channels
+    page = await crm.find_contacts(country="CO", min_orders=1, limit=100)
+    assert page.items and all(c.country == "CO" and c.orders_count >= 1 and c.pii_masked for c in page.items)
+    with pytest.raises(NotFound):
+        await crm.get_contact(contact_id=world.missing_id, reveal_pii=False)
+
+
+async def test_every_backend_estimates_reach_with_the_same_consent_suppression_and_caps(
+    world: World, any_store: Store
+) -> None:
+    reference = await SandboxCrm(any_store).estimate_segment(segment_id="SEG-VIP")
+    estimate = await world.make(Limits()).estimate_segment(segment_id=world.id("SEG-VIP"), rules=None)
+    assert estimate.size == reference.size and estimate.channels == reference.channels
+    assert estimate.frequency_cap == reference.frequency_cap
+
+
+async def test_every_backend_sends_to_exactly_the_eligible_members(world: World, any_store: Store) -> None:
+    crm = world.make(Limits())
+    channels = [Channel.EMAIL, Channel.SMS] if world.vendor else list(Channel)
+    for channel in channels:
+        expected = _eligible_by_hand(
+            any_store, SegmentRules(min_orders=5), channel, any_store.today(), Limits().messaging
+        )
+        subject = "Hello" if channel is Channel.EMAIL else None
+        made = await crm.draft_message(
+            channel=channel, subject=subject, body="Hi {{first_name}}", claim_ids=[], ai_generated=False
+        )
+        report = await crm.send_now(message_id=made.message.id, segment_id=world.id("SEG-VIP"))
+        assert report.send.recipients == report.audience.eligible == len(expected)
+        assert world.delivered(report.send.id) == expected and report.send.status is SendStatus.SENT
+
+
+async def test_every_backend_refuses_with_typed_errors_and_writes_nothing(world: World) -> None:
+    crm = world.make(Limits(messaging=MessagingLimits(max_recipients_per_send=5)))
+    made = await crm.draft_message(channel=Channel.EMAIL, subject="Hello", body="Hi", claim_ids=[], ai_generated=False)
+    before = world.state()
+    with pytest.raises(PolicyViolation) as exc:
+        await crm.send_now(message_id=made.message.id, segment_id=world.id("SEG-VIP"), idempotency_key=None)
+    assert exc.value.rule == "eligible_audience"
+    with pytest.raises(PolicyViolation) as exc:
+        await crm.draft_message(channel=Channel.EMAIL, subject="x", body="y", claim_ids=["CL-CURE"], ai_generated=False)
+    assert exc.value.rule == "approved_claims" and "CL-CURE" in exc.value.message
+    with pytest.raises(PolicyViolation, match="no_raw_pii"):
+        await crm.draft_message(
+            channel=Channel.EMAIL, subject="Hi", body="Write to ana@example.com", claim_ids=[], ai_generated=False
+        )
+    with pytest.raises(InvalidArgument):
+        await crm.estimate_segment(segment_id=None, rules=None)
+    with pytest.raises(NotFound):
+        await crm.send_now(message_id="MSG-nope", segment_id=world.id("SEG-VIP"), idempotency_key=None)
+    assert world.state() == before
+
+
+async def test_every_backend_undoes_drafts_and_schedules_until_used(world: World, any_store: Store) -> None:
+    crm = world.make(Limits())
+    before = world.state()
+    draft = await crm.draft_message(
+        channel=Channel.SMS, subject=None, body="New shades", claim_ids=["CL-CRUELTY"], ai_generated=True
+    )
+    scheduled = await crm.schedule_send(
+        message_id=draft.message.id, segment_id=world.id("SEG-VIP"), scheduled_for=any_store.today() + timedelta(days=2)
+    )
+    assert scheduled.send.status is SendStatus.SCHEDULED and scheduled.estimate and scheduled.estimate.eligible > 0
+    listed = await crm.list_sends(status=SendStatus.SCHEDULED, cursor=None, limit=100)
+    assert scheduled.send.id in {s.id for s in listed.items}
+    with pytest.raises(Conflict, match="stale"):
+        await crm.undo(token=draft.undo_token or "", idempotency_key=None)
+    await crm.undo(token=scheduled.undo_token or "", idempotency_key=None)
+    await crm.undo(token=draft.undo_token or "", idempotency_key=None)
+    assert world.state() == before
+    with pytest.raises(Conflict):
+        await crm.undo(token=draft.undo_token or "", idempotency_key=None)
+    again = await crm.draft_message(channel=Channel.SMS, subject=None, body="Soon", claim_ids=[], ai_generated=False)
+    later = await crm.schedule_send(
+        message_id=again.message.id, segment_id=world.id("SEG-VIP"), scheduled_for=any_store.today() + timedelta(days=3)
+    )
+    cancelled = await crm.cancel_send(send_id=later.send.id)
+    assert cancelled.send.status is SendStatus.CANCELLED and cancelled.previous_status is SendStatus.SCHEDULED
+    with pytest.raises(Conflict, match="only scheduled sends"):
+        await crm.cancel_send(send_id=later.send.id)
+
+
+async def test_every_backend_applies_a_suppression_to_every_channel(world: World) -> None:
+    crm = world.make(Limits())
+    target = world.id("C-0000002")
+    changed = await crm.suppress_contact(contact_id=target, reason="asked to stop", idempotency_key=None)
+    assert changed.suppressed and not changed.previous_suppressed
+    contact = await crm.get_contact(contact_id=target, reveal_pii=True)
+    assert contact.suppressed and all(c.reason is SkipReason.SUPPRESSED for c in contact.channels)
+
+
+async def test_tools_a_vendor_cannot_serve_raise_not_supported_and_change_nothing(world: World) -> None:
+    crm = world.make(Limits())
+    before = world.state()
+    assert bool(world.unsupported) == world.vendor
+    for tool, kwargs in world.unsupported.items():
+        with pytest.raises(NotSupported, match="not supported by"):
+            await getattr(crm, tool)(**kwargs)
+    assert world.state() == before
+
+
+# -- sandbox only: the store's own dispatch and hand-made delivery histories -----------------------------------------
 
 
 async def test_send_now_reaches_exactly_the_eligible_members(any_store: Store) -> None:

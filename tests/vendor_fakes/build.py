@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import respx
@@ -10,7 +10,7 @@ import respx
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.config import BackendsConfig, Secrets
 from cadencia.tools.vendors.factory import Builder, VendorBackends
-from vendor_fakes import google_ads, meta, shopify
+from vendor_fakes import google_ads, klaviyo, meta, shopify
 
 ENV = {
     "SHOPIFY_ACCESS_TOKEN": shopify.TOKEN,
@@ -18,8 +18,10 @@ ENV = {
     "GOOGLE_ADS_DEVELOPER_TOKEN": google_ads.DEVELOPER_TOKEN,
     "GOOGLE_CLIENT_SECRET": google_ads.CLIENT_SECRET,
     "GOOGLE_REFRESH_TOKEN": google_ads.REFRESH_TOKEN,
+    "KLAVIYO_API_KEY": klaviyo.API_KEY,
 }
 TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 async def no_sleep(_: float) -> None:
@@ -39,6 +41,12 @@ GOOGLE_ADS = {
     "oauth": {"client_id": "cadencia-test.apps.googleusercontent.com"},
 }
 COMBINED = {"backend": "combined", "accounts": [META, GOOGLE_ADS]}
+KLAVIYO = {
+    "backend": "klaviyo",
+    "currency": "EUR",
+    "from_email": "hola@maisonlysa.example",
+    "from_label": "Maison Lysa",
+}
 
 
 def build(store: Store, client: httpx.AsyncClient, cfg: BackendsConfig, *, shadow: bool = False) -> VendorBackends:
@@ -50,6 +58,7 @@ def build(store: Store, client: httpx.AsyncClient, cfg: BackendsConfig, *, shado
         secrets=Secrets(None, ENV),
         sleep=no_sleep,
         today=lambda: TODAY,
+        now=lambda: NOW,
     ).build()
 
 
@@ -66,3 +75,7 @@ def route_google(router: respx.MockRouter, fake: google_ads.FakeGoogleAds) -> go
     router.route(host="oauth2.googleapis.com").mock(side_effect=oauth.handle)
     router.route(host="googleads.googleapis.com").mock(side_effect=fake.handle)
     return oauth
+
+
+def route_klaviyo(router: respx.MockRouter, fake: klaviyo.FakeKlaviyo) -> respx.Route:
+    return router.route(host="a.klaviyo.com").mock(side_effect=fake.handle)

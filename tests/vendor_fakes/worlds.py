@@ -11,18 +11,24 @@ from typing import Any
 
 import httpx
 import respx
+from sqlalchemy import insert, select
 
 from cadencia.tools.ads.backend import AdsBackend
 from cadencia.tools.ads.models import Platform
 from cadencia.tools.ads.sandbox import SandboxAds
 from cadencia.tools.ads.vendors.combined import CombinedAds
 from cadencia.tools.ads.vendors.common import VendorAds
+from cadencia.tools.crm.sandbox import SandboxCrm
+from cadencia.tools.crm.tables import contacts, deliveries
 from cadencia.tools.limits import Limits
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.config import BackendsConfig, Secrets
 from cadencia.tools.vendors.factory import Builder, VendorBackends
+from cadencia.tools.vendors.ledger import VendorLedger
+from cadencia.tools.vendors.tables import vendor_deliveries
 from vendor_fakes import build as b
 from vendor_fakes.google_ads import FakeGoogleAds, google_id
+from vendor_fakes.klaviyo import FakeKlaviyo, klaviyo_id
 from vendor_fakes.meta import FakeMeta, meta_id
 
 ADS_WORLDS = ("sandbox", "meta", "google_ads", "combined")
@@ -45,6 +51,8 @@ class World:
     """Tools this backend must refuse with NotSupported, with arguments to call them with."""
     missing_id: str = "NOPE-0"
     platform: Platform = Platform.META
+    delivered: Callable[[str], set[str]] = lambda _: set()
+    """Sandbox contact ids a send reached (CRM worlds)."""
 
     @property
     def vendor(self) -> bool:
@@ -63,6 +71,7 @@ def build_with(
         secrets=Secrets(None, b.ENV),
         sleep=b.no_sleep,
         today=lambda: b.TODAY,
+        now=lambda: b.NOW,
     ).build()
 
 
@@ -121,4 +130,75 @@ def ads_world(kind: str, store: Store, client: httpx.AsyncClient, router: respx.
         return World(kind, make, state, google_id, sync, ADS_UNSUPPORTED, "999999999", Platform.GOOGLE)
     return World(
         kind, make, state, lambda x: f"google:{google_id(x)}", sync, ADS_UNSUPPORTED, "google:99", Platform.GOOGLE
+    )
+
+
+CRM_WORLDS = ("sandbox", "klaviyo")
+CRM_UNSUPPORTED: dict[str, dict[str, Any]] = {
+    "create_segment": {"name": "New", "rules": {"min_orders": 1}, "idempotency_key": None},
+    "estimate_segment": {"segment_id": None, "rules": {"min_orders": 1}},
+}
+
+
+def contact_id(profile_id: str) -> str:
+    """The sandbox id of a fake Klaviyo profile (inverse of `klaviyo_id`)."""
+    return f"C-{int(profile_id[-17:]):07d}"
+
+
+def crm_id(sandbox_id: str) -> str:
+    return f"segment:{sandbox_id}" if sandbox_id.startswith("SEG-") else klaviyo_id(sandbox_id)
+
+
+def sandbox_delivered(store: Store, send_id: str) -> set[str]:
+    with store.reading() as conn:
+        return set(conn.execute(select(deliveries.c.contact_id).where(deliveries.c.send_id == send_id)).scalars())
+
+
+def seed_klaviyo_ledger(store: Store, ledger: VendorLedger) -> None:
+    """What Cadencia would already know of this account: its earlier suppressions and deliveries."""
+    with store.reading() as conn:
+        suppressed = conn.execute(
+            select(contacts.c.id, contacts.c.suppressed_reason, contacts.c.suppressed_on).where(
+                contacts.c.suppressed.is_(True)
+            )
+        ).all()
+        sent = conn.execute(select(deliveries)).mappings().all()
+    for cid, reason, on in suppressed:
+        ledger.observe("suppression", klaviyo_id(cid), {"reason": reason or "", "on": on})
+    with store.writing() as conn:
+        for row in sent:
+            values = {**dict(row), "contact_id": klaviyo_id(row["contact_id"]), "backend": ledger.backend}
+            values.pop("kind", None)
+            conn.execute(insert(vendor_deliveries).values(**values))
+
+
+def crm_world(kind: str, store: Store, client: httpx.AsyncClient, router: respx.MockRouter) -> World:
+    """The CRM capability on `kind`, seeded from the sandbox's contacts, consents, segments and deliveries."""
+    if kind == "sandbox":
+        return World(
+            kind,
+            lambda limits: SandboxCrm(store, limits),
+            store.state_hash,
+            delivered=lambda send_id: sandbox_delivered(store, send_id),
+        )
+    fake = FakeKlaviyo.from_store(store)
+    b.route_klaviyo(router, fake)
+    ledger = VendorLedger(store, "klaviyo")
+    seed_klaviyo_ledger(store, ledger)
+
+    def make(limits: Limits) -> Any:
+        return build_with(store, client, BackendsConfig.model_validate({"crm": b.KLAVIYO}), limits).crm
+
+    def delivered(send_id: str) -> set[str]:
+        state = ledger.object("send", send_id)
+        return {contact_id(p) for p in fake.delivered(str(state["campaign_id"]))} if state else set()
+
+    return World(
+        kind,
+        make,
+        fake.state,
+        crm_id,
+        unsupported=CRM_UNSUPPORTED,
+        missing_id="01KLAVIYO99999999999999999",
+        delivered=delivered,
     )

@@ -152,6 +152,11 @@ class Segment(BaseModel):
     name: str
     rules: SegmentRules
     created_on: date
+    source: str = Field(
+        default="cadencia",
+        description="Who defines membership: 'cadencia' (the rules above) or a vendor (e.g. 'klaviyo segment', "
+        "'klaviyo list'), whose own definition applies; rules are then empty.",
+    )
 
 
 class SegmentChange(BaseModel):

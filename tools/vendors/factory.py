@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import anyio
@@ -19,6 +19,8 @@ from cadencia.tools.ads.vendors.google_ads_api import ADS_URL, GoogleAdsApi
 from cadencia.tools.ads.vendors.meta import MetaAds
 from cadencia.tools.ads.vendors.meta_api import GRAPH_URL, MetaGraph
 from cadencia.tools.crm.backend import CrmBackend
+from cadencia.tools.crm.vendors.klaviyo import KlaviyoCrm, utc_now
+from cadencia.tools.crm.vendors.klaviyo_api import KLAVIYO_URL, KlaviyoApi
 from cadencia.tools.inventory.backend import InventoryBackend
 from cadencia.tools.inventory.vendors.shopify import ShopifyInventory
 from cadencia.tools.inventory.vendors.shopify_api import ShopifyGraphQL
@@ -33,6 +35,7 @@ from cadencia.tools.vendors.config import (
     Connection,
     GoogleAdsConfig,
     GoogleOAuth,
+    KlaviyoConfig,
     MetaConfig,
     Secrets,
     ShopifyConfig,
@@ -73,9 +76,10 @@ class Builder:
         secrets: Secrets | None = None,
         sleep: Sleep = anyio.sleep,
         today: Callable[[], date] = utc_today,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.config, self.client, self.store = config, client, store
-        self.today = today
+        self.today, self.now = today, now
         self.limits = limits or Limits()
         self.shadow = config.shadow if shadow is None else shadow
         self.secrets = secrets or Secrets(config.secrets_file)
@@ -166,6 +170,22 @@ class Builder:
         )
         return GoogleAds(
             api, self.writes("google_ads", "Google Ads"), currency=cfg.currency, limits=self.limits, today=self.today
+        )
+
+    def klaviyo(self, cfg: KlaviyoConfig) -> KlaviyoCrm:
+        key = self.secrets.get(cfg.api_key_env, field="crm.api_key_env")
+        scrubber = Scrubber([key])
+        http = self.http("Klaviyo", cfg, HeaderAuth("Authorization", key, prefix="Klaviyo-API-Key "), scrubber)
+        api = KlaviyoApi(http, revision=cfg.revision, base_url=cfg.base_url or KLAVIYO_URL)
+        return KlaviyoCrm(
+            api,
+            self.writes("klaviyo", "Klaviyo"),
+            currency=cfg.currency,
+            from_email=cfg.from_email,
+            from_label=cfg.from_label,
+            limits=self.limits,
+            today=self.today,
+            now=self.now,
         )
 
     def combined(self, cfg: CombinedAdsConfig) -> CombinedAds:

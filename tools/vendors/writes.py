@@ -34,6 +34,8 @@ class WritePlan(Generic[R]):
     dry_run: Callable[[], Awaitable[None]] | None = None
     reversible: bool = True
     notes: list[str] = field(default_factory=list)
+    local: bool = False
+    """Only Cadencia's ledger changes (a draft, an internal flag): applied even in shadow mode, nothing is sent."""
 
 
 class VendorWrites:
@@ -64,7 +66,7 @@ class VendorWrites:
                     tool=tool, args=args, verdict="refused", detail=str(exc), effect="", validated_by="cadencia"
                 )
             raise
-        if self.shadow:
+        if self.shadow and not planned.local:
             return await self._propose(tool, args, planned)
         sent = await planned.send()
         result, changes = (sent.result, sent.changes) if sent is not None else (planned.result, planned.changes)

@@ -1,0 +1,1 @@
+"""Reviews vendor adapters."""
