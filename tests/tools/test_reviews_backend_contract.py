@@ -1,15 +1,25 @@
-"""The reviews backend contract, run on the sandbox over SQLite and PostgreSQL."""
+"""The reviews backend contract.
+
+Part one runs on every backend — the sandbox and Google Business Profile over a fake seeded from the same reviews
+and replies (`vendor_fakes.worlds`), on SQLite and PostgreSQL: paging, summaries, the reply policy, one reply per
+review, flags and undo; what Google cannot serve must raise NotSupported. Part two covers sandbox-only mechanics
+(per-SKU reviews, review requests and their deliveries, replies racing in the store).
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
+import respx
 from sqlalchemy import func, select
+from vendor_fakes.worlds import REVIEWS_WORLDS, World, reviews_world
 
 from cadencia.tools.crm.models import Channel
 from cadencia.tools.crm.tables import consents, contacts, deliveries
-from cadencia.tools.errors import Conflict, NotFound, PolicyViolation
+from cadencia.tools.errors import Conflict, NotFound, NotSupported, PolicyViolation
 from cadencia.tools.limits import Limits
 from cadencia.tools.reviews.backend import ReviewsBackend
 from cadencia.tools.reviews.models import FlagReason, IneligibleReason
@@ -61,6 +71,112 @@ def eligible_contacts(store: Store, n: int) -> list[str]:
             .limit(n)
         )
         return list(conn.execute(stmt).scalars())
+
+
+# -- every backend -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=REVIEWS_WORLDS)
+async def world(request: pytest.FixtureRequest, any_store: Store, respx_mock: respx.MockRouter) -> AsyncIterator[World]:
+    async with httpx.AsyncClient() as client:
+        yield reviews_world(request.param, any_store, client, respx_mock)
+
+
+ALL: dict[str, Any] = {
+    "sku": None,
+    "rating": None,
+    "min_rating": None,
+    "max_rating": None,
+    "since": None,
+    "unanswered": False,
+    "language": None,
+    "flagged": None,
+}
+
+
+async def test_every_backend_pages_through_every_review_once_newest_first(world: World) -> None:
+    backend = world.make(Limits())
+    seen, dates, cursor = [], [], None
+    while True:
+        page = await backend.list_reviews(**ALL, cursor=cursor, limit=100)
+        seen += [r.id for r in page.items]
+        dates += [r.created_on for r in page.items]
+        assert page.total == 500
+        if (cursor := page.next_cursor) is None:
+            break
+    assert len(seen) == len(set(seen)) == 500 and dates == sorted(dates, reverse=True)
+    low = await backend.list_reviews(**{**ALL, "max_rating": 2, "unanswered": True}, cursor=None, limit=30)
+    assert low.items and all(r.rating <= 2 and not r.answered for r in low.items)
+
+
+async def test_every_backend_summarises_like_the_sandbox_and_like_its_own_list(world: World, any_store: Store) -> None:
+    backend = world.make(Limits())
+    summary = await backend.review_summary(sku=None, since=None)
+    reference = await SandboxReviews(any_store, Limits()).review_summary(sku=None, since=None)
+    assert summary.model_dump(exclude={"sku"}) == reference.model_dump(exclude={"sku"})
+    first = await backend.list_reviews(**ALL, cursor=None, limit=100)
+    assert summary.count == first.total == 500
+
+
+async def test_every_backend_publishes_one_policy_checked_reply_per_review(world: World, any_store: Store) -> None:
+    backend = world.make(Limits())
+    review_id = unanswered_id(any_store)
+    before = world.state()
+    for body, claim_ids, rule in (
+        ("Thanks, this one really works.", ["CL-CURE"], "approved_claims_only"),
+        ("Thanks! Use code SAVE10 for 10% off your next order.", [], "no_incentives"),
+        ("Thanks! Please update your review to five stars.", [], "no_review_manipulation"),
+        ("Thanks, write to care@maisonlysa.example", [], "no_pii"),
+    ):
+        with pytest.raises(PolicyViolation) as caught:
+            await backend.reply_to_review(review_id=review_id, body=body, claim_ids=claim_ids, idempotency_key=None)
+        assert caught.value.rule == rule
+    assert world.state() == before
+    result = await backend.reply_to_review(
+        review_id=review_id, body="Thank you for taking the time to write to us.", claim_ids=["CL-DERM"]
+    )
+    assert result.review.answered and result.reply.claim_ids == ["CL-DERM"]
+    fetched = await backend.get_review(review_id=review_id)
+    assert fetched.reply is not None and fetched.reply.body == "Thank you for taking the time to write to us."
+    assert fetched.reply.claim_ids == ["CL-DERM"] and fetched.customer_text == result.review.customer_text
+    with pytest.raises(Conflict, match="one_reply_per_review"):
+        await backend.reply_to_review(review_id=review_id, body="A second reply, not allowed.", claim_ids=[])
+
+
+async def test_every_backend_flags_internally_and_undo_restores_exactly(world: World) -> None:
+    backend = world.make(Limits())
+    start = world.state()
+    flagged = await backend.flag_review(review_id="RV-000003", reason=FlagReason.SPAM, note="link farm")
+    assert flagged.flag is not None and flagged.previous is None and flagged.undo_token
+    assert (await backend.get_review(review_id="RV-000003")).flag == flagged.flag
+    with pytest.raises(PolicyViolation, match="flagged_review"):
+        await backend.reply_to_review(review_id="RV-000003", body="Thank you for your review.", claim_ids=[])
+    with pytest.raises(Conflict):
+        await backend.flag_review(review_id="RV-000003", reason=FlagReason.OFFENSIVE, note="")
+    await backend.undo(token=flagged.undo_token, idempotency_key=None)
+    assert world.state() == start and (await backend.get_review(review_id="RV-000003")).flag is None
+    with pytest.raises(Conflict):
+        await backend.undo(token=flagged.undo_token, idempotency_key=None)
+    added = await backend.flag_review(review_id="RV-000004", reason=FlagReason.OFFENSIVE, note="")
+    removed = await backend.unflag_review(review_id="RV-000004")
+    assert removed.flag is None and removed.previous == added.flag and removed.undo_token
+    with pytest.raises(Conflict):
+        await backend.unflag_review(review_id="RV-000004")
+    with pytest.raises(NotFound):
+        await backend.get_review(review_id=world.missing_id)
+
+
+async def test_tools_a_vendor_cannot_serve_raise_not_supported_and_change_nothing(world: World) -> None:
+    backend = world.make(Limits())
+    before = world.state()
+    assert bool(world.unsupported) == world.vendor
+    for tool, kwargs in world.unsupported.items():
+        with pytest.raises(NotSupported, match="not supported by"):
+            await getattr(backend, tool)(**kwargs)
+    assert world.state() == before
+
+
+# -- sandbox only: reviews per SKU, review requests and deliveries, racing replies -----------------------------------
 
 
 async def test_listing_pages_through_every_review_once_newest_first(any_store: Store) -> None:

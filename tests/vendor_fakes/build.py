@@ -10,7 +10,7 @@ import respx
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.config import BackendsConfig, Secrets
 from cadencia.tools.vendors.factory import Builder, VendorBackends
-from vendor_fakes import google_ads, klaviyo, meta, shopify
+from vendor_fakes import google_ads, google_business, klaviyo, meta, shopify
 
 ENV = {
     "SHOPIFY_ACCESS_TOKEN": shopify.TOKEN,
@@ -41,6 +41,12 @@ GOOGLE_ADS = {
     "oauth": {"client_id": "cadencia-test.apps.googleusercontent.com"},
 }
 COMBINED = {"backend": "combined", "accounts": [META, GOOGLE_ADS]}
+GOOGLE_BUSINESS = {
+    "backend": "google_business",
+    "account_id": google_business.ACCOUNT,
+    "location_id": google_business.LOCATION,
+    "oauth": {"client_id": "cadencia-test.apps.googleusercontent.com"},
+}
 KLAVIYO = {
     "backend": "klaviyo",
     "currency": "EUR",
@@ -79,3 +85,12 @@ def route_google(router: respx.MockRouter, fake: google_ads.FakeGoogleAds) -> go
 
 def route_klaviyo(router: respx.MockRouter, fake: klaviyo.FakeKlaviyo) -> respx.Route:
     return router.route(host="a.klaviyo.com").mock(side_effect=fake.handle)
+
+
+def route_google_business(
+    router: respx.MockRouter, fake: google_business.FakeGoogleBusiness
+) -> google_ads.FakeGoogleOAuth:
+    oauth = google_ads.FakeGoogleOAuth()
+    router.route(host="oauth2.googleapis.com").mock(side_effect=oauth.handle)
+    router.route(host="mybusiness.googleapis.com").mock(side_effect=fake.handle)
+    return oauth

@@ -21,6 +21,7 @@ from cadencia.tools.ads.vendors.common import VendorAds
 from cadencia.tools.crm.sandbox import SandboxCrm
 from cadencia.tools.crm.tables import contacts, deliveries
 from cadencia.tools.limits import Limits
+from cadencia.tools.reviews.sandbox import SandboxReviews
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.config import BackendsConfig, Secrets
 from cadencia.tools.vendors.factory import Builder, VendorBackends
@@ -28,6 +29,7 @@ from cadencia.tools.vendors.ledger import VendorLedger
 from cadencia.tools.vendors.tables import vendor_deliveries
 from vendor_fakes import build as b
 from vendor_fakes.google_ads import FakeGoogleAds, google_id
+from vendor_fakes.google_business import FakeGoogleBusiness
 from vendor_fakes.klaviyo import FakeKlaviyo, klaviyo_id
 from vendor_fakes.meta import FakeMeta, meta_id
 
@@ -202,3 +204,29 @@ def crm_world(kind: str, store: Store, client: httpx.AsyncClient, router: respx.
         missing_id="01KLAVIYO99999999999999999",
         delivered=delivered,
     )
+
+
+REVIEWS_WORLDS = ("sandbox", "google_business")
+REVIEWS_UNSUPPORTED: dict[str, dict[str, Any]] = {
+    "request_reviews": {
+        "sku": "ML-000005",
+        "contact_ids": ["C-0000001"],
+        "channel": "email",
+        "dry_run": True,
+        "idempotency_key": None,
+    },
+    "list_review_requests": {"sku": None, "contact_id": None, "since": None, "cursor": None, "limit": 20},
+}
+
+
+def reviews_world(kind: str, store: Store, client: httpx.AsyncClient, router: respx.MockRouter) -> World:
+    """The reviews capability on `kind`, seeded from the sandbox's reviews and replies."""
+    if kind == "sandbox":
+        return World(kind, lambda limits: SandboxReviews(store, limits), store.state_hash)
+    fake = FakeGoogleBusiness.from_store(store)
+    b.route_google_business(router, fake)
+
+    def make(limits: Limits) -> Any:
+        return build_with(store, client, BackendsConfig.model_validate({"reviews": b.GOOGLE_BUSINESS}), limits).reviews
+
+    return World(kind, make, fake.state, unsupported=REVIEWS_UNSUPPORTED, missing_id="RV-999999")

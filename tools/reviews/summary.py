@@ -23,6 +23,65 @@ STREAM_BATCH = 2000
 MEMO_SIZE = 5000
 
 
+class SummaryBuilder:
+    """Accumulates reviews one at a time (newest first) into a ReviewSummary; shared by the sandbox and vendors."""
+
+    def __init__(self) -> None:
+        self.ratings: Counter[int] = Counter()
+        self.moods: Counter[Sentiment] = Counter()
+        self.theme_counts: Counter[Theme] = Counter()
+        self.theme_negative: Counter[Theme] = Counter()
+        self.examples: dict[Theme, str] = {}
+        self.analysed: dict[str, tuple[Sentiment, list[Theme]]] = {}  # review texts repeat a lot; analyse each once
+        self.answered = self.flagged = self.unanswered_negative = 0
+
+    def add(self, *, review_id: str, rating: int, replied: bool, flagged: bool, content: str) -> None:
+        self.ratings[rating] += 1
+        self.answered += replied
+        self.flagged += flagged
+        self.unanswered_negative += not replied and rating <= 2
+        seen = self.analysed.get(content)
+        mood, found = seen if seen else (text.sentiment(content), text.themes(content))
+        if seen is None and len(self.analysed) < MEMO_SIZE:
+            self.analysed[content] = (mood, found)
+        self.moods[mood] += 1
+        for theme in found:
+            self.theme_counts[theme] += 1
+            self.theme_negative[theme] += mood is Sentiment.NEGATIVE
+            self.examples.setdefault(theme, review_id)
+
+    def result(self, *, sku: str | None, since: date | None) -> ReviewSummary:
+        count = sum(self.ratings.values())
+        stars = sum(r * n for r, n in self.ratings.items())
+        order = sorted(self.theme_counts, key=lambda t: (-self.theme_counts[t], t.value))
+        return ReviewSummary(
+            sku=sku,
+            since=since,
+            count=count,
+            mean_rating=round(stars / count, 2) if count else None,
+            rating_distribution=[RatingCount(rating=r, count=self.ratings[r]) for r in range(1, 6)],
+            answered=self.answered,
+            answered_share=round(self.answered / count, 4) if count else None,
+            unanswered_negative=self.unanswered_negative,
+            flagged=self.flagged,
+            sentiment=SentimentCounts(
+                positive=self.moods[Sentiment.POSITIVE],
+                neutral=self.moods[Sentiment.NEUTRAL],
+                negative=self.moods[Sentiment.NEGATIVE],
+            ),
+            themes=[
+                ThemeStat(
+                    theme=t,
+                    count=self.theme_counts[t],
+                    negative=self.theme_negative[t],
+                    example_review_id=self.examples[t],
+                )
+                for t in order
+            ],
+            method=text.METHOD,
+        )
+
+
 def summarize(conn: Connection, *, sku: str | None, since: date | None) -> ReviewSummary:
     """One pass over the matching reviews (streamed, so memory stays bounded at any scale)."""
     stmt = review_select().order_by(reviews.c.created_on.desc(), reviews.c.id.desc())
@@ -30,49 +89,14 @@ def summarize(conn: Connection, *, sku: str | None, since: date | None) -> Revie
         stmt = stmt.where(reviews.c.sku == sku)
     if since is not None:
         stmt = stmt.where(reviews.c.created_on >= since.isoformat())
-    ratings: Counter[int] = Counter()
-    moods: Counter[Sentiment] = Counter()
-    theme_counts: Counter[Theme] = Counter()
-    theme_negative: Counter[Theme] = Counter()
-    examples: dict[Theme, str] = {}
-    analysed: dict[str, tuple[Sentiment, list[Theme]]] = {}  # review texts repeat a lot; analyse each once
-    answered = flagged = unanswered_negative = 0
+    builder = SummaryBuilder()
     result = conn.execution_options(yield_per=STREAM_BATCH).execute(stmt)
     for row in result.mappings():
-        ratings[row["rating"]] += 1
-        replied = row["reply_review_id"] is not None
-        answered += replied
-        flagged += row["flag_reason"] is not None
-        unanswered_negative += not replied and row["rating"] <= 2
-        content = full_text(row)
-        seen = analysed.get(content)
-        mood, found = seen if seen else (text.sentiment(content), text.themes(content))
-        if seen is None and len(analysed) < MEMO_SIZE:
-            analysed[content] = (mood, found)
-        moods[mood] += 1
-        for theme in found:
-            theme_counts[theme] += 1
-            theme_negative[theme] += mood is Sentiment.NEGATIVE
-            examples.setdefault(theme, row["id"])
-    count = sum(ratings.values())
-    stars = sum(r * n for r, n in ratings.items())
-    order = sorted(theme_counts, key=lambda t: (-theme_counts[t], t.value))
-    return ReviewSummary(
-        sku=sku,
-        since=since,
-        count=count,
-        mean_rating=round(stars / count, 2) if count else None,
-        rating_distribution=[RatingCount(rating=r, count=ratings[r]) for r in range(1, 6)],
-        answered=answered,
-        answered_share=round(answered / count, 4) if count else None,
-        unanswered_negative=unanswered_negative,
-        flagged=flagged,
-        sentiment=SentimentCounts(
-            positive=moods[Sentiment.POSITIVE], neutral=moods[Sentiment.NEUTRAL], negative=moods[Sentiment.NEGATIVE]
-        ),
-        themes=[
-            ThemeStat(theme=t, count=theme_counts[t], negative=theme_negative[t], example_review_id=examples[t])
-            for t in order
-        ],
-        method=text.METHOD,
-    )
+        builder.add(
+            review_id=row["id"],
+            rating=row["rating"],
+            replied=row["reply_review_id"] is not None,
+            flagged=row["flag_reason"] is not None,
+            content=full_text(row),
+        )
+    return builder.result(sku=sku, since=since)

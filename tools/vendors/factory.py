@@ -26,6 +26,8 @@ from cadencia.tools.inventory.vendors.shopify import ShopifyInventory
 from cadencia.tools.inventory.vendors.shopify_api import ShopifyGraphQL
 from cadencia.tools.limits import Limits
 from cadencia.tools.reviews.backend import ReviewsBackend
+from cadencia.tools.reviews.vendors.google_business import GoogleBusinessReviews
+from cadencia.tools.reviews.vendors.google_business_api import GBP_URL, GoogleBusinessApi
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.auth import Auth, HeaderAuth, OAuthRefresh
 from cadencia.tools.vendors.breaker import CircuitBreaker
@@ -34,6 +36,7 @@ from cadencia.tools.vendors.config import (
     CombinedAdsConfig,
     Connection,
     GoogleAdsConfig,
+    GoogleBusinessConfig,
     GoogleOAuth,
     KlaviyoConfig,
     MetaConfig,
@@ -186,6 +189,21 @@ class Builder:
             limits=self.limits,
             today=self.today,
             now=self.now,
+        )
+
+    def google_business(self, cfg: GoogleBusinessConfig) -> GoogleBusinessReviews:
+        scrubber = Scrubber()
+        auth = self.oauth("Google Business Profile", cfg.oauth, scrubber, "reviews")
+        http = self.http("Google Business Profile", cfg, auth, scrubber, retry_hint=retry_delay)
+        api = GoogleBusinessApi(
+            http, account_id=cfg.account_id, location_id=cfg.location_id, base_url=cfg.base_url or GBP_URL
+        )
+        return GoogleBusinessReviews(
+            api,
+            self.writes("google_business", "Google Business Profile"),
+            location_id=cfg.location_id,
+            today=self.today,
+            edits_per_minute=cfg.edits_per_minute,
         )
 
     def combined(self, cfg: CombinedAdsConfig) -> CombinedAds:

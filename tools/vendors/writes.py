@@ -105,15 +105,17 @@ async def undo_with_vendor(
     token: str,
     key: str | None,
     compensate: Callable[[ObjectChange, str], Awaitable[None]],
+    local_kinds: frozenset[str] = frozenset(),
 ) -> UndoResult:
     """Undo one recorded write: compensating vendor writes (newest first, each with its own compare step), then the
-    ledger restores its images and spends the token. In shadow mode the undo is only proposed."""
+    ledger restores its images and spends the token. In shadow mode the undo is only proposed, unless every object
+    it restores lives only in the ledger (`local_kinds`)."""
     prior = writes.ledger.replay(tool="undo", args={"token": token}, key=key, result_type=UndoResult)
     if prior is not None:
         return prior
     tool, changes = writes.ledger.undo_plan(token)
     restored = [f"{c.kind} {c.object_id}" for c in changes]
-    if writes.shadow:
+    if writes.shadow and not all(c.kind in local_kinds for c in changes):
         writes.ledger.propose(
             tool="undo",
             args={"token": token},

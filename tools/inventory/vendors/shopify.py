@@ -32,6 +32,7 @@ from cadencia.tools.inventory.models import (
 )
 from cadencia.tools.inventory.vendors import shopify_api as q
 from cadencia.tools.inventory.vendors.shopify_api import ShopifyGraphQL, legacy_id, raise_user_errors, search_term
+from cadencia.tools.inventory.vendors.shopify_prices import ShopifyPrices
 from cadencia.tools.inventory.vendors.shopify_promotions import ShopifyPromotions
 from cadencia.tools.inventory.vendors.shopify_sync import sync_orders
 from cadencia.tools.limits import Limits
@@ -39,7 +40,7 @@ from cadencia.tools.paging import Page
 from cadencia.tools.undo import UndoResult
 from cadencia.tools.vendors.ledger import ObjectChange
 from cadencia.tools.vendors.mirror import sales_from_mirror
-from cadencia.tools.vendors.money import from_minor, to_minor
+from cadencia.tools.vendors.money import to_minor
 from cadencia.tools.vendors.secrets import unsupported
 from cadencia.tools.vendors.writes import VendorWrites, WritePlan, undo_with_vendor
 
@@ -285,76 +286,20 @@ class ShopifyInventory:
 
     # -- prices ---------------------------------------------------------------------------------------------------
 
+    def _prices(self) -> ShopifyPrices:
+        async def summary(sku: str) -> tuple[dict[str, Any], ProductSummary]:
+            node = await self._variant(sku)
+            found = self._summary(node, await self.currency())
+            if found is None:
+                raise NotFound(f"SKU {sku!r} is outside the managed categories", field="sku")
+            return node, found
+
+        return ShopifyPrices(self._api, self._writes, limits=self._limits, summary=summary, floor=self._floor)
+
     async def set_price(
         self, *, sku: str, price_minor: int, currency: str, idempotency_key: str | None = None
     ) -> PriceChange:
-        args = {"sku": sku, "price_minor": price_minor, "currency": currency}
-
-        async def plan() -> WritePlan[PriceChange]:
-            node = await self._variant(sku)
-            summary = self._summary(node, await self.currency())
-            if summary is None:
-                raise NotFound(f"SKU {sku!r} is outside the managed categories", field="sku")
-            if currency != summary.currency:
-                raise InvalidArgument(f"{sku} is priced in {summary.currency}, not {currency}", field="currency")
-            floor = self._floor(summary)
-            if price_minor < floor:
-                raise PolicyViolation(
-                    f"price {price_minor} is below the floor {floor} for {sku}; choose a price of at least {floor}",
-                    field="price_minor",
-                    rule="price_floor",
-                )
-            current, limit = summary.price_minor, self._limits.price.max_change_pct
-            if current and abs(price_minor - current) * 100 > current * limit:
-                raise PolicyViolation(
-                    f"a price change of at most {limit}% is allowed ({current} → {price_minor})",
-                    field="price_minor",
-                    rule="max_change",
-                )
-            discount = round((summary.list_price_minor - price_minor) * 100 / summary.list_price_minor, 2)
-
-            async def send() -> None:
-                await self._write_price(node["product"]["id"], node["id"], price_minor, summary.currency)
-
-            return WritePlan(
-                result=PriceChange(
-                    sku=sku,
-                    currency=summary.currency,
-                    previous_price_minor=current,
-                    price_minor=price_minor,
-                    discount_pct=discount,
-                ),
-                changes=[
-                    ObjectChange(
-                        kind="variant_price",
-                        object_id=node["id"],
-                        before={
-                            "price_minor": current,
-                            "product_id": node["product"]["id"],
-                            "currency": summary.currency,
-                        },
-                        after={
-                            "price_minor": price_minor,
-                            "product_id": node["product"]["id"],
-                            "currency": summary.currency,
-                        },
-                    )
-                ],
-                effect=f"{sku} price {current} → {price_minor} {summary.currency}",
-                send=send,
-            )
-
-        return await self._writes.run(
-            tool="set_price", args=args, key=idempotency_key, result_type=PriceChange, plan=plan
-        )
-
-    async def _write_price(self, product_id: str, variant_id: str, price_minor: int, currency: str) -> None:
-        variables = {
-            "productId": product_id,
-            "variants": [{"id": variant_id, "price": from_minor(price_minor, currency)}],
-        }
-        data = await self._api.run(q.SET_PRICE, variables, retry_safe=True)
-        raise_user_errors(data.get("productVariantsBulkUpdate"), "the price change")
+        return await self._prices().set(sku=sku, price_minor=price_minor, currency=currency, key=idempotency_key)
 
     # -- promotions, undo and what Shopify does not do -----------------------------------------------------------
 
@@ -396,19 +341,7 @@ class ShopifyInventory:
             item, location = change.object_id.split("@", 1)
             await self._set_quantity(item, location, quantity=before["on_hand"], change_from=after["on_hand"], key=key)
         elif change.kind == "variant_price":
-            price = await self._api.run(
-                q.VARIANTS, {"first": 1, "after": None, "query": f"id:{legacy_id(change.object_id)}"}
-            )
-            nodes = price["productVariants"]["nodes"]
-            current = to_minor(nodes[0]["price"], after["currency"]) if nodes else None
-            if current != after["price_minor"]:
-                raise Conflict(
-                    f"cannot undo: the price of {change.object_id} is now {current} in Shopify, not "
-                    f"{after['price_minor']} (stale undo token); set the price you want instead",
-                    field="token",
-                    rule="stale_undo",
-                )
-            await self._write_price(after["product_id"], change.object_id, before["price_minor"], after["currency"])
+            await self._prices().compensate(change)
         else:
             await self._promotions().compensate(change)
 
