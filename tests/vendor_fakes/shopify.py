@@ -7,6 +7,10 @@ import re
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
+
+from cadencia.tools.inventory.tables import products, sales_daily, stock
+from cadencia.tools.store.store import Store
 
 TOKEN = "shpat_fake-token-0001"
 COST = {
@@ -14,6 +18,10 @@ COST = {
     "actualQueryCost": 8,
     "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990, "restoreRate": 100.0},
 }
+
+
+LOCATIONS = {"WH-MAD": 11, "WH-BOG": 12}
+"""Sandbox warehouse → Shopify location number."""
 
 
 def gid(kind: str, n: int) -> str:
@@ -68,6 +76,58 @@ class FakeShopify:
             }
         )
 
+    @classmethod
+    def from_store(cls, store: Store) -> FakeShopify:
+        """The sandbox's catalogue, stock per warehouse (as locations) and daily sales (as one order per SKU-day)."""
+        fake = cls()
+        fake.variants, fake.levels, fake.orders = {}, {}, []
+        with store.reading() as conn:
+            rows = conn.execute(select(products).order_by(products.c.sku)).mappings().all()
+            for n, row in enumerate(rows, start=1):
+                on_hand = conn.execute(
+                    select(func.coalesce(func.sum(stock.c.on_hand), 0)).where(stock.c.sku == row["sku"])
+                ).scalar_one()
+                compare = row["list_price_minor"] if row["list_price_minor"] > row["price_minor"] else None
+                fake.variants[row["sku"]] = {
+                    "id": gid("ProductVariant", n),
+                    "sku": row["sku"],
+                    "title": "Default",
+                    "price": f"{row['price_minor'] / 100:.2f}",
+                    "compareAtPrice": f"{compare / 100:.2f}" if compare else None,
+                    "inventoryQuantity": int(on_hand),
+                    "product": {
+                        "id": gid("Product", n),
+                        "title": row["name"],
+                        "productType": row["category"].title(),
+                        "status": row["status"].upper(),
+                    },
+                    "inventoryItem": {
+                        "id": gid("InventoryItem", n),
+                        "unitCost": {"amount": f"{row['cost_minor'] / 100:.2f}", "currencyCode": "EUR"},
+                    },
+                }
+            for level in conn.execute(select(stock)).mappings():
+                item = fake.variants[level["sku"]]["inventoryItem"]["id"]
+                fake.levels[(item, gid("Location", LOCATIONS[level["warehouse_id"]]))] = {
+                    "on_hand": level["on_hand"],
+                    "available": level["on_hand"] - level["reserved"],
+                    "committed": level["reserved"],
+                }
+            sales = conn.execute(select(sales_daily).order_by(sales_daily.c.day, sales_daily.c.sku)).mappings()
+            for n, sale in enumerate(sales, start=1):
+                if sale["units"] <= 0:
+                    continue
+                stamp = f"{sale['day']}T12:00:00Z"
+                line = fake._line(sale["sku"], sale["units"], f"{sale['revenue_minor'] / 100:.2f}")
+                fake.orders.append(
+                    {"id": gid("Order", n), "createdAt": stamp, "updatedAt": stamp, "currencyCode": "EUR",
+                     "lineItems": {"nodes": [line]}}
+                )  # fmt: skip
+        return fake
+
+    def state(self) -> str:
+        return json.dumps([self.variants, {f"{k[0]}@{k[1]}": v for k, v in self.levels.items()}, self.discounts])
+
     def _line(self, sku: str, qty: int, total: str) -> dict[str, Any]:
         v = self.variants[sku]
         return {
@@ -114,6 +174,8 @@ class FakeShopify:
             nodes = [n for n in nodes if n["id"].endswith(f"/{m.group(1)}")]
         if m := re.search(r'product_type:"([^"]+)"', query):
             nodes = [n for n in nodes if n["product"]["productType"].lower() == m.group(1)]
+        for term in re.findall(r'(?:^|\s)"([^"]+)"', re.sub(r'\w+:"[^"]*"', "", query)):
+            nodes = [n for n in nodes if term.lower() in (n["product"]["title"] + " " + n["sku"]).lower()]
         start = int(v.get("after") or 0)
         page = nodes[start : start + v["first"]]
         more = start + v["first"] < len(nodes)
@@ -212,4 +274,7 @@ class FakeShopify:
     def op_Orders(self, v: dict[str, Any], _: str) -> dict[str, Any]:
         since = re.search(r"updated_at:>'([^']+)'", v.get("query") or "")
         nodes = [o for o in self.orders if not since or o["updatedAt"] > since.group(1)]
-        return {"orders": {"nodes": nodes, "pageInfo": {"hasNextPage": False, "endCursor": None}}}
+        start = int(v.get("after") or 0)
+        page = nodes[start : start + v["first"]]
+        more = start + v["first"] < len(nodes)
+        return {"orders": {"nodes": page, "pageInfo": {"hasNextPage": more, "endCursor": str(start + v["first"])}}}

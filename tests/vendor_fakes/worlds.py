@@ -20,6 +20,8 @@ from cadencia.tools.ads.vendors.combined import CombinedAds
 from cadencia.tools.ads.vendors.common import VendorAds
 from cadencia.tools.crm.sandbox import SandboxCrm
 from cadencia.tools.crm.tables import contacts, deliveries
+from cadencia.tools.inventory.sandbox import SandboxInventory
+from cadencia.tools.inventory.vendors.shopify import ShopifyInventory
 from cadencia.tools.limits import Limits
 from cadencia.tools.reviews.sandbox import SandboxReviews
 from cadencia.tools.store.store import Store
@@ -32,6 +34,7 @@ from vendor_fakes.google_ads import FakeGoogleAds, google_id
 from vendor_fakes.google_business import FakeGoogleBusiness
 from vendor_fakes.klaviyo import FakeKlaviyo, klaviyo_id
 from vendor_fakes.meta import FakeMeta, meta_id
+from vendor_fakes.shopify import LOCATIONS, FakeShopify
 
 ADS_WORLDS = ("sandbox", "meta", "google_ads", "combined")
 
@@ -230,3 +233,37 @@ def reviews_world(kind: str, store: Store, client: httpx.AsyncClient, router: re
         return build_with(store, client, BackendsConfig.model_validate({"reviews": b.GOOGLE_BUSINESS}), limits).reviews
 
     return World(kind, make, fake.state, unsupported=REVIEWS_UNSUPPORTED, missing_id="RV-999999")
+
+
+INVENTORY_WORLDS = ("sandbox", "shopify")
+INVENTORY_UNSUPPORTED: dict[str, dict[str, Any]] = {
+    "forecast_demand": {"sku": "ML-000002", "horizon_days": 14, "service_level": 0.95},
+    "list_forecasts": {"reorder_only": True, "limit": 100},
+    "update_product_content": {"sku": "ML-000001", "title": "Palette", "description": None, "bullets": ["Vegan"]},
+    "list_purchase_orders": {"status": None},
+    "create_purchase_order": {"sku": "ML-000001", "warehouse_id": "11", "quantity": 5},
+    "confirm_purchase_order": {"purchase_order_id": "PO-000001"},
+    "cancel_purchase_order": {"purchase_order_id": "PO-000001"},
+}
+
+
+def inventory_world(kind: str, store: Store, client: httpx.AsyncClient, router: respx.MockRouter) -> World:
+    """The inventory capability on `kind`, seeded from the sandbox's catalogue, stock and daily sales."""
+    if kind == "sandbox":
+        return World(kind, lambda limits: SandboxInventory(store, limits), store.state_hash)
+    fake = FakeShopify.from_store(store)
+    b.route_shopify(router, fake)
+
+    def make(limits: Limits) -> Any:
+        config = BackendsConfig.model_validate({"inventory": b.SHOPIFY})
+        return build_with(store, client, config, limits).inventory
+
+    async def sync() -> None:
+        backend = make(Limits())
+        assert isinstance(backend, ShopifyInventory)
+        await backend.sync_orders()
+
+    def warehouse(sandbox_id: str) -> str:
+        return str(LOCATIONS.get(sandbox_id, sandbox_id))
+
+    return World(kind, make, fake.state, warehouse, sync, INVENTORY_UNSUPPORTED)

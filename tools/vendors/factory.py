@@ -139,7 +139,11 @@ class Builder:
         )
         api = ShopifyGraphQL(http, shop_url=cfg.base_url or cfg.shop_url, api_version=cfg.api_version)
         return ShopifyInventory(
-            api, self.writes("shopify", "Shopify"), limits=self.limits, lead_time_days=cfg.lead_time_days
+            api,
+            self.writes("shopify", "Shopify"),
+            limits=self.limits,
+            lead_time_days=cfg.lead_time_days,
+            today=self.today,
         )
 
     def meta(self, cfg: MetaConfig, prefix: str = "ads") -> MetaAds:

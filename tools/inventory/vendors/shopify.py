@@ -181,7 +181,7 @@ class ShopifyInventory:
         sku: str | None = None,
         category: Category | None = None,
     ) -> SalesReport:
-        until = until or self._today()
+        until = until or self._today() - timedelta(days=1)
         since = since or until - timedelta(days=6)
         currency = await self.currency()
         return sales_from_mirror(
