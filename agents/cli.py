@@ -20,9 +20,11 @@ from cadencia.agents.guardrails import load_policy
 from cadencia.agents.planners.factory import PlannerError, make_planner
 from cadencia.agents.rollback import rollback
 from cadencia.agents.runs import RunIndex, RunRecord, RunStatus
-from cadencia.agents.session import INPROCESS, AgentSession, open_session
+from cadencia.agents.session import INPROCESS, AgentSession, inprocess_spec, open_session
 from cadencia.agents.terminal import LiveView, print_pending, print_report, print_rollback, prompt_approver
 from cadencia.agents.workdir import Workdir
+from cadencia.servers.vendors import load_vendor_config
+from cadencia.tools.errors import CadenciaError
 
 console = Console()
 approvals_app = typer.Typer(help="List and answer approvals that paused a run.", no_args_is_help=True)
@@ -59,10 +61,17 @@ def run(
     interactive: Annotated[
         bool | None, typer.Option(help="Ask for approvals on this terminal (default: when stdin is a terminal).")
     ] = None,
+    backends: Annotated[
+        Path | None,
+        typer.Option(help="backends.yaml: run the in-process servers on vendors (Shopify, Meta, …).", dir_okay=False),
+    ] = None,
+    shadow: Annotated[
+        bool, typer.Option("--shadow", help="With --backends: vendor writes are validated and recorded, not sent.")
+    ] = False,
 ) -> None:
     """Pursue a goal with guardrails, approvals and an audit log; pauses for approvals nobody here can give.
 
-    Example: cadencia run --goal agents/goals/spring_launch.yaml --workdir ./lysa
+    Example: cadencia run --goal agents/goals/spring_launch.yaml --workdir ./lysa [--backends backends.yaml --shadow]
     """
     try:
         parsed = Goal.from_yaml(goal)
@@ -70,6 +79,16 @@ def run(
         rules = load_policy(policy) if policy else None
     except (GoalError, PlannerError, ValueError) as exc:
         raise _fail(str(exc)) from None
+    if shadow and backends is None:
+        raise _fail("--shadow needs --backends (the sandbox is already harmless)")
+    if backends is not None:
+        if servers != INPROCESS:
+            raise _fail("--backends runs the in-process servers; for stdio or HTTP give --backends to `cadencia serve`")
+        try:
+            load_vendor_config(backends, shadow=shadow)
+        except CadenciaError as exc:
+            raise _fail(str(exc)) from None
+        servers = inprocess_spec(backends, shadow=shadow)
     where = Workdir.at(workdir)
     rid = run_id or f"run-{uuid.uuid4().hex[:10]}"
     index = RunIndex(where.runs)

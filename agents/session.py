@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
@@ -21,12 +22,33 @@ from cadencia.agents.planners.base import Planner
 from cadencia.agents.toolbox import Toolbox
 from cadencia.agents.workdir import Workdir
 from cadencia.servers.sandbox import open_store, sandbox_backends
+from cadencia.servers.vendors import load_vendor_config, vendor_backends
 from cadencia.tools.audit import AuditLog
 from cadencia.tools.limits import Limits
 from cadencia.tools.store.store import Store
 
 INPROCESS = "inprocess"
 STDIO = "stdio"
+BACKENDS = ";backends="
+SHADOW = ";shadow"
+
+
+def inprocess_spec(backends: Path | None, *, shadow: bool) -> str:
+    """The recorded `servers` value of an in-process run, with the vendor backends file it used (if any)."""
+    if backends is None:
+        return INPROCESS
+    return INPROCESS + BACKENDS + str(backends.resolve()) + (SHADOW if shadow else "")
+
+
+def parse_inprocess(servers: str) -> tuple[Path | None, bool] | None:
+    """(backends file, shadow) of an in-process spec; None when `servers` is not in-process."""
+    if servers == INPROCESS:
+        return None, False
+    if not servers.startswith(INPROCESS + BACKENDS):
+        return None
+    rest = servers.removeprefix(INPROCESS + BACKENDS)
+    shadow = rest.endswith(SHADOW)
+    return Path(rest.removesuffix(SHADOW)), shadow
 
 
 @dataclass
@@ -56,12 +78,23 @@ async def connect_servers(
     store: Store | None = None,
     limits: Limits | None = None,
 ) -> AsyncIterator[tuple[Toolbox, Store | None]]:
-    """`inprocess` (embedded default), `stdio` (subprocess), or space-separated streamable HTTP URLs."""
-    if servers == INPROCESS:
+    """`inprocess` (embedded default, optionally with vendor backends: `inprocess;backends=FILE[;shadow]`), `stdio`
+    (subprocess), or space-separated streamable HTTP URLs."""
+    inprocess = parse_inprocess(servers)
+    if inprocess is not None:
+        backends_file, shadow = inprocess
         opened = store or open_store(workdir.store)
         try:
-            async with inprocess_toolbox(sandbox_backends(opened, limits)) as toolbox:
-                yield toolbox, opened
+            if backends_file is None:
+                async with inprocess_toolbox(sandbox_backends(opened, limits)) as toolbox:
+                    yield toolbox, opened
+            else:
+                config, secrets = load_vendor_config(backends_file, shadow=shadow)
+                async with (
+                    vendor_backends(opened, limits or Limits(), config, secrets) as backends,
+                    inprocess_toolbox(backends) as toolbox,
+                ):
+                    yield toolbox, opened
         finally:
             if store is None:
                 opened.close()

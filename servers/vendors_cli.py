@@ -16,9 +16,14 @@ from sqlalchemy import select
 from cadencia.servers.cli import DbOption
 from cadencia.servers.paths import default_db
 from cadencia.servers.sandbox import open_store
+from cadencia.tools.ads.vendors.combined import CombinedAds
+from cadencia.tools.ads.vendors.common import VendorAds
+from cadencia.tools.ads.vendors.google_ads import GoogleAds
 from cadencia.tools.ads.vendors.meta import MetaAds
+from cadencia.tools.crm.vendors.klaviyo import KlaviyoCrm
 from cadencia.tools.errors import CadenciaError
 from cadencia.tools.inventory.vendors.shopify import ShopifyInventory
+from cadencia.tools.reviews.vendors.google_business import GoogleBusinessReviews
 from cadencia.tools.store.store import Store
 from cadencia.tools.vendors.config import BackendsConfig, load_backends
 from cadencia.tools.vendors.factory import Builder
@@ -42,6 +47,22 @@ def _load(path: Path) -> BackendsConfig:
         raise typer.BadParameter(str(exc), param_hint="FILE") from None
 
 
+async def _probe(backend: object) -> str:
+    """One read-only call that proves the connection and the credentials."""
+    if isinstance(backend, ShopifyInventory):
+        return f"shop currency {await backend.currency()}"
+    if isinstance(backend, GoogleAds):
+        currency = await backend.checked_currency()
+        return f"{(await backend.list_campaigns(limit=1)).total} campaign(s), currency {currency}"
+    if isinstance(backend, MetaAds | CombinedAds):
+        return f"{len((await backend.list_campaigns(limit=1)).items)} campaign(s) readable"
+    if isinstance(backend, KlaviyoCrm):
+        return f"{len((await backend.list_segments(limit=100)).items)} segment(s)/list(s) readable"
+    if isinstance(backend, GoogleBusinessReviews):
+        return f"{(await backend.list_reviews(limit=1)).total} review(s) on the location"
+    return "configured"
+
+
 async def _check(config: BackendsConfig, store: Store) -> list[tuple[str, str, str, bool]]:
     rows: list[tuple[str, str, str, bool]] = []
     async with httpx.AsyncClient() as client:
@@ -55,13 +76,7 @@ async def _check(config: BackendsConfig, store: Store) -> list[tuple[str, str, s
                 rows.append((capability, name, "sandbox (local store)", True))
                 continue
             try:
-                if isinstance(backend, ShopifyInventory):
-                    detail = f"shop currency {await backend.currency()}"
-                elif isinstance(backend, MetaAds):
-                    detail = f"{len((await backend.list_campaigns(limit=1)).items)} campaign(s) readable"
-                else:
-                    detail = "configured"
-                rows.append((capability, name, detail, True))
+                rows.append((capability, name, await _probe(backend), True))
             except CadenciaError as exc:
                 rows.append((capability, name, str(exc), False))
     return rows
@@ -87,17 +102,23 @@ def check(file: FileArg, db: DbOption = None) -> None:
         raise typer.Exit(1)
 
 
+def ads_vendors(ads: object) -> list[VendorAds]:
+    if isinstance(ads, CombinedAds):
+        return ads.backends
+    return [ads] if isinstance(ads, VendorAds) else []
+
+
 async def _sync(config: BackendsConfig, store: Store, days: int) -> list[tuple[str, int]]:
     done: list[tuple[str, int]] = []
     async with httpx.AsyncClient() as client:
         built = Builder(config, client=client, store=store).build()
         if isinstance(built.inventory, ShopifyInventory):
             done.append(("shopify orders", await built.inventory.sync_orders()))
-        if isinstance(built.ads, MetaAds):
+        for ads in ads_vendors(built.ads):
             today = datetime.now(UTC).date()
-            last = watermark(built.ads._writes.ledger, "insights")
+            last = watermark(ads.ledger, "insights")
             since = date.fromisoformat(last) - timedelta(days=3) if last else today - timedelta(days=days)
-            done.append(("meta insights", await built.ads.sync_insights(since=since, until=today)))
+            done.append((f"{ads.ledger.backend} insights", await ads.sync_insights(since=since, until=today)))
     return done
 
 

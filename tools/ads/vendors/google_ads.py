@@ -26,7 +26,7 @@ from cadencia.tools.ads.reports import Window
 from cadencia.tools.ads.vendors.common import BudgetTarget, Elsewhere, StatusTarget, VendorAds, Write, utc_today
 from cadencia.tools.ads.vendors.google_ads_api import CampaignRow, GoogleAdsApi
 from cadencia.tools.ads.vendors.performance import Scope, mirrored
-from cadencia.tools.errors import Conflict, NotFound
+from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
 from cadencia.tools.limits import Limits
 from cadencia.tools.paging import Page, decode_cursor, next_cursor
 from cadencia.tools.undo import UndoResult
@@ -93,6 +93,15 @@ class GoogleAds(VendorAds):
             holdout_pct=0,
             created_on=UNKNOWN_DAY,
         )
+
+    async def checked_currency(self) -> str:
+        """The customer's currency, refused when it is not the one the configuration (and every amount) assumes."""
+        currency = await self._api.currency()
+        if currency != self._currency:
+            raise InvalidArgument(
+                f"the Google Ads account is in {currency} but backends.yaml says {self._currency}", field="currency"
+            )
+        return currency
 
     async def get_campaign(self, *, campaign_id: str) -> Campaign:
         return self._model(await self._row(campaign_id))
