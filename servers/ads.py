@@ -9,7 +9,7 @@ from mcp.server.fastmcp import Context
 from pydantic import Field
 
 from cadencia.servers.context import backends
-from cadencia.servers.params import Cursor, IdempotencyKey, Limit, UndoToken
+from cadencia.servers.params import ID_MAX, Cursor, IdempotencyKey, Limit, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.ads.models import (
     BudgetChange,
@@ -33,7 +33,7 @@ from cadencia.tools.reversibility import Reversibility as Rv
 from cadencia.tools.undo import UndoResult
 
 tools = ToolSet("ads")
-CampaignId = Annotated[str, Field(min_length=1, max_length=16, description="Campaign id, e.g. CMP-ME000.")]
+CampaignId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Campaign id, e.g. CMP-ME000.")]
 Budget = Annotated[
     int, Field(gt=0, le=100_000_000, description="Daily budget in minor units of the currency (15000 = 150.00).")
 ]
@@ -68,7 +68,7 @@ async def get_budget_limits(ctx: Context) -> BudgetLimitsView:
 async def get_performance(
     ctx: Context,
     campaign_id: Annotated[
-        str | None, Field(default=None, max_length=16, description="One campaign; omit for a platform or all.")
+        str | None, Field(default=None, max_length=ID_MAX, description="One campaign; omit for a platform or all.")
     ] = None,
     platform: Annotated[Platform | None, Field(default=None, description="Every campaign on this platform.")] = None,
     days: Annotated[
@@ -194,7 +194,9 @@ async def list_claims(
 @tools.tool(Rv.READ, title="List creatives")
 async def list_creatives(
     ctx: Context,
-    campaign_id: Annotated[str | None, Field(default=None, max_length=16, description="Only this campaign.")] = None,
+    campaign_id: Annotated[
+        str | None, Field(default=None, max_length=ID_MAX, description="Only this campaign.")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[Creative]:

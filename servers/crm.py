@@ -18,7 +18,7 @@ from mcp.server.fastmcp import Context
 from pydantic import Field
 
 from cadencia.servers.context import backends, has_scope
-from cadencia.servers.params import Cursor, IdempotencyKey, Limit, UndoToken
+from cadencia.servers.params import ID_MAX, Cursor, IdempotencyKey, Limit, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.crm.models import (
     Channel,
@@ -43,10 +43,10 @@ from cadencia.tools.undo import UndoResult
 
 tools = ToolSet("crm")
 
-ContactId = Annotated[str, Field(min_length=1, max_length=16, description="Contact id, e.g. C-0000042.")]
-SegmentId = Annotated[str, Field(min_length=1, max_length=16, description="Segment id, e.g. SEG-VIP.")]
-MessageId = Annotated[str, Field(min_length=1, max_length=16, description="Message draft id, e.g. MSG-000001.")]
-SendId = Annotated[str, Field(min_length=1, max_length=16, description="Send id, e.g. SND-000001.")]
+ContactId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Contact id, e.g. C-0000042.")]
+SegmentId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Segment id, e.g. SEG-VIP.")]
+MessageId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Message draft id, e.g. MSG-000001.")]
+SendId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Send id, e.g. SND-000001.")]
 ClaimId = Annotated[str, Field(pattern=r"^[A-Z0-9-]{1,32}$", description="Claim id, e.g. CL-VEGAN.")]
 
 
@@ -67,7 +67,7 @@ async def find_contacts(
         Channel | None, Field(default=None, description="Only contacts whose consent on this channel is granted.")
     ] = None,
     segment_id: Annotated[
-        str | None, Field(default=None, max_length=16, description="Only members of this segment.")
+        str | None, Field(default=None, max_length=ID_MAX, description="Only members of this segment.")
     ] = None,
     query: Annotated[
         str | None,
@@ -144,7 +144,7 @@ async def create_segment(
 @tools.tool(Rv.READ, title="Estimate segment reach")
 async def estimate_segment(
     ctx: Context,
-    segment_id: Annotated[str | None, Field(default=None, max_length=16, description="A saved segment.")] = None,
+    segment_id: Annotated[str | None, Field(default=None, max_length=ID_MAX, description="A saved segment.")] = None,
     rules: Annotated[
         SegmentRules | None, Field(default=None, description="Or ad-hoc rules (give one of the two).")
     ] = None,

@@ -9,7 +9,7 @@ from mcp.server.fastmcp import Context
 from pydantic import Field
 
 from cadencia.servers.context import backends
-from cadencia.servers.params import Cursor, IdempotencyKey, Limit, Sku, UndoToken
+from cadencia.servers.params import ID_MAX, Cursor, IdempotencyKey, Limit, Sku, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.inventory.models import (
     Category,
@@ -32,7 +32,7 @@ from cadencia.tools.reversibility import Reversibility as Rv
 from cadencia.tools.undo import UndoResult
 
 tools = ToolSet("inventory")
-WarehouseId = Annotated[str, Field(min_length=1, max_length=16, description="Warehouse id, e.g. WH-MAD or WH-BOG.")]
+WarehouseId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Warehouse id, e.g. WH-MAD or WH-BOG.")]
 
 
 @tools.tool(Rv.READ, title="List products")
@@ -57,7 +57,9 @@ async def get_product(ctx: Context, sku: Sku) -> Product:
 async def get_stock(
     ctx: Context,
     sku: Annotated[str | None, Field(default=None, max_length=32, description="Only this SKU.")] = None,
-    warehouse_id: Annotated[str | None, Field(default=None, max_length=16, description="Only this warehouse.")] = None,
+    warehouse_id: Annotated[
+        str | None, Field(default=None, max_length=ID_MAX, description="Only this warehouse.")
+    ] = None,
     max_days_of_cover: Annotated[
         float | None, Field(default=None, ge=0, le=3650, description="Only rows with at most this many days of cover.")
     ] = None,
@@ -199,7 +201,7 @@ async def schedule_promotion(
 @tools.tool(Rv.REVERSIBLE, title="End promotion", idempotent=True)
 async def end_promotion(
     ctx: Context,
-    promotion_id: Annotated[str, Field(min_length=1, max_length=16, description="Promotion id, e.g. PR-000001.")],
+    promotion_id: Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Promotion id, e.g. PR-000001.")],
     idempotency_key: IdempotencyKey = None,
 ) -> PromotionChange:
     """End a scheduled or running promotion now. Reversible with undo."""

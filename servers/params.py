@@ -8,6 +8,9 @@ from pydantic import Field
 
 from cadencia.tools.paging import DEFAULT_LIMIT, MAX_LIMIT
 
+ID_MAX = 200
+"""Longest object id a tool accepts: the sandbox's are short, vendors' are not (Google review ids, `gid://` ids)."""
+
 IdempotencyKey = Annotated[
     str | None,
     Field(

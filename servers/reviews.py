@@ -12,7 +12,7 @@ from mcp.server.fastmcp import Context
 from pydantic import Field
 
 from cadencia.servers.context import backends
-from cadencia.servers.params import Cursor, IdempotencyKey, Limit, Sku, UndoToken
+from cadencia.servers.params import ID_MAX, Cursor, IdempotencyKey, Limit, Sku, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.crm.models import Channel
 from cadencia.tools.paging import Page
@@ -34,10 +34,10 @@ from cadencia.tools.undo import UndoResult
 
 tools = ToolSet("reviews")
 
-ReviewId = Annotated[str, Field(min_length=1, max_length=16, description="Review id, e.g. RV-000042.")]
+ReviewId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Review id, e.g. RV-000042.")]
 OptionalSku = Annotated[str | None, Field(default=None, min_length=1, max_length=32, description="Only this SKU.")]
 Since = Annotated[date | None, Field(default=None, description="Only on or after this day (YYYY-MM-DD).")]
-ContactId = Annotated[str, Field(min_length=1, max_length=16, description="CRM contact id, e.g. C-0000042.")]
+ContactId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="CRM contact id, e.g. C-0000042.")]
 ContactIds = Annotated[
     list[ContactId],
     Field(
@@ -206,7 +206,7 @@ async def request_reviews(
 async def list_review_requests(
     ctx: Context,
     sku: OptionalSku = None,
-    contact_id: Annotated[str | None, Field(default=None, max_length=16, description="Only this contact.")] = None,
+    contact_id: Annotated[str | None, Field(default=None, max_length=ID_MAX, description="Only this contact.")] = None,
     since: Since = None,
     cursor: Cursor = None,
     limit: Limit = 20,

@@ -17,7 +17,9 @@ EXAMPLE = Path(__file__).parents[3] / "examples" / "backends.yaml"
 
 def test_the_example_file_validates_and_starts_in_shadow_mode() -> None:
     config = load_backends(EXAMPLE)
-    assert config.shadow and config.inventory.backend == "shopify" and config.ads.backend == "meta"
+    assert config.shadow and config.inventory.backend == "shopify" and config.ads.backend == "combined"
+    assert (config.crm.backend, config.reviews.backend) == ("klaviyo", "google_business")
+    assert set(config.credentials().values()) >= {"GOOGLE_ADS_DEVELOPER_TOKEN", "KLAVIYO_API_KEY", "GBP_REFRESH_TOKEN"}
 
 
 @pytest.mark.parametrize(
