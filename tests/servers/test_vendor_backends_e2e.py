@@ -171,6 +171,16 @@ async def test_serve_all_answers_from_every_vendor_in_shadow_and_sends_nothing(
                 )
                 product = await call("inventory_get_product", {"sku": "ML-000001"})
                 assert product["price_floor_minor"] == 1614
+        check = subprocess.run(
+            [sys.executable, "-m", "cadencia", "backends", "check", str(config), "--db", str(db)],
+            capture_output=True,
+            text=True,
+            env={**env, "COLUMNS": "250"},
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        for probe in ("shop currency EUR", "campaign(s) readable", "segment(s)/list(s) readable", "review(s)"):
+            assert probe in check.stdout
+        assert all(secret not in check.stdout + check.stderr for secret in b.ENV.values())
     after = {name: getattr(fake, "state", lambda: None)() for name, fake in fakes.items()}
     assert after == before
     store = Store.open(db)
