@@ -32,9 +32,12 @@ def config(**capabilities: object) -> BackendsConfig:
     return BackendsConfig.model_validate(capabilities)
 
 
-SHOPIFY = {"backend": "shopify", "shop_url": "https://lysa.myshopify.com"}
-META = {"backend": "meta", "ad_account_id": f"act_{meta.ACCOUNT}", "currency": "EUR"}
+FAST = {"requests_per_second": 100}
+"""The pacer runs on real time: tests let it burst instead of waiting."""
+SHOPIFY = {"backend": "shopify", "shop_url": "https://lysa.myshopify.com", **FAST}
+META = {"backend": "meta", "ad_account_id": f"act_{meta.ACCOUNT}", "currency": "EUR", **FAST}
 GOOGLE_ADS = {
+    **FAST,
     "backend": "google_ads",
     "customer_id": google_ads.CUSTOMER,
     "currency": "EUR",
@@ -42,12 +45,14 @@ GOOGLE_ADS = {
 }
 COMBINED = {"backend": "combined", "accounts": [META, GOOGLE_ADS]}
 GOOGLE_BUSINESS = {
+    **FAST,
     "backend": "google_business",
     "account_id": google_business.ACCOUNT,
     "location_id": google_business.LOCATION,
     "oauth": {"client_id": "cadencia-test.apps.googleusercontent.com"},
 }
 KLAVIYO = {
+    **FAST,
     "backend": "klaviyo",
     "currency": "EUR",
     "from_email": "hola@maisonlysa.example",
