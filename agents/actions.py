@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, Field, JsonValue
 
 from cadencia.tools.reversibility import Reversibility
-from cadencia.tools.store.canonical import canonical_json
 
 JsonArgs = dict[str, JsonValue]
 
@@ -24,11 +21,6 @@ class ProposedAction(BaseModel):
     expected_effect: str = ""
     entities: list[str] = Field(default_factory=list, description="Affected ids (SKUs, campaigns, segments...).")
     source: str = Field("planner", description="Who proposed it: planner:heuristic, planner:llm, middleware...")
-
-
-def request_hash(tool: str, args: dict[str, Any]) -> str:
-    """SHA-256 of the exact request (tool + canonical arguments): an approval applies to this hash only."""
-    return hashlib.sha256(canonical_json({"tool": tool, "args": args}).encode()).hexdigest()
 
 
 class Decision(StrEnum):
@@ -62,8 +54,14 @@ class Assessment(BaseModel):
     verdicts: list[Verdict]
     decision: Decision = Field(description="Most severe verdict (deny > require_approval > clamp > allow).")
     effective_args: JsonArgs = Field(description="Arguments that would run (after clamps).")
-    request_hash: str
+    request_hash: str = Field(description="`request_hash(tool, effective_args)`: an approval applies to it only.")
     risk: str = Field("low", description="low / medium / high, for the approver.")
+
+    @property
+    def denial(self) -> str:
+        """Why it was denied: every denying rule and its reason."""
+        fired = [v for v in self.verdicts if v.decision is Decision.DENY]
+        return "; ".join(f"{v.rule}: {v.reason}" for v in fired) or "denied"
 
 
 class ExecutedAction(BaseModel):

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from cadencia.agents.actions import Assessment, JsonArgs
+from cadencia.agents.actions import Assessment, JsonArgs, ProposedAction
 
 
 class ApprovalRequest(BaseModel):
@@ -40,7 +40,9 @@ class ApprovalResponse(BaseModel):
     approver: str = Field("human", min_length=1, max_length=120)
     edited_args: JsonArgs | None = Field(None, description="For edit: replacement arguments (re-guarded).")
     note: str = ""
-    answered_at: datetime | None = None
+    answered_at: datetime | None = Field(
+        None, description="When the approver answered (informational: expiry is judged on when the answer arrives)."
+    )
 
 
 class ApprovalStatus(StrEnum):
@@ -59,6 +61,7 @@ class ApprovalOutcome(BaseModel):
     status: ApprovalStatus
     approver: str | None = None
     note: str = ""
+    answered_at: datetime | None = None
 
 
 def approval_status(response: ApprovalResponse, request_hash: str, *, expired: bool = False) -> ApprovalStatus:
@@ -72,3 +75,17 @@ def approval_status(response: ApprovalResponse, request_hash: str, *, expired: b
         ApprovalChoice.REJECT: ApprovalStatus.REJECTED,
         ApprovalChoice.EDIT: ApprovalStatus.EDITED,
     }[response.choice]
+
+
+def edited_action(action: ProposedAction, response: ApprovalResponse) -> ProposedAction:
+    """The action as a person edited it: a new id (so it is approved on its own) and their arguments."""
+    assert response.edited_args is not None, "an edit carries the replacement arguments"
+    return ProposedAction(
+        id=f"{action.id}e",
+        tool=action.tool,
+        args=response.edited_args,
+        rationale=f"{action.rationale} (edited by {response.approver})",
+        expected_effect=action.expected_effect,
+        entities=action.entities,
+        source=f"human:{response.approver}",
+    )

@@ -16,7 +16,7 @@ from rich.console import Console
 from cadencia.agents.approvals import ApprovalChoice, ApprovalResponse
 from cadencia.agents.driver import DriveResult, DriveStatus, drive, pending_approval
 from cadencia.agents.goal import Goal, GoalError
-from cadencia.agents.guardrails import load_policy
+from cadencia.agents.guardrails import Policy, load_policy
 from cadencia.agents.planners.factory import PlannerError, make_planner
 from cadencia.agents.rollback import rollback
 from cadencia.agents.runs import RunIndex, RunRecord, RunStatus
@@ -92,7 +92,14 @@ def run(
     where = Workdir.at(workdir)
     rid = run_id or f"run-{uuid.uuid4().hex[:10]}"
     index = RunIndex(where.runs)
-    index.add(run_id=rid, goal_json=parsed.model_dump_json(), planner=f"{planner}:{model or ''}", servers=servers)
+    index.add(
+        run_id=rid,
+        goal_json=parsed.model_dump_json(),
+        planner=f"{planner}:{model or ''}",
+        servers=servers,
+        policy_json=rules.model_dump_json() if rules else None,
+        max_cycles=max_cycles,
+    )
     ask = interactive if interactive is not None else sys.stdin.isatty()
 
     async def main() -> DriveResult:
@@ -124,7 +131,7 @@ def _finish(index: RunIndex, run_id: str, result: DriveResult, where: Workdir) -
 
 
 def _recorded_session(record: RunRecord, where: Workdir) -> AbstractAsyncContextManager[AgentSession]:
-    """Reopen a recorded run: its goal, planner and servers, as `cadencia run` started it."""
+    """Reopen a recorded run: its goal, planner, servers, policy and cycle limit, as `cadencia run` started it."""
     kind, _, model = record.planner.partition(":")
     return open_session(
         workdir=where,
@@ -132,6 +139,8 @@ def _recorded_session(record: RunRecord, where: Workdir) -> AbstractAsyncContext
         run_id=record.run_id,
         planner=make_planner(kind, model=model or None),
         servers=record.servers,
+        policy=Policy.model_validate_json(record.policy) if record.policy else None,
+        max_cycles=record.max_cycles,
     )
 
 

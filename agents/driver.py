@@ -38,7 +38,6 @@ def initial_state(session: AgentSession) -> AgentState:
         "cycle": 0,
         "queue": [],
         "current": None,
-        "pending": None,
         "observation": None,
         "start_day": None,
         "kpi_start": None,

@@ -1,22 +1,43 @@
 """The one choke point every tool call passes through: policy → reversibility → (approval) → execute with an
-idempotency key → record the inverse → audit. The graph's nodes and the LangChain middleware both use it."""
+idempotency key → record the inverse → audit. The graph's nodes and the LangChain middleware both use it.
+
+The gate is immutable: what a decision depends on that changes during a run (what executed, the untrusted text
+seen) is passed in from checkpointed state, so a run resumed in another process decides exactly as the original.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from pydantic import JsonValue
 
-from cadencia.agents.actions import Assessment, Decision, ExecutedAction, ProposedAction
-from cadencia.agents.effects import contacts_messaged, spend_moved
+from cadencia.agents.actions import Assessment, Decision, ExecutedAction, JsonArgs, ProposedAction
+from cadencia.agents.approvals import (
+    ApprovalOutcome,
+    ApprovalRequest,
+    ApprovalResponse,
+    ApprovalStatus,
+    approval_status,
+)
+from cadencia.agents.effects import Effects, effects_of
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails import Facts, GuardrailEngine
 from cadencia.agents.guardrails.engine import RunView
 from cadencia.agents.guardrails.totals import LlmUsage
-from cadencia.agents.toolbox import Toolbox, ToolOutcome
+from cadencia.agents.results import ToolResultError
+from cadencia.agents.toolbox import ResultWitness, Toolbox, ToolOutcome
+from cadencia.tools.approvals import ApprovalState, ApprovalStore, ApprovalTicket
 from cadencia.tools.audit import AuditKind, AuditLog
 from cadencia.tools.reversibility import Reversibility
+
+Clock = Callable[[], datetime]
+IDEMPOTENCY_ARG = "idempotency_key"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def idempotency_key(run_id: str, assessment: Assessment) -> str:
@@ -24,12 +45,13 @@ def idempotency_key(run_id: str, assessment: Assessment) -> str:
     return f"{run_id}.{assessment.action.id}.{assessment.request_hash[:16]}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Gate:
-    """Assess, execute and audit tool calls for one run.
+    """Assess, approve, execute and audit tool calls for one run.
 
     The graph gives it a Toolbox (MCP tools, whose registry says each tool's reversibility); the LangChain
-    middleware gives it a `registry` instead and executes through LangChain's own handler.
+    middleware gives it a `registry` instead and executes through LangChain's own handler. Approvals are asked
+    and answered through the durable `approvals` store, so a deadline is fixed when first asked.
     """
 
     run_id: str
@@ -37,10 +59,11 @@ class Gate:
     engine: GuardrailEngine
     facts: Facts
     audit: AuditLog
+    approvals: ApprovalStore
     toolbox: Toolbox | None = None
     registry: Mapping[str, Reversibility] = field(default_factory=dict)
     actor: str = "graph"
-    untrusted_texts: list[str] = field(default_factory=list)
+    clock: Clock = utc_now
 
     def record(self, kind: AuditKind, payload: dict[str, JsonValue], *, actor: str | None = None) -> None:
         self.audit.append(run_id=self.run_id, actor=actor or self.actor, kind=kind, payload=payload)
@@ -49,7 +72,13 @@ class Gate:
         return self.toolbox.registry() if self.toolbox is not None else self.registry
 
     async def evaluate(
-        self, action: ProposedAction, *, executed: Sequence[ExecutedAction], llm_calls: int = 0, llm_tokens: int = 0
+        self,
+        action: ProposedAction,
+        *,
+        executed: Sequence[ExecutedAction],
+        untrusted: Sequence[str] = (),
+        llm_calls: int = 0,
+        llm_tokens: int = 0,
     ) -> Assessment:
         """Policy verdicts for one proposed action; reads facts, writes nothing (safe before an interrupt)."""
         run = RunView(
@@ -58,7 +87,7 @@ class Gate:
             tools=self.tools(),
             executed=list(executed),
             llm_usage=LlmUsage(calls=llm_calls, tokens=llm_tokens),
-            untrusted_texts=list(self.untrusted_texts),
+            untrusted_texts=list(untrusted),
         )
         return await self.engine.assess(action, run)
 
@@ -78,15 +107,95 @@ class Gate:
         )
 
     async def assess(
-        self, action: ProposedAction, *, executed: Sequence[ExecutedAction], llm_calls: int = 0, llm_tokens: int = 0
+        self,
+        action: ProposedAction,
+        *,
+        executed: Sequence[ExecutedAction],
+        untrusted: Sequence[str] = (),
+        llm_calls: int = 0,
+        llm_tokens: int = 0,
     ) -> Assessment:
         """Evaluate and audit the proposal and its verdicts (nothing runs here)."""
-        assessment = await self.evaluate(action, executed=executed, llm_calls=llm_calls, llm_tokens=llm_tokens)
+        assessment = await self.evaluate(
+            action, executed=executed, untrusted=untrusted, llm_calls=llm_calls, llm_tokens=llm_tokens
+        )
         self.record_assessment(assessment)
         return assessment
 
-    async def execute(self, assessment: Assessment, *, approved_by: str | None = None) -> ExecutedAction:
-        """Run an allowed (or approved) action with its idempotency key and audit what the server returned."""
+    def request_approval(self, assessment: Assessment) -> ApprovalRequest:
+        """The approval to show for an assessment: asked once in the store, so re-asking returns the same deadline.
+
+        Safe before `interrupt()`: a node that re-runs on resume inserts nothing new and reads the first ask back.
+        """
+        now = self.clock()
+        asked = self.approvals.ask(
+            ApprovalTicket(
+                approval_id=f"{self.run_id}/{assessment.action.id}",
+                request_hash=assessment.request_hash,
+                tool=assessment.action.tool,
+                run_id=self.run_id,
+                request=assessment.model_dump(mode="json"),
+                requested_at=now,
+                expires_at=now + timedelta(hours=self.goal.autonomy.approval_timeout_hours),
+            )
+        )
+        return ApprovalRequest(
+            approval_id=asked.approval_id,
+            run_id=self.run_id,
+            assessment=assessment,
+            requested_at=asked.requested_at,
+            expires_at=asked.expires_at,
+        )
+
+    def record_answer(
+        self, request: ApprovalRequest, response: ApprovalResponse, *, audit_request: bool = False
+    ) -> ApprovalOutcome:
+        """How the answer resolves the request (late answers expire), recorded once in the store and the audit log.
+
+        Expiry is judged on when the answer reaches the gate, not on a time the answer claims. Answering again
+        (a node re-running on resume) returns the first recorded outcome and writes nothing. `audit_request` also
+        audits the proposal and verdicts with the answer, for callers that could not audit them before pausing.
+        """
+        received = self.clock()
+        status = approval_status(response, request.request_hash, expired=received > request.expires_at)
+        answer = self.approvals.answer(
+            request.approval_id,
+            request.request_hash,
+            state=ApprovalState(status.value),
+            approver=response.approver,
+            note=response.note,
+            at=received,
+        )
+        stored = answer.record
+        outcome = ApprovalOutcome(
+            approval_id=stored.approval_id,
+            request_hash=stored.request_hash,
+            status=ApprovalStatus(stored.state.value),
+            approver=stored.approver,
+            note=stored.note,
+            answered_at=stored.answered_at,
+        )
+        if answer.recorded and audit_request:
+            self.record_assessment(request.assessment)
+        if answer.recorded:
+            self.record(AuditKind.APPROVAL, outcome.model_dump(mode="json"), actor=f"human:{response.approver}")
+        return outcome
+
+    def call_args(self, assessment: Assessment, *, accepts_key: bool) -> tuple[JsonArgs, str]:
+        """The arguments to run with (after clamps), plus the idempotency key when the tool accepts one."""
+        key = idempotency_key(self.run_id, assessment)
+        args: JsonArgs = dict(assessment.effective_args)
+        if accepts_key:
+            args[IDEMPOTENCY_ARG] = key
+        return args, key
+
+    async def execute(
+        self, assessment: Assessment, *, approved_by: str | None = None, witness: ResultWitness | None = None
+    ) -> ExecutedAction:
+        """Run an allowed (or approved) action with its idempotency key and audit what the server returned.
+
+        `witness` is shown the result (with the tool's declared untrusted paths), as reads show theirs.
+        """
         if assessment.decision is Decision.DENY:
             raise ValueError(f"refusing to execute denied action {assessment.action.id}")
         if assessment.decision is Decision.REQUIRE_APPROVAL and approved_by is None:
@@ -94,35 +203,41 @@ class Gate:
         if self.toolbox is None:
             raise ValueError("this gate has no toolbox; execute through your own tool handler")
         tool = assessment.action.tool
-        key = idempotency_key(self.run_id, assessment)
-        args: dict[str, JsonValue] = dict(assessment.effective_args)
-        if self.toolbox.accepts(tool, "idempotency_key"):
-            args["idempotency_key"] = key
+        args, key = self.call_args(assessment, accepts_key=self.toolbox.accepts(tool, IDEMPOTENCY_ARG))
         outcome = await self.toolbox.call(tool, args)
+        if witness is not None:
+            witness.record(tool, outcome.payload, self.toolbox.untrusted_paths(tool))
         return self.record_execution(assessment, outcome, key=key, approved_by=approved_by)
 
     def record_execution(
         self, assessment: Assessment, outcome: ToolOutcome, *, key: str, approved_by: str | None
     ) -> ExecutedAction:
-        structured = outcome.structured if isinstance(outcome.structured, dict) else {}
+        """Audit what ran; its effects come from the server's result (an unreadable result is audited, not lost)."""
         tool = assessment.action.tool
+        effects, problem = Effects(), None
+        if outcome.ok:
+            try:
+                effects = effects_of(tool, outcome.structured)
+            except ToolResultError as exc:
+                problem = str(exc)
         executed = ExecutedAction(
             action_id=assessment.action.id,
             tool=tool,
             args=assessment.effective_args,
             reversibility=assessment.reversibility,
             ok=outcome.ok,
-            result=outcome.structured if outcome.ok else None,
+            result=outcome.structured if outcome.ok and assessment.reversibility.mutates else None,
             error=None if outcome.ok else outcome.text,
-            undo_token=structured.get("undo_token") if outcome.ok else None,  # type: ignore[arg-type]
+            undo_token=effects.undo_token,
             idempotency_key=key,
             approved_by=approved_by,
-            spend_moved_minor=spend_moved(tool, structured) if outcome.ok else 0,
-            contacts_messaged=contacts_messaged(tool, structured) if outcome.ok else 0,
+            spend_moved_minor=effects.spend_moved_minor,
+            contacts_messaged=effects.contacts_messaged,
         )
         self.record(
             AuditKind.EXECUTION if outcome.ok else AuditKind.ERROR,
             executed.model_dump(mode="json", exclude={"result"})
-            | {"result_summary": outcome.text[:2000] if outcome.ok else None},
+            | {"result_summary": outcome.text[:2000] if outcome.ok else None}
+            | ({"result_problem": problem} if problem else {}),
         )
         return executed

@@ -2,114 +2,109 @@
 
 Every tool call the model makes is evaluated by the guardrail policy, classified for reversibility (a tool the
 registry does not know is irreversible), paused for approval with a LangGraph interrupt when required, run
-with an idempotency key when the tool accepts one, and written to the audit log. One middleware per run.
+with an idempotency key when the tool accepts one, and written to the audit log. What a decision depends on (the
+calls that ran, the third-party text every tool result carried) lives in the agent's checkpointed state, not in
+this object, so an agent resumed in another process decides as the original would have.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, NotRequired
 
-from langchain.agents.middleware import AgentMiddleware
+from langchain.agents.middleware import AgentMiddleware, AgentState
+from langchain.agents.middleware.types import OmitFromInput
 from langchain_core.messages import ToolMessage
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command, interrupt
 
 from cadencia.agents.actions import Assessment, Decision, ExecutedAction, ProposedAction
-from cadencia.agents.approvals import (
-    ApprovalOutcome,
-    ApprovalRequest,
-    ApprovalResponse,
-    ApprovalStatus,
-    approval_status,
-)
-from cadencia.agents.gate import Gate, idempotency_key
-from cadencia.agents.toolbox import ToolOutcome, message_text
-from cadencia.tools.audit import AuditKind
+from cadencia.agents.approvals import ApprovalResponse, ApprovalStatus, edited_action
+from cadencia.agents.gate import IDEMPOTENCY_ARG, Gate
+from cadencia.agents.taint import UntrustedText, in_view, merge_untrusted, untrusted_texts
+from cadencia.agents.toolbox import ToolOutcome, accepts_argument, untrusted_paths_of
 
 Handler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
+
+
+class CadenciaState(AgentState[Any]):
+    """The agent's state plus what the choke point decides from: the calls that ran and the untrusted text seen."""
+
+    cadencia_executed: NotRequired[Annotated[list[ExecutedAction], operator.add, OmitFromInput]]
+    cadencia_untrusted: NotRequired[Annotated[list[UntrustedText], merge_untrusted, OmitFromInput]]
 
 
 def _refusal(call_id: str, text: str) -> ToolMessage:
     return ToolMessage(content=text, tool_call_id=call_id, status="error")
 
 
-class CadenciaMiddleware(AgentMiddleware):
+def _message_of(result: ToolMessage | Command[Any], call_id: str) -> ToolMessage | None:
+    if isinstance(result, ToolMessage):
+        return result
+    update = result.update if isinstance(result.update, dict) else {}
+    found = [m for m in update.get("messages", []) if isinstance(m, ToolMessage) and m.tool_call_id == call_id]
+    return found[0] if found else None
+
+
+def _with_state(result: ToolMessage | Command[Any], update: dict[str, Any]) -> Command[Any]:
+    """The tool's answer as a Command that also updates the choke point's state."""
+    if isinstance(result, ToolMessage):
+        return Command(update={"messages": [result], **update})
+    if isinstance(result.update, dict):
+        merged = dict(result.update)
+        for key, values in update.items():
+            merged[key] = [*merged.get(key, []), *values]
+        return Command(graph=result.graph, update=merged, resume=result.resume, goto=result.goto)
+    return result
+
+
+class CadenciaMiddleware(AgentMiddleware[CadenciaState]):
     """Guardrails, reversibility, approvals, idempotency and audit around every tool call of an agent."""
+
+    state_schema = CadenciaState
 
     def __init__(self, gate: Gate) -> None:
         super().__init__()
         self.gate = gate
-        self.executed: list[ExecutedAction] = []
 
     async def awrap_tool_call(self, request: ToolCallRequest, handler: Handler) -> ToolMessage | Command[Any]:
         call = request.tool_call
         call_id = call.get("id") or "call"
+        state = request.state if isinstance(request.state, dict) else {}
+        executed: list[ExecutedAction] = state.get("cadencia_executed", [])
+        untrusted = in_view(state.get("cadencia_untrusted", []))
         action = ProposedAction(id=call_id, tool=call["name"], args=call["args"], source="middleware")
         approver: str | None = None
         while True:
-            assessment = await self.gate.evaluate(action, executed=self.executed)
+            assessment = await self.gate.evaluate(action, executed=executed, untrusted=untrusted)
             if assessment.decision is Decision.DENY:
                 self.gate.record_assessment(assessment)
-                reasons = "; ".join(f"{v.rule}: {v.reason}" for v in assessment.verdicts if v.decision is Decision.DENY)
-                return _refusal(call_id, f"Refused by guardrails ({reasons}). Do not retry this call as is.")
+                return _refusal(call_id, f"Refused by guardrails ({assessment.denial}). Do not retry this call as is.")
             if assessment.decision is not Decision.REQUIRE_APPROVAL:
                 self.gate.record_assessment(assessment)
                 break
-            response = self._ask(assessment)  # interrupt: nothing above this line wrote anything
-            self.gate.record_assessment(assessment)
-            status = self._record_answer(assessment, response)
-            if status is ApprovalStatus.APPROVED:
-                approver = response.approver
+            approval = self.gate.request_approval(assessment)
+            response = ApprovalResponse.model_validate(interrupt(approval.model_dump(mode="json")))
+            outcome = self.gate.record_answer(approval, response, audit_request=True)
+            if outcome.status is ApprovalStatus.APPROVED:
+                approver = outcome.approver
                 break
-            if status is ApprovalStatus.EDITED and response.edited_args is not None:
-                action = action.model_copy(
-                    update={"args": response.edited_args, "source": f"human:{response.approver}"}
-                )
+            if outcome.status is ApprovalStatus.EDITED and response.edited_args is not None:
+                action = edited_action(action, response)
                 continue
-            return _refusal(call_id, f"Not approved ({status.value}). {response.note}".strip())
+            return _refusal(call_id, f"Not approved ({outcome.status.value}). {outcome.note}".strip())
         return await self._execute(request, handler, assessment, approver)
-
-    def _ask(self, assessment: Assessment) -> ApprovalResponse:
-        now = datetime.now(UTC)
-        pending = ApprovalRequest(
-            approval_id=f"{self.gate.run_id}/{assessment.action.id}",
-            run_id=self.gate.run_id,
-            assessment=assessment,
-            requested_at=now,
-            expires_at=now + timedelta(hours=self.gate.goal.autonomy.approval_timeout_hours),
-        )
-        return ApprovalResponse.model_validate(interrupt(pending.model_dump(mode="json")))
-
-    def _record_answer(self, assessment: Assessment, response: ApprovalResponse) -> ApprovalStatus:
-        status = approval_status(response, assessment.request_hash)
-        outcome = ApprovalOutcome(
-            approval_id=f"{self.gate.run_id}/{assessment.action.id}",
-            request_hash=assessment.request_hash,
-            status=status,
-            approver=response.approver,
-            note=response.note,
-        )
-        self.gate.record(AuditKind.APPROVAL, outcome.model_dump(mode="json"), actor=f"human:{response.approver}")
-        return status
 
     async def _execute(
         self, request: ToolCallRequest, handler: Handler, assessment: Assessment, approver: str | None
     ) -> ToolMessage | Command[Any]:
-        key = idempotency_key(self.gate.run_id, assessment)
-        args = dict(assessment.effective_args)
-        schema = request.tool.args_schema if request.tool is not None else None
-        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-        if "idempotency_key" in properties:
-            args["idempotency_key"] = key
+        call_id = request.tool_call.get("id") or "call"
+        args, key = self.gate.call_args(assessment, accepts_key=accepts_argument(request.tool, IDEMPOTENCY_ARG))
         result = await handler(request.override(tool_call={**request.tool_call, "args": args}))
-        if isinstance(result, ToolMessage):
-            artifact = result.artifact if isinstance(result.artifact, dict) else {}
-            outcome = ToolOutcome(
-                ok=result.status != "error", structured=artifact.get("structured_content"), text=message_text(result)
-            )
-        else:
-            outcome = ToolOutcome(ok=True, text="(command)")
-        self.executed.append(self.gate.record_execution(assessment, outcome, key=key, approved_by=approver))
-        return result
+        message = _message_of(result, call_id)
+        outcome = ToolOutcome.from_message(message) if message is not None else ToolOutcome(ok=True)
+        executed = self.gate.record_execution(assessment, outcome, key=key, approved_by=approver)
+        tool = assessment.action.tool
+        seen = untrusted_texts(tool, outcome.payload, untrusted_paths_of(request.tool))
+        return _with_state(result, {"cadencia_executed": [executed], "cadencia_untrusted": seen})

@@ -78,7 +78,3 @@ class Observation(BaseModel):
     segments: list[SegmentSignal] = Field(default_factory=list)
     claims: list[ClaimSignal] = Field(default_factory=list, description="Approved claims only.")
     tool_calls: int = 0
-
-    def untrusted_texts(self) -> list[str]:
-        """Customer-written text seen this cycle, for the prompt-injection taint check."""
-        return [f"{r.title} {r.body}" for r in self.negative_reviews]

@@ -11,9 +11,9 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from cadencia.agents.actions import ExecutedAction
-from cadencia.agents.effects import base_name
 from cadencia.agents.toolbox import Toolbox
 from cadencia.tools.audit import AuditKind, AuditLog
+from cadencia.tools.names import undo_tool
 from cadencia.tools.reversibility import Reversibility
 
 
@@ -44,11 +44,6 @@ class RollbackReport(BaseModel):
         return self.count(RollbackStatus.FAILED) == 0
 
 
-def undo_tool_for(tool: str) -> str:
-    """The undo tool on the same server: `ads_set_budget` → `ads_undo`, `set_price` → `undo`."""
-    return tool[: len(tool) - len(base_name(tool))] + "undo"
-
-
 async def rollback(
     run_id: str, executed: Sequence[ExecutedAction], *, toolbox: Toolbox, audit: AuditLog, actor: str = "human:cli"
 ) -> RollbackReport:
@@ -56,7 +51,7 @@ async def rollback(
     for action in reversed([e for e in executed if e.ok and e.reversibility is not Reversibility.READ]):
         if action.reversibility is Reversibility.REVERSIBLE and action.undo_token:
             outcome = await toolbox.call(
-                undo_tool_for(action.tool),
+                undo_tool(action.tool),
                 {"token": action.undo_token, "idempotency_key": f"{run_id}.undo.{action.action_id}"},
             )
             status = RollbackStatus.UNDONE if outcome.ok else RollbackStatus.FAILED

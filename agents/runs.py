@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import Column, MetaData, String, Table, Text, create_engine, insert, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, insert, inspect, select, update
 from sqlalchemy.pool import NullPool
 
 metadata = MetaData()
@@ -18,6 +18,8 @@ runs_table = Table(
     Column("goal", Text, nullable=False),
     Column("planner", String(64), nullable=False),
     Column("servers", Text, nullable=False),
+    Column("policy", Text),
+    Column("max_cycles", Integer),
     Column("status", String(32), nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
@@ -37,6 +39,8 @@ class RunRecord(BaseModel):
     goal: str
     planner: str
     servers: str
+    policy: str | None = None
+    max_cycles: int | None = None
     status: RunStatus
     created_at: str
     updated_at: str
@@ -47,13 +51,33 @@ def _now() -> str:
 
 
 class RunIndex:
-    """A tiny SQLite table in the workdir; the checkpointer holds the state, this holds how to find it."""
+    """A tiny SQLite table in the workdir; the checkpointer holds the state, this holds how to reopen it exactly
+    as it was started (goal, planner, servers, policy, cycle limit)."""
 
     def __init__(self, path: str | Path) -> None:
         self.engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
         metadata.create_all(self.engine)
+        self._add_missing_columns()
 
-    def add(self, *, run_id: str, goal_json: str, planner: str, servers: str) -> None:
+    def _add_missing_columns(self) -> None:
+        """Workdirs made before a column existed get it (empty), so their runs still reopen."""
+        present = {c["name"] for c in inspect(self.engine).get_columns(runs_table.name)}
+        with self.engine.begin() as conn:
+            for column in runs_table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    conn.exec_driver_sql(f"ALTER TABLE {runs_table.name} ADD COLUMN {column.name} {kind}")
+
+    def add(
+        self,
+        *,
+        run_id: str,
+        goal_json: str,
+        planner: str,
+        servers: str,
+        policy_json: str | None = None,
+        max_cycles: int | None = None,
+    ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 insert(runs_table).values(
@@ -61,6 +85,8 @@ class RunIndex:
                     goal=goal_json,
                     planner=planner,
                     servers=servers,
+                    policy=policy_json,
+                    max_cycles=max_cycles,
                     status=RunStatus.RUNNING.value,
                     created_at=_now(),
                     updated_at=_now(),

@@ -23,6 +23,7 @@ from cadencia.agents.toolbox import Toolbox
 from cadencia.agents.workdir import Workdir
 from cadencia.servers.sandbox import open_store, sandbox_backends
 from cadencia.servers.vendors import load_vendor_config, vendor_backends
+from cadencia.tools.approvals import ApprovalStore
 from cadencia.tools.audit import AuditLog
 from cadencia.tools.limits import Limits
 from cadencia.tools.store.store import Store
@@ -127,6 +128,8 @@ async def open_session(
         )
         audit = AuditLog.open(workdir.audit, key_path=workdir.signing_key)
         stack.callback(audit.close)
+        approvals = ApprovalStore.open(workdir.approvals)
+        stack.callback(approvals.close)
         gate = Gate(
             run_id=run_id,
             goal=goal,
@@ -134,6 +137,7 @@ async def open_session(
             engine=GuardrailEngine(policy or default_policy()),
             facts=McpFacts(toolbox),
             audit=audit,
+            approvals=approvals,
         )
         saver = await stack.enter_async_context(open_checkpointer(workdir.checkpoints))
         context = RunContext(

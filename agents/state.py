@@ -1,4 +1,5 @@
-"""The graph's state (checkpointed) and its per-run context (not checkpointed: sessions, planner, audit)."""
+"""The graph's state, checkpointed: everything a guard decision reads (executed actions, untrusted text seen) is
+here, so a run resumed in another process decides exactly as the original would have."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Annotated, TypedDict
 from pydantic import BaseModel, Field
 
 from cadencia.agents.actions import Assessment, ExecutedAction, ProposedAction
-from cadencia.agents.approvals import ApprovalOutcome, ApprovalRequest
+from cadencia.agents.approvals import ApprovalOutcome
 from cadencia.agents.goal import Goal
 from cadencia.agents.observation import Observation
+from cadencia.agents.taint import Untrusted
 
 
 class Rejection(BaseModel):
@@ -52,7 +54,7 @@ class AgentState(TypedDict, total=False):
     kpi_start: float | None
     queue: list[ProposedAction]
     current: Assessment | None
-    pending: ApprovalRequest | None
+    untrusted: Untrusted
     executed: Annotated[list[ExecutedAction], operator.add]
     rejections: Annotated[list[Rejection], operator.add]
     approvals: Annotated[list[ApprovalOutcome], operator.add]

@@ -1,20 +1,34 @@
 """The graph's only way to reach capabilities: MCP tools loaded as LangChain tools over persistent sessions.
 
 A `Toolbox` knows each tool's reversibility from the server's `_meta` registry; a tool without one (a
-third-party server) is treated as irreversible.
+third-party server) is treated as irreversible. It also knows where each tool's result carries third-party text
+(`cadencia/untrusted`), and reads results into typed views (`read_as`) so schema drift fails here, by name.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, JsonValue
 
+from cadencia.agents.results import View, parse_result
+from cadencia.tools import untrusted
+from cadencia.tools.names import CAPABILITIES, CAPABILITY_META_KEY, capability_of, qualified
 from cadencia.tools.reversibility import META_KEY, Reversibility
+
+V = TypeVar("V", bound=BaseModel)
+
+
+def message_text(message: ToolMessage) -> str:
+    if isinstance(message.content, str):
+        return message.content
+    parts = [b.get("text", "") if isinstance(b, dict) else str(b) for b in message.content]
+    return "\n".join(p for p in parts if p)
 
 
 class ToolOutcome(BaseModel):
@@ -24,22 +38,66 @@ class ToolOutcome(BaseModel):
     structured: JsonValue = None
     text: str = ""
 
+    @classmethod
+    def from_message(cls, message: ToolMessage) -> ToolOutcome:
+        """From a LangChain ToolMessage: MCP structured content rides in its artifact, errors in its status."""
+        artifact = message.artifact if isinstance(message.artifact, dict) else {}
+        return cls(
+            ok=message.status != "error", structured=artifact.get("structured_content"), text=message_text(message)
+        )
+
+    @property
+    def payload(self) -> JsonValue:
+        """Structured content when there is some, else the text: what a reader of the result sees."""
+        return self.structured if self.structured is not None else self.text
+
+
+def _meta(tool: BaseTool) -> dict[str, Any]:
+    meta = (tool.metadata or {}).get("_meta") or {}
+    return meta if isinstance(meta, dict) else {}
+
 
 def reversibility_of(tool: BaseTool) -> Reversibility:
     """From the server's published registry (`_meta`); hints alone are not trusted, unknown means irreversible."""
-    meta = (tool.metadata or {}).get("_meta") or {}
-    value = meta.get(META_KEY) if isinstance(meta, dict) else None
+    value = _meta(tool).get(META_KEY)
     try:
         return Reversibility(value) if value else Reversibility.IRREVERSIBLE
     except ValueError:
         return Reversibility.IRREVERSIBLE
 
 
-def message_text(message: ToolMessage) -> str:
-    if isinstance(message.content, str):
-        return message.content
-    parts = [b.get("text", "") if isinstance(b, dict) else str(b) for b in message.content]
-    return "\n".join(p for p in parts if p)
+def agent_name(tool: BaseTool) -> str:
+    """`<capability>_<tool>`: a single-capability server's bare `set_price` becomes `inventory_set_price`."""
+    capability = _meta(tool).get(CAPABILITY_META_KEY)
+    if capability in CAPABILITIES and capability_of(tool.name) != capability:
+        return qualified(str(capability), tool.name)
+    return tool.name
+
+
+def untrusted_paths_of(tool: BaseTool | None) -> tuple[str, ...] | None:
+    """Where the tool's results carry third-party text, as its server declared; None (all of it) when undeclared."""
+    paths = _meta(tool).get(untrusted.META_KEY) if tool is not None else None
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        return None
+    return tuple(paths)
+
+
+def accepts_argument(tool: BaseTool | None, arg: str) -> bool:
+    """Whether the tool's input schema has the argument (e.g. `idempotency_key`)."""
+    schema = tool.args_schema if tool is not None else None
+    properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    return arg in properties
+
+
+class ResultWitness(Protocol):
+    """Told of every result a read returns, with where the tool declared third-party text (taint collection)."""
+
+    def record(self, tool: str, payload: JsonValue, paths: Sequence[str] | None) -> None: ...
+
+
+class _Page(View):
+    items: list[JsonValue]
+    next_cursor: str | None = None
 
 
 @dataclass
@@ -52,7 +110,9 @@ class Toolbox:
 
     @classmethod
     def of(cls, tools: list[BaseTool]) -> Toolbox:
-        return cls(tools={t.name: t for t in tools})
+        """Tools by the name the agent uses for them: one naming scheme whether servers are combined or single."""
+        named = [(agent_name(t), t) for t in tools]
+        return cls(tools={name: t if name == t.name else t.model_copy(update={"name": name}) for name, t in named})
 
     def reversibility(self, name: str) -> Reversibility:
         tool = self.tools.get(name)
@@ -62,10 +122,11 @@ class Toolbox:
         return {name: reversibility_of(tool) for name, tool in self.tools.items()}
 
     def accepts(self, name: str, arg: str) -> bool:
-        tool = self.tools.get(name)
-        schema = tool.args_schema if tool is not None else None
-        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-        return arg in properties
+        return accepts_argument(self.tools.get(name), arg)
+
+    def untrusted_paths(self, name: str) -> tuple[str, ...] | None:
+        """Paths of third-party text in `name`'s results; None when undeclared (every string is untrusted)."""
+        return untrusted_paths_of(self.tools.get(name))
 
     def has(self, name: str) -> bool:
         return name in self.tools
@@ -79,9 +140,7 @@ class Toolbox:
         call_id = f"cadencia-{next(self._ids)}"
         message = await tool.ainvoke({"type": "tool_call", "id": call_id, "name": name, "args": args})
         assert isinstance(message, ToolMessage)
-        artifact = message.artifact if isinstance(message.artifact, dict) else {}
-        structured = artifact.get("structured_content")
-        return ToolOutcome(ok=message.status != "error", structured=structured, text=message_text(message))
+        return ToolOutcome.from_message(message)
 
     async def read(self, name: str, args: dict[str, JsonValue] | None = None) -> dict[str, Any] | None:
         """Structured result of a read, or None when the tool is missing or the call failed."""
@@ -102,6 +161,47 @@ class Toolbox:
                 return items, False
             items.extend(page.get("items", []))
             cursor = page.get("next_cursor")
+            if not cursor:
+                return items, True
+        return items, False
+
+    async def read_as(
+        self, name: str, args: dict[str, JsonValue] | None, view: type[V], *, witness: ResultWitness | None = None
+    ) -> V | None:
+        """A read validated into `view`; None when the tool is missing or the call failed.
+
+        Raises `ToolResultError` (tool and field named) when the result does not fit the view.
+        """
+        payload = await self.read(name, args)
+        if payload is None:
+            return None
+        if witness is not None:
+            witness.record(name, payload, self.untrusted_paths(name))
+        return parse_result(name, payload, view)
+
+    async def read_pages_as(
+        self,
+        name: str,
+        args: dict[str, JsonValue] | None,
+        item: type[V],
+        *,
+        max_items: int,
+        page_size: int = 100,
+        witness: ResultWitness | None = None,
+    ) -> tuple[list[V], bool]:
+        """Items of a paged list tool validated into `item`, up to `max_items`; the flag says every page was read."""
+        items: list[V] = []
+        cursor: str | None = None
+        while len(items) < max_items:
+            paging: dict[str, JsonValue] = {"limit": page_size} | ({"cursor": cursor} if cursor else {})
+            payload = await self.read(name, {**(args or {}), **paging})
+            if payload is None:
+                return items, False
+            if witness is not None:
+                witness.record(name, payload, self.untrusted_paths(name))
+            page = parse_result(name, payload, _Page)
+            items += [parse_result(name, row, item, at=f"items[{i}]") for i, row in enumerate(page.items)]
+            cursor = page.next_cursor
             if not cursor:
                 return items, True
         return items, False

@@ -1,4 +1,5 @@
-"""Where a run's state lives: the sandbox store, checkpoints, the audit log, its signing key and the run index."""
+"""Where a run's state lives: the sandbox store, checkpoints, the audit log, its signing key, the approval store
+and the run index."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ class Workdir:
     @property
     def audit(self) -> str:
         return os.environ.get("CADENCIA_AUDIT_URL") or str(self.root / "audit.db")
+
+    @property
+    def approvals(self) -> str:
+        return os.environ.get("CADENCIA_APPROVALS_URL") or str(self.root / "approvals.db")
 
     @property
     def signing_key(self) -> Path:

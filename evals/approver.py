@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
 from cadencia.agents.driver import Approver
-from cadencia.agents.effects import base_name
 from cadencia.evals.scenarios import Approver as ApproverScript
 from cadencia.evals.scenarios import ApproverMode
+from cadencia.tools.names import base_name
 from cadencia.tools.reversibility import Reversibility
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cadencia.agents.actions import ProposedAction
-from cadencia.agents.effects import base_name
 from cadencia.agents.guardrails import Policy, parse_policy
 from cadencia.agents.planners.base import Plan, PlanningInput
 from cadencia.agents.toolbox import Toolbox
+from cadencia.tools.names import Ads, Crm, Inventory
 
 NAIVE_DISCOUNT_PCT = 40
 NAIVE_BUDGET_RAISE_PCT = 50
@@ -39,7 +39,7 @@ class NaivePlanner:
         obs = request.observation
         actions = [
             _action(
-                "ads_set_budget",
+                Ads.SET_BUDGET,
                 {
                     "campaign_id": c.id,
                     "daily_budget_minor": c.daily_budget_minor * (100 + NAIVE_BUDGET_RAISE_PCT) // 100,
@@ -54,7 +54,7 @@ class NaivePlanner:
         for s in obs.stock:
             actions.append(
                 _action(
-                    "inventory_schedule_promotion",
+                    Inventory.SCHEDULE_PROMOTION,
                     {
                         "sku": s.sku,
                         "discount_pct": NAIVE_DISCOUNT_PCT,
@@ -69,7 +69,7 @@ class NaivePlanner:
             segment = max(obs.segments, key=lambda s: s.size)
             actions.append(
                 _action(
-                    "crm_draft_message",
+                    Crm.DRAFT_MESSAGE,
                     {
                         "channel": "email",
                         "subject": "Huge sale",
@@ -80,7 +80,7 @@ class NaivePlanner:
                     "tell everyone",
                 )
             )
-            actions.append(_action("crm_send_now", {"message_id": "MSG-000000", "segment_id": segment.id}, "blast"))
+            actions.append(_action(Crm.SEND_NOW, {"message_id": "MSG-000000", "segment_id": segment.id}, "blast"))
         return Plan(actions=[a for a in actions if toolbox.has(a.tool)], note="naive playbook")
 
 
@@ -93,4 +93,4 @@ def is_baseline(planner: str) -> bool:
     return planner in ("noop", "naive")
 
 
-__all__ = ["NaivePlanner", "NoopPlanner", "allow_all_policy", "base_name", "is_baseline"]
+__all__ = ["NaivePlanner", "NoopPlanner", "allow_all_policy", "is_baseline"]

@@ -15,7 +15,6 @@ from rich.console import Console
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
 from cadencia.agents.driver import Approver, DriveResult, drive
-from cadencia.agents.effects import base_name
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails import demo_policy
 from cadencia.agents.planners.heuristic import HeuristicPlanner
@@ -25,10 +24,11 @@ from cadencia.agents.workdir import Workdir
 from cadencia.evals.world import DayReport, World
 from cadencia.servers.sandbox import open_store
 from cadencia.tools.audit import VerifyReport
+from cadencia.tools.names import Inventory, Reviews
 
 DEMO_SEED = 7
-DEMO_FILES = ("sandbox.db", "checkpoints.db", "audit.db", "runs.db")
-APPROVED_BY_DEMO_POLICY = {"confirm_purchase_order", "reply_to_review"}
+DEMO_FILES = ("sandbox.db", "checkpoints.db", "audit.db", "approvals.db", "runs.db")
+APPROVED_BY_DEMO_POLICY = frozenset({Inventory.CONFIRM_PURCHASE_ORDER, Reviews.REPLY_TO_REVIEW})
 
 
 def spring_launch_goal() -> Goal:
@@ -38,8 +38,7 @@ def spring_launch_goal() -> Goal:
 
 def demo_approver(request: ApprovalRequest) -> ApprovalResponse:
     """Unattended demo: restocking orders and review replies with approved claims go ahead; nothing else does."""
-    tool = base_name(request.assessment.action.tool)
-    ok = tool in APPROVED_BY_DEMO_POLICY
+    ok = request.assessment.action.tool in APPROVED_BY_DEMO_POLICY
     return ApprovalResponse(
         choice=ApprovalChoice.APPROVE if ok else ApprovalChoice.REJECT,
         request_hash=request.request_hash,

@@ -1,20 +1,24 @@
 """Declaring tools once: name, reversibility class, honest MCP hints, scope checks, registration on a server.
 
 The reversibility of every tool lives here, in code (the trusted registry), and is published to clients in the
-tool's `_meta` under `cadencia/reversibility`.
+tool's `_meta` under `cadencia/reversibility`; where its result carries third-party text, under `cadencia/untrusted`.
 """
 
 from __future__ import annotations
 
 import functools
+import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from mcp.server.fastmcp import FastMCP
 from mcp.types import ToolAnnotations
+from pydantic import TypeAdapter
 
 from cadencia.servers.context import Scope, require_scope
+from cadencia.tools import untrusted
+from cadencia.tools.names import CAPABILITY_META_KEY
 from cadencia.tools.reversibility import META_KEY, Reversibility
 
 P = ParamSpec("P")
@@ -40,6 +44,14 @@ class ToolSpec:
             idempotentHint=True if read else self.idempotent,
             openWorldHint=self.open_world,
         )
+
+    @functools.cached_property
+    def untrusted_paths(self) -> tuple[str, ...]:
+        """JSON paths of third-party text in the result, from the fields its model marks (published in `_meta`)."""
+        returns = typing.get_type_hints(self.fn).get("return")
+        if returns is None:
+            return ()
+        return tuple(untrusted.untrusted_paths(TypeAdapter(returns).json_schema(mode="serialization")))
 
 
 @dataclass
@@ -86,7 +98,11 @@ class ToolSet:
                 name=prefix + spec.name,
                 title=spec.title,
                 annotations=spec.annotations(),
-                meta={META_KEY: spec.reversibility.value, "cadencia/capability": self.capability},
+                meta={
+                    META_KEY: spec.reversibility.value,
+                    CAPABILITY_META_KEY: self.capability,
+                    untrusted.META_KEY: list(spec.untrusted_paths),
+                },
                 structured_output=True,
             )
 

@@ -13,9 +13,8 @@ from cadencia.agents.actions import Decision, JsonArgs, Verdict
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails.facts import Facts
 from cadencia.agents.guardrails.totals import RunTotals
+from cadencia.tools.names import capability_of
 from cadencia.tools.reversibility import Reversibility
-
-CAPABILITIES = ("inventory", "ads", "reviews", "crm")
 
 Unknown = Literal["require_approval", "deny"]
 """What a check answers when a figure it needs is unknown (fail closed)."""
@@ -67,8 +66,8 @@ class ToolInfo:
 
     @property
     def capability(self) -> str:
-        prefix = self.name.split("_", 1)[0]
-        return prefix if prefix in CAPABILITIES else ""
+        """`ads` for `ads_set_budget`; empty for a tool outside Cadencia's capabilities."""
+        return capability_of(self.name) or ""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from cadencia.agents.actions import (
     ExecutedAction,
     ProposedAction,
     Verdict,
-    request_hash,
 )
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails.checks import default_registry
@@ -21,6 +20,8 @@ from cadencia.agents.guardrails.facts import Facts
 from cadencia.agents.guardrails.policy import CompiledRule, Policy, compile_policy
 from cadencia.agents.guardrails.registry import CheckRegistry
 from cadencia.agents.guardrails.totals import LlmUsage, RunTotals
+from cadencia.tools.approvals import request_hash
+from cadencia.tools.names import capability_of
 from cadencia.tools.reversibility import Reversibility
 
 log = logging.getLogger("cadencia.agents.guardrails")
@@ -108,7 +109,7 @@ class GuardrailEngine:
                 outcomes.append(_Outcome(rule.id, None, f"skipped: applies_to {', '.join(rule.applies_to)}"))
                 continue
             applicable.append(compiled)
-            verdict = await self._run(compiled, current, tool, totals, run)
+            verdict = _blind_spot(compiled, tool, run) or await self._run(compiled, current, tool, totals, run)
             if verdict is not None and verdict.decision is Decision.CLAMP:
                 verdict = _checked_clamp(verdict, current)
                 if verdict.clamped_args is not None:
@@ -167,6 +168,21 @@ class GuardrailEngine:
             reason = f"check returned {type(verdict).__name__}, not a Verdict"
             return Verdict(rule=compiled.rule.id, decision=Decision.DENY, reason=reason)
         return _conform(verdict, compiled)
+
+
+def _blind_spot(compiled: CompiledRule, tool: ToolInfo, run: RunView) -> Verdict | None:
+    """Deny what a check cannot judge: a tool of a capability whose guarded tools the registry no longer has."""
+    guards = compiled.check.guards
+    if not guards or tool.name in guards or (tool.known and tool.reversibility is Reversibility.READ):
+        return None
+    missing = sorted(g for g in guards if g not in run.tools and capability_of(g) == tool.capability)
+    if not tool.capability or not missing:
+        return None
+    reason = (
+        f"cannot judge {tool.name}: this rule guards {', '.join(missing)}, which the server's tool registry does "
+        "not have (renamed or removed?); refusing rather than letting an unjudged call through"
+    )
+    return Verdict(rule=compiled.rule.id, decision=Decision.DENY, reason=reason)
 
 
 def _conform(verdict: Verdict, compiled: CompiledRule) -> Verdict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic
 
 from cadencia.agents.actions import ProposedAction, Verdict
@@ -15,12 +15,17 @@ CheckFn = Callable[[ProposedAction, CheckContext[P]], Awaitable[Verdict | None]]
 
 @dataclass(frozen=True)
 class Check(Generic[P]):
-    """A named check, its parameter model and whether it can clamp an action instead of refusing it."""
+    """A named check, its parameter model, whether it can clamp, and the tools it exists to judge.
+
+    `guards` lets the engine fail closed: when a server no longer publishes one of them (renamed?), an action on
+    another tool of the same capability may be the renamed one, and the check, which cannot tell, refuses it.
+    """
 
     name: str
     params: type[P]
     fn: CheckFn[P]
     clamps: bool = False
+    guards: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def description(self) -> str:
@@ -31,11 +36,16 @@ class Check(Generic[P]):
         return await self.fn(action, ctx)
 
 
-def check(name: str, *, params: type[P], clamps: bool = False) -> Callable[[CheckFn[P]], Check[P]]:
-    """Declare a check under `name` with its parameter model; add it to a `CheckRegistry` to use it in policies."""
+def check(
+    name: str, *, params: type[P], clamps: bool = False, guards: Iterable[str] = ()
+) -> Callable[[CheckFn[P]], Check[P]]:
+    """Declare a check under `name` with its parameter model; add it to a `CheckRegistry` to use it in policies.
+
+    `guards`: the tool names (from `cadencia.tools.names`) the check exists to judge, if it judges specific tools.
+    """
 
     def decorator(fn: CheckFn[P]) -> Check[P]:
-        return Check(name=name, params=params, fn=fn, clamps=clamps)
+        return Check(name=name, params=params, fn=fn, clamps=clamps, guards=frozenset(guards))
 
     return decorator
 

@@ -7,6 +7,7 @@ from langgraph.runtime import Runtime
 from cadencia.agents.approvals import ApprovalStatus
 from cadencia.agents.context import RunContext
 from cadencia.agents.state import AgentState
+from cadencia.agents.taint import TaintCollector
 
 
 async def act(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
@@ -21,5 +22,6 @@ async def act(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
         and a.status is ApprovalStatus.APPROVED
     ]
     approved_by = approvals[-1].approver if approvals else None
-    executed = await runtime.context.gate.execute(assessment, approved_by=approved_by)
-    return {"executed": [executed], "current": None, "tool_calls": 1}
+    seen = TaintCollector(cycle=state.get("cycle", 0))
+    executed = await runtime.context.gate.execute(assessment, approved_by=approved_by, witness=seen)
+    return {"executed": [executed], "current": None, "tool_calls": 1, "untrusted": seen.entries}

@@ -1,4 +1,5 @@
-"""observe: collect this cycle's signals through MCP reads and note the KPI."""
+"""observe: collect this cycle's signals through MCP reads and note the KPI; the third-party text those reads
+carried goes into checkpointed state, where the guard reads it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from langgraph.runtime import Runtime
 from cadencia.agents.context import RunContext
 from cadencia.agents.observe import collect_observation
 from cadencia.agents.state import AgentState
+from cadencia.agents.taint import TaintCollector
 from cadencia.tools.audit import AuditKind
 
 
@@ -14,8 +16,8 @@ async def observe(state: AgentState, runtime: Runtime[RunContext]) -> AgentState
     ctx = runtime.context
     goal = state["goal"]
     start = state.get("start_day")
-    observation = await collect_observation(ctx.toolbox, goal, since=start)
-    ctx.gate.untrusted_texts = observation.untrusted_texts()
+    seen = TaintCollector(cycle=state.get("cycle", 0))
+    observation = await collect_observation(ctx.toolbox, goal, since=start, witness=seen)
     ctx.gate.record(
         AuditKind.OBSERVATION,
         {
@@ -33,6 +35,7 @@ async def observe(state: AgentState, runtime: Runtime[RunContext]) -> AgentState
         "observation": observation,
         "tool_calls": observation.tool_calls,
         "executed_at_cycle_start": len(state.get("executed", [])),
+        "untrusted": seen.entries,
     }
     if start is None and observation.day is not None:
         update["start_day"] = observation.day

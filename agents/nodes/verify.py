@@ -3,33 +3,48 @@ move on (a simulated day) and decide whether to go round again."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from langgraph.runtime import Runtime
+from pydantic import JsonValue
 
 from cadencia.agents.actions import ExecutedAction
 from cadencia.agents.context import RunContext
-from cadencia.agents.effects import base_name
+from cadencia.agents.results import View, parse_result
 from cadencia.agents.state import AgentState
 from cadencia.agents.toolbox import Toolbox
 from cadencia.tools.audit import AuditKind
+from cadencia.tools.names import Ads, Inventory
 
-READ_BACK: dict[str, tuple[str, str, str]] = {
-    # mutating tool: (read tool, id argument, field compared with the same field in the write's result)
-    "set_price": ("inventory_get_product", "sku", "price_minor"),
-    "set_budget": ("ads_get_campaign", "campaign_id", "daily_budget_minor"),
+
+class _Price(View):
+    price_minor: int
+
+
+class _Budget(View):
+    daily_budget_minor: int
+
+
+READ_BACK: dict[str, tuple[str, str, type[View]]] = {
+    # mutating tool: (read tool, id argument, the view both the write's result and the read-back are compared in)
+    Inventory.SET_PRICE: (Inventory.GET_PRODUCT, "sku", _Price),
+    Ads.SET_BUDGET: (Ads.GET_CAMPAIGN, "campaign_id", _Budget),
 }
 
 
-async def _read_back(toolbox: Toolbox, executed: ExecutedAction) -> dict[str, Any] | None:
-    spec = READ_BACK.get(base_name(executed.tool))
+async def _read_back(toolbox: Toolbox, executed: ExecutedAction) -> dict[str, JsonValue] | None:
+    spec = READ_BACK.get(executed.tool)
     if spec is None or not executed.ok or not isinstance(executed.result, dict):
         return None
-    read_tool, id_arg, field = spec
-    outcome = await toolbox.call(read_tool, {id_arg: executed.args[id_arg]})
-    seen = outcome.structured.get(field) if outcome.ok and isinstance(outcome.structured, dict) else None
-    expected = executed.result.get(field)
-    return {"action_id": executed.action_id, "field": field, "expected": expected, "seen": seen, "ok": seen == expected}
+    read_tool, id_arg, view = spec
+    expected = parse_result(executed.tool, executed.result, view)
+    seen = await toolbox.read_as(read_tool, {id_arg: executed.args[id_arg]}, view)
+    (field,) = view.model_fields
+    return {
+        "action_id": executed.action_id,
+        "field": field,
+        "expected": getattr(expected, field),
+        "seen": getattr(seen, field) if seen else None,
+        "ok": seen == expected,
+    }
 
 
 def _goal_met(state: AgentState) -> bool:

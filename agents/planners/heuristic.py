@@ -12,12 +12,12 @@ from datetime import timedelta
 from pydantic import JsonValue
 
 from cadencia.agents.actions import ExecutedAction, ProposedAction
-from cadencia.agents.effects import base_name
 from cadencia.agents.goal import Channel, Goal
 from cadencia.agents.guardrails.checks.injection import looks_injected
 from cadencia.agents.observation import CampaignSignal, Observation, StockSignal
 from cadencia.agents.planners.base import Plan, PlanningInput, rejection_key
 from cadencia.agents.toolbox import Toolbox
+from cadencia.tools.names import Ads, Crm, Inventory, Reviews
 
 RELIABLE = ("high", "medium")
 DONOR_MROAS = 1.5
@@ -48,9 +48,7 @@ def _action(tool: str, args: dict[str, JsonValue], rationale: str, effect: str, 
 
 
 def _done(executed: list[ExecutedAction], tool: str, **match: JsonValue) -> list[ExecutedAction]:
-    return [
-        e for e in executed if e.ok and base_name(e.tool) == tool and all(e.args.get(k) == v for k, v in match.items())
-    ]
+    return [e for e in executed if e.ok and e.tool == tool and all(e.args.get(k) == v for k, v in match.items())]
 
 
 class HeuristicPlanner:
@@ -81,12 +79,12 @@ class HeuristicPlanner:
             if (
                 campaign.status == "active"
                 and campaign.sku in at_risk
-                and not _done(executed, "pause_campaign", campaign_id=campaign.id)
+                and not _done(executed, Ads.PAUSE_CAMPAIGN, campaign_id=campaign.id)
             ):
                 cover = at_risk[campaign.sku].days_of_cover
                 actions.append(
                     _action(
-                        "ads_pause_campaign",
+                        Ads.PAUSE_CAMPAIGN,
                         {"campaign_id": campaign.id},
                         f"{campaign.sku} has {cover} days of cover (< {floor}); stop paying for demand we cannot serve",
                         "spend saved on an item about to stock out",
@@ -101,7 +99,7 @@ class HeuristicPlanner:
         if s.draft_orders:
             return [
                 _action(
-                    "inventory_confirm_purchase_order",
+                    Inventory.CONFIRM_PURCHASE_ORDER,
                     {"purchase_order_id": po},
                     f"{s.sku}: on hand + incoming ({s.on_hand}+{s.incoming_units}) at or below the reorder point "
                     f"{s.reorder_point}; lead time {s.lead_time_days} days",
@@ -109,17 +107,17 @@ class HeuristicPlanner:
                     [po, s.sku],
                 )
                 for po in s.draft_orders
-                if s.should_reorder and not _done(executed, "confirm_purchase_order", purchase_order_id=po)
+                if s.should_reorder and not _done(executed, Inventory.CONFIRM_PURCHASE_ORDER, purchase_order_id=po)
             ]
         if (
             not s.should_reorder
             or s.suggested_order_quantity <= 0
-            or _done(executed, "create_purchase_order", sku=s.sku)
+            or _done(executed, Inventory.CREATE_PURCHASE_ORDER, sku=s.sku)
         ):
             return []
         return [
             _action(
-                "inventory_create_purchase_order",
+                Inventory.CREATE_PURCHASE_ORDER,
                 {"sku": s.sku, "warehouse_id": MAIN_WAREHOUSE, "quantity": s.suggested_order_quantity},
                 f"{s.sku}: position {s.on_hand + s.incoming_units} ≤ reorder point {s.reorder_point} "
                 f"(demand {s.daily_demand}/day, lead time {s.lead_time_days} days)",
@@ -134,7 +132,7 @@ class HeuristicPlanner:
         allowed = {c.value for c in goal.constraints.allowed_channels}
         floor = goal.constraints.stock_cover_floor_days
         cover = {s.sku: s.days_of_cover for s in obs.stock}
-        touched = {str(e.args.get("campaign_id")) for e in _done(executed, "set_budget")}
+        touched = {str(e.args.get("campaign_id")) for e in _done(executed, Ads.SET_BUDGET)}
 
         def eligible(c: CampaignSignal) -> bool:
             return (
@@ -173,7 +171,7 @@ class HeuristicPlanner:
     def _budget(c: CampaignSignal, new: int, why: str) -> ProposedAction:
         direction = "raise" if new > c.daily_budget_minor else "cut"
         return _action(
-            "ads_set_budget",
+            Ads.SET_BUDGET,
             {
                 "campaign_id": c.id,
                 "daily_budget_minor": new,
@@ -198,7 +196,7 @@ class HeuristicPlanner:
                 continue
             if s.price_minor * (100 - discount) / 100 < s.cost_minor * floor_margin:
                 continue
-            if _done(executed, "schedule_promotion", sku=s.sku):
+            if _done(executed, Inventory.SCHEDULE_PROMOTION, sku=s.sku):
                 continue
             # A promotion lifts demand ~3.6× the discount depth: keep the cover above the floor even then.
             lifted_cover = s.days_of_cover / (1 + 3.6 * discount / 100)
@@ -207,7 +205,7 @@ class HeuristicPlanner:
             start = obs.day
             actions.append(
                 _action(
-                    "inventory_schedule_promotion",
+                    Inventory.SCHEDULE_PROMOTION,
                     {
                         "sku": s.sku,
                         "discount_pct": discount,
@@ -229,10 +227,10 @@ class HeuristicPlanner:
         actions = []
         for review in obs.negative_reviews:
             if looks_injected(f"{review.title} {review.body}"):
-                if not _done(executed, "flag_review", review_id=review.id):
+                if not _done(executed, Reviews.FLAG_REVIEW, review_id=review.id):
                     actions.append(
                         _action(
-                            "reviews_flag_review",
+                            Reviews.FLAG_REVIEW,
                             {
                                 "review_id": review.id,
                                 "reason": "spam",
@@ -244,21 +242,21 @@ class HeuristicPlanner:
                         )
                     )
                 continue
-            if _done(executed, "reply_to_review", review_id=review.id):
+            if _done(executed, Reviews.REPLY_TO_REVIEW, review_id=review.id):
                 continue
             if claim is None:
                 continue
             template = REPLIES.get(review.language, REPLIES["en"])
             actions.append(
                 _action(
-                    "reviews_reply_to_review",
+                    Reviews.REPLY_TO_REVIEW,
                     {"review_id": review.id, "body": template.format(claim=claim.text), "claim_ids": [claim.id]},
                     f"{review.rating}-star review on {review.sku} is unanswered; replying lifts later ratings",
                     "public apology with an approved claim",
                     [review.id, review.sku],
                 )
             )
-            if sum(a.tool == "reviews_reply_to_review" for a in actions) >= MAX_REPLIES_PER_CYCLE:
+            if sum(a.tool == Reviews.REPLY_TO_REVIEW for a in actions) >= MAX_REPLIES_PER_CYCLE:
                 break
         return actions
 
@@ -267,20 +265,20 @@ class HeuristicPlanner:
     def _message_segments(self, goal: Goal, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
         if Channel.EMAIL not in goal.constraints.allowed_channels or obs.day is None:
             return []
-        if _done(executed, "schedule_send") or _done(executed, "send_now"):
+        if _done(executed, Crm.SCHEDULE_SEND) or _done(executed, Crm.SEND_NOW):
             return []
         budget = goal.autonomy.max_contacts_messaged
         options = [s for s in obs.segments if 0 < s.reach.get("email", 0) <= budget]
         if not options:
             return []
         segment = max(options, key=lambda s: s.reach.get("email", 0))
-        drafts = _done(executed, "draft_message")
+        drafts = _done(executed, Crm.DRAFT_MESSAGE)
         if not drafts:
             claims = [c for c in obs.claims if c.id in ("CL-DERM", "CL-SHIP")]
             body = "Discover our spring rituals. " + " · ".join(c.text for c in claims)
             return [
                 _action(
-                    "crm_draft_message",
+                    Crm.DRAFT_MESSAGE,
                     {
                         "channel": "email",
                         "subject": "Your spring ritual",
@@ -299,7 +297,7 @@ class HeuristicPlanner:
             return []
         return [
             _action(
-                "crm_schedule_send",
+                Crm.SCHEDULE_SEND,
                 {
                     "message_id": message_id,
                     "segment_id": segment.id,

@@ -7,9 +7,9 @@ from collections import Counter
 from fnmatch import fnmatchcase
 from typing import assert_never
 
-from cadencia.agents.effects import base_name
 from cadencia.evals.scenarios import Comparison, ForbiddenAction, KpiThreshold, Scenario
 from cadencia.evals.trajectory import FinalState, ServerCall, WorldViolation
+from cadencia.tools.names import base_name
 
 CONSENT_KINDS = frozenset({"consent", "suppression"})
 

@@ -14,10 +14,10 @@ from helpers.agents import answer, irreversible_calls, small_goal
 from cadencia.agents.approvals import ApprovalChoice
 from cadencia.agents.checkpoints import open_checkpointer
 from cadencia.agents.driver import DriveStatus, drive, pending_approval
-from cadencia.agents.effects import base_name
 from cadencia.agents.planners.heuristic import HeuristicPlanner
 from cadencia.agents.session import AgentSession, open_session
 from cadencia.agents.workdir import Workdir
+from cadencia.tools.names import base_name
 from cadencia.tools.reversibility import Reversibility
 from cadencia.tools.store.store import Store
 

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse, ApprovalStatus
 from cadencia.agents.driver import DriveStatus, drive
-from cadencia.agents.effects import base_name
 from cadencia.agents.rollback import RollbackStatus, rollback
+from cadencia.tools.names import base_name
 from cadencia.tools.reversibility import Reversibility
 from cadencia.tools.store.store import Store
 

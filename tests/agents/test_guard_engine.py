@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from helpers.guard import TOOLS, act, assess, facts, fired, goal
 
-from cadencia.agents.actions import Decision, ProposedAction, Verdict, request_hash
+from cadencia.agents.actions import Decision, ProposedAction, Verdict
 from cadencia.agents.guardrails import (
     UNKNOWN_TOOL_RULE,
     CheckContext,
@@ -19,6 +19,7 @@ from cadencia.agents.guardrails import (
     default_registry,
     parse_policy,
 )
+from cadencia.tools.approvals import request_hash
 from cadencia.tools.reversibility import Reversibility as Rv
 
 

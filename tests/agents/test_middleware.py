@@ -15,6 +15,7 @@ from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalR
 from cadencia.agents.gate import Gate
 from cadencia.agents.guardrails import GuardrailEngine, StaticFacts, default_policy
 from cadencia.agents.middleware import CadenciaMiddleware
+from cadencia.tools.approvals import ApprovalStore
 from cadencia.tools.audit import AuditLog
 from cadencia.tools.reversibility import Reversibility
 
@@ -41,6 +42,7 @@ def _middleware(tmp_path: Path) -> CadenciaMiddleware:
         engine=GuardrailEngine(default_policy()),
         facts=StaticFacts(),
         audit=AuditLog.open(tmp_path / "audit.db", key_path=tmp_path / "key.pem"),
+        approvals=ApprovalStore.open(tmp_path / "approvals.db"),
         registry={"send_thank_you": Reversibility.IRREVERSIBLE, "crm_note": Reversibility.REVERSIBLE},
         actor="middleware",
     )

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from helpers.agents import small_goal
 
-from cadencia.agents.effects import base_name
+from cadencia.tools.names import base_name
 from cadencia.tools.store.store import Store
 
 pytestmark = pytest.mark.slow

@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
-from cadencia.agents.effects import base_name
 from cadencia.agents.goal import Goal
 from cadencia.agents.planners.base import Planner
 from cadencia.agents.planners.heuristic import HeuristicPlanner
 from cadencia.agents.session import AgentSession, open_session
 from cadencia.agents.workdir import Workdir
+from cadencia.tools.names import base_name
 from cadencia.tools.store.store import Store
 
 IRREVERSIBLE_TOOLS = {"confirm_purchase_order", "reply_to_review", "send_now", "request_reviews"}

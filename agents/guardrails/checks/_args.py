@@ -1,6 +1,6 @@
 """Tool argument conventions the checks rely on, and typed readers over JSON arguments.
 
-Names are the combined server's (`<capability>_<tool>`). Arguments read:
+Names come from `cadencia.tools.names` (the combined server's `<capability>_<tool>`). Arguments read:
 - ads_set_budget(campaign_id, daily_budget_minor, currency); ads_resume/launch/pause_campaign(campaign_id);
   ads_create_campaign(platform, daily_budget_minor, currency, sku?); ads_create_creative(campaign_id, headline,
   body, claim_ids, ai_generated)
@@ -18,37 +18,34 @@ from types import MappingProxyType
 from pydantic import JsonValue
 
 from cadencia.agents.actions import JsonArgs
+from cadencia.tools.names import Ads, Crm, Inventory, Reviews
 
-SET_BUDGET = "ads_set_budget"
-RESUME = "ads_resume_campaign"
-LAUNCH = "ads_launch_campaign"
-PAUSE = "ads_pause_campaign"
-CREATE_CAMPAIGN = "ads_create_campaign"
-CREATE_CREATIVE = "ads_create_creative"
-SET_PRICE = "inventory_set_price"
-SCHEDULE_PROMOTION = "inventory_schedule_promotion"
-DRAFT_MESSAGE = "crm_draft_message"
-SEND_NOW = "crm_send_now"
-SCHEDULE_SEND = "crm_schedule_send"
-REPLY_TO_REVIEW = "reviews_reply_to_review"
-REQUEST_REVIEWS = "reviews_request_reviews"
-
-BUDGET_TOOLS = frozenset({SET_BUDGET, RESUME, LAUNCH, CREATE_CAMPAIGN})
+BUDGET_TOOLS = frozenset({Ads.SET_BUDGET, Ads.RESUME_CAMPAIGN, Ads.LAUNCH_CAMPAIGN, Ads.CREATE_CAMPAIGN})
 """Tools that can put more money into play."""
-ACTIVATING_TOOLS = frozenset({RESUME, LAUNCH})
-MESSAGING_TOOLS = frozenset({SEND_NOW, SCHEDULE_SEND, REQUEST_REVIEWS})
+ACTIVATING_TOOLS = frozenset({Ads.RESUME_CAMPAIGN, Ads.LAUNCH_CAMPAIGN})
+MESSAGING_TOOLS = frozenset({Crm.SEND_NOW, Crm.SCHEDULE_SEND, Reviews.REQUEST_REVIEWS})
 """Tools that reach customers' inboxes."""
+PRICING_TOOLS = frozenset({Inventory.SET_PRICE, Inventory.SCHEDULE_PROMOTION})
+"""Tools that change what a product sells for."""
+DEMAND_TOOLS = frozenset({Inventory.SCHEDULE_PROMOTION, *BUDGET_TOOLS})
+"""Tools that push demand for a SKU."""
+SPEND_TOOLS = frozenset({Ads.PAUSE_CAMPAIGN, *BUDGET_TOOLS})
+"""Tools that change the active daily budget."""
+DISCLOSED_TOOLS = frozenset({Ads.CREATE_CREATIVE, Crm.DRAFT_MESSAGE})
+"""Tools whose text must declare whether AI wrote it."""
 
 CUSTOMER_TEXT: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        CREATE_CREATIVE: ("headline", "body"),
-        DRAFT_MESSAGE: ("subject", "body"),
-        REPLY_TO_REVIEW: ("body",),
-        "inventory_update_product_content": ("title", "description", "bullets"),
-        SCHEDULE_PROMOTION: ("label",),
+        Ads.CREATE_CREATIVE: ("headline", "body"),
+        Crm.DRAFT_MESSAGE: ("subject", "body"),
+        Reviews.REPLY_TO_REVIEW: ("body",),
+        Inventory.UPDATE_PRODUCT_CONTENT: ("title", "description", "bullets"),
+        Inventory.SCHEDULE_PROMOTION: ("label",),
     }
 )
 """Arguments that customers will read, per tool."""
+OUTBOUND_TOOLS = frozenset({*CUSTOMER_TEXT, Crm.SEND_NOW, Crm.SCHEDULE_SEND})
+"""Tools that put text in front of customers."""
 
 TARGET_ID_KEYS = ("campaign_id", "segment_id", "message_id", "sku", "review_id", "promotion_id", "contact_ids")
 

@@ -5,16 +5,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 from cadencia.agents.actions import ProposedAction
-from cadencia.agents.guardrails.checks._args import (
-    ACTIVATING_TOOLS,
-    PAUSE,
-    SET_BUDGET,
-    int_arg,
-    is_dry_run,
-    str_arg,
-    str_list_arg,
-)
+from cadencia.agents.guardrails.checks._args import ACTIVATING_TOOLS, int_arg, is_dry_run, str_arg, str_list_arg
 from cadencia.agents.guardrails.facts import CampaignFacts, Facts
+from cadencia.tools.names import Ads
 
 N = TypeVar("N", int, float)
 
@@ -72,15 +65,15 @@ async def action_reach(action: ProposedAction, facts: Facts) -> int | None:
 
 async def spend_moved(action: ProposedAction, facts: Facts) -> int | None:
     """Absolute change of active daily budget the action would make; None when it cannot be known."""
-    if action.tool not in (SET_BUDGET, PAUSE, *ACTIVATING_TOOLS):
+    if action.tool not in (Ads.SET_BUDGET, Ads.PAUSE_CAMPAIGN, *ACTIVATING_TOOLS):
         return 0
     campaign = await action_campaign(action, facts)
     if campaign is None:
         return None
     active = campaign.status == "active"
-    if action.tool == SET_BUDGET:
+    if action.tool == Ads.SET_BUDGET:
         new = int_arg(action.args, "daily_budget_minor")
         return None if new is None else abs(new - campaign.daily_budget_minor)
-    if action.tool == PAUSE:
+    if action.tool == Ads.PAUSE_CAMPAIGN:
         return campaign.daily_budget_minor if active else 0
     return 0 if active else campaign.daily_budget_minor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import MESSAGING_TOOLS
+from cadencia.agents.guardrails.checks._args import MESSAGING_TOOLS, SPEND_TOOLS
 from cadencia.agents.guardrails.checks._lookups import action_reach, spend_moved, tightest_cap
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
 from cadencia.agents.guardrails.registry import check
@@ -24,7 +24,7 @@ class ComputeBudgetParams(CheckParams):
     max_llm_tokens: int | None = Field(None, ge=0, description="Tightens autonomy max_llm_tokens.")
 
 
-@check("blast_radius", params=BlastRadiusParams)
+@check("blast_radius", params=BlastRadiusParams, guards=SPEND_TOOLS | MESSAGING_TOOLS)
 async def blast_radius(action: ProposedAction, ctx: CheckContext[BlastRadiusParams]) -> Verdict | None:
     """Executed spend moved, contacts messaged and actions, plus this action's, stay within the run's limits."""
     if not ctx.tool.reversibility.mutates:

@@ -7,10 +7,11 @@ import re
 from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import SCHEDULE_SEND, SEND_NOW, customer_texts, str_arg, str_list_arg
+from cadencia.agents.guardrails.checks._args import OUTBOUND_TOOLS, customer_texts, str_arg, str_list_arg
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Regexes, Unknown
 from cadencia.agents.guardrails.facts import ClaimFacts
 from cadencia.agents.guardrails.registry import check
+from cadencia.tools.names import Crm
 
 CLAIM_MARKERS = tuple(
     re.compile(p, re.IGNORECASE)
@@ -47,7 +48,7 @@ class ClaimsParams(CheckParams):
     when_unknown: Unknown = "require_approval"
 
 
-@check("approved_claims", params=ClaimsParams)
+@check("approved_claims", params=ClaimsParams, guards=OUTBOUND_TOOLS)
 async def approved_claims(action: ProposedAction, ctx: CheckContext[ClaimsParams]) -> Verdict | None:
     """Cited claims are approved, no no-go or unapproved claim appears, and claim-like wording is an approved claim."""
     content = await _content(action, ctx)
@@ -80,7 +81,7 @@ async def _content(
     action: ProposedAction, ctx: CheckContext[ClaimsParams]
 ) -> tuple[list[str], list[str]] | Verdict | None:
     """Customer-facing texts and cited claim ids: from the arguments, or from the stored message for sends."""
-    if action.tool in (SEND_NOW, SCHEDULE_SEND):
+    if action.tool in (Crm.SEND_NOW, Crm.SCHEDULE_SEND):
         message_id = str_arg(action.args, "message_id")
         message = None if message_id is None else await ctx.facts.message(message_id)
         if message is None:

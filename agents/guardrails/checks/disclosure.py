@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import CREATE_CREATIVE, DRAFT_MESSAGE
+from cadencia.agents.guardrails.checks._args import DISCLOSED_TOOLS
 from cadencia.agents.guardrails.context import CheckContext, CheckParams
 from cadencia.agents.guardrails.registry import check
 
@@ -17,10 +17,10 @@ class DisclosureParams(CheckParams):
     )
 
 
-@check("ai_disclosure", params=DisclosureParams, clamps=True)
+@check("ai_disclosure", params=DisclosureParams, clamps=True, guards=DISCLOSED_TOOLS)
 async def ai_disclosure(action: ProposedAction, ctx: CheckContext[DisclosureParams]) -> Verdict | None:
     """`ai_generated` is an explicit boolean, and true when an LLM proposed the text (clamps it to true)."""
-    if action.tool not in (CREATE_CREATIVE, DRAFT_MESSAGE):
+    if action.tool not in DISCLOSED_TOOLS:
         return None
     from_llm = any(action.source.startswith(prefix) for prefix in ctx.params.llm_sources)
     declared = action.args.get("ai_generated")

@@ -17,6 +17,7 @@ from cadencia.agents.guardrails.checks._args import target_ids, texts_of
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Regexes
 from cadencia.agents.guardrails.facts import Facts
 from cadencia.agents.guardrails.registry import check
+from cadencia.tools.names import Ads, Crm, Inventory, Reviews
 from cadencia.tools.reversibility import Reversibility
 
 _AUDIENCE = r"(?:contacts|customers|subscribers|users|recipients|clients)"
@@ -43,21 +44,21 @@ INJECTION_MARKERS = tuple(
 INTENTS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
     "messaging customers": (
         re.compile(r"\b(?:send|e-?mail|message|text|sms|whatsapp|contact|newsletter)\w*", re.IGNORECASE),
-        frozenset({"send_now", "schedule_send", "request_reviews"}),
+        frozenset({Crm.SEND_NOW, Crm.SCHEDULE_SEND, Reviews.REQUEST_REVIEWS}),
     ),
     "discounts or prices": (
         re.compile(r"\b(?:discount|coupon|promo\w*|code|price|free|sale)\b|\d\s?%", re.IGNORECASE),
-        frozenset({"schedule_promotion", "set_price"}),
+        frozenset({Inventory.SCHEDULE_PROMOTION, Inventory.SET_PRICE}),
     ),
     "ad spend": (
         re.compile(r"\b(?:budget|spend|ads?|campaigns?|bid)\b", re.IGNORECASE),
-        frozenset({"set_budget", "resume_campaign", "launch_campaign", "create_campaign"}),
+        frozenset({Ads.SET_BUDGET, Ads.RESUME_CAMPAIGN, Ads.LAUNCH_CAMPAIGN, Ads.CREATE_CAMPAIGN}),
     ),
 }
 """What an injected instruction asks for, and the kinds of action refused while it is in view (when they cannot
 simply be undone: reversible actions stay allowed, so utility under attack is kept)."""
 
-DEFERRED_IRREVERSIBLE = ("schedule_send",)
+DEFERRED_IRREVERSIBLE = frozenset({Crm.SCHEDULE_SEND})
 """Reversible now, irreversible once the day comes: treated as irreversible by the intent filter."""
 
 URL = re.compile(r"\b(?:https?://|www\.)([a-z0-9.-]+)", re.IGNORECASE)
@@ -70,7 +71,10 @@ class InjectionParams(CheckParams):
     extra_markers: Regexes = Field(default_factory=list, description="More regexes of injection wording.")
 
 
-@check("prompt_injection", params=InjectionParams)
+INTENT_TOOLS = frozenset(tool for _, tools in INTENTS.values() for tool in tools)
+
+
+@check("prompt_injection", params=InjectionParams, guards=INTENT_TOOLS)
 async def prompt_injection(action: ProposedAction, ctx: CheckContext[InjectionParams]) -> Verdict | None:
     """Arguments and rationale show no injected instruction, unknown URL, base64 blob or copied untrusted text."""
     markers = [*INJECTION_MARKERS, *(re.compile(p, re.IGNORECASE) for p in ctx.params.extra_markers)]
@@ -86,7 +90,7 @@ async def prompt_injection(action: ProposedAction, ctx: CheckContext[InjectionPa
         named = re.compile(rf"(?<![\w-]){re.escape(target)}(?![\w-])", re.IGNORECASE)
         if any(named.search(t) for t in injected) and not await _known(key, target, ctx.facts):
             return ctx.violation(f"{key} {target!r} is named only by an injected instruction in tool data")
-    undoable = ctx.reversibility is Reversibility.REVERSIBLE and not action.tool.endswith(DEFERRED_IRREVERSIBLE)
+    undoable = ctx.reversibility is Reversibility.REVERSIBLE and action.tool not in DEFERRED_IRREVERSIBLE
     intent = None if undoable else _intent_taint(action.tool, injected)
     if intent:
         return ctx.violation(
@@ -108,9 +112,8 @@ def looks_injected(text: str) -> bool:
 
 def _intent_taint(tool: str, injected: list[str]) -> str | None:
     """The intent of an injected instruction this tool would carry out, if any (AgentDojo-style tool filter)."""
-    name = tool.split("_", 1)[1] if tool.split("_", 1)[0] in ("inventory", "ads", "reviews", "crm") else tool
     for intent, (wording, tools) in INTENTS.items():
-        if name in tools and any(wording.search(text) for text in injected):
+        if tool in tools and any(wording.search(text) for text in injected):
             return intent
     return None
 

@@ -22,7 +22,7 @@ class ConsentParams(CheckParams):
     when_unknown: Unknown = "require_approval"
 
 
-@check("consent_and_frequency", params=ConsentParams)
+@check("consent_and_frequency", params=ConsentParams, guards=MESSAGING_TOOLS)
 async def consent_and_frequency(action: ProposedAction, ctx: CheckContext[ConsentParams]) -> Verdict | None:
     """Sends and review requests: known reach, allowed channel, and run contacts within the cap."""
     if action.tool not in MESSAGING_TOOLS or is_dry_run(action.args):

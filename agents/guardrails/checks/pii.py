@@ -7,9 +7,10 @@ import re
 from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import SCHEDULE_SEND, SEND_NOW, customer_texts, str_arg
+from cadencia.agents.guardrails.checks._args import OUTBOUND_TOOLS, customer_texts, str_arg
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
 from cadencia.agents.guardrails.registry import check
+from cadencia.tools.names import Crm
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d ().-]{6,}\d(?![\w])")
@@ -39,11 +40,11 @@ class PiiParams(CheckParams):
     when_unknown: Unknown = "require_approval"
 
 
-@check("pii_outbound", params=PiiParams)
+@check("pii_outbound", params=PiiParams, guards=OUTBOUND_TOOLS)
 async def pii_outbound(action: ProposedAction, ctx: CheckContext[PiiParams]) -> Verdict | None:
     """Outbound text (copy, messages, replies, product pages) carries no personal data."""
     texts = [text for _, text in customer_texts(action.tool, action.args)]
-    if action.tool in (SEND_NOW, SCHEDULE_SEND):
+    if action.tool in (Crm.SEND_NOW, Crm.SCHEDULE_SEND):
         message_id = str_arg(action.args, "message_id")
         message = None if message_id is None else await ctx.facts.message(message_id)
         if message is None:

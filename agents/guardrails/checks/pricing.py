@@ -5,12 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import SCHEDULE_PROMOTION, SET_PRICE, int_arg, str_arg
+from cadencia.agents.guardrails.checks._args import PRICING_TOOLS, int_arg, str_arg
 from cadencia.agents.guardrails.checks._lookups import tightest_cap, tightest_floor
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
 from cadencia.agents.guardrails.facts import ProductFacts
 from cadencia.agents.guardrails.registry import check
 from cadencia.tools.money import format_minor
+from cadencia.tools.names import Inventory
 
 
 class PriceFloorParams(CheckParams):
@@ -23,7 +24,7 @@ class MaxDiscountParams(CheckParams):
     when_unknown: Unknown = "require_approval"
 
 
-@check("price_floor", params=PriceFloorParams, clamps=True)
+@check("price_floor", params=PriceFloorParams, clamps=True, guards=PRICING_TOOLS)
 async def price_floor(action: ProposedAction, ctx: CheckContext[PriceFloorParams]) -> Verdict | None:
     """A new price or promotion price is at least cost × (1 + min margin); clamps up to that floor."""
     product = await _product(action, ctx, ctx.params.when_unknown)
@@ -35,14 +36,14 @@ async def price_floor(action: ProposedAction, ctx: CheckContext[PriceFloorParams
     return _judge(action, ctx, product, floor, label)
 
 
-@check("max_discount", params=MaxDiscountParams, clamps=True)
+@check("max_discount", params=MaxDiscountParams, clamps=True, guards=PRICING_TOOLS)
 async def max_discount(action: ProposedAction, ctx: CheckContext[MaxDiscountParams]) -> Verdict | None:
     """A price or promotion is at most max_discount_pct off the list price; clamps to the deepest allowed."""
-    if action.tool not in (SET_PRICE, SCHEDULE_PROMOTION):
+    if action.tool not in PRICING_TOOLS:
         return None
     max_pct = tightest_cap(ctx.params.max_discount_pct, ctx.goal.constraints.max_discount_pct) or 0
     pct = int_arg(action.args, "discount_pct")
-    if action.tool == SCHEDULE_PROMOTION and pct is not None and pct > max_pct:
+    if action.tool == Inventory.SCHEDULE_PROMOTION and pct is not None and pct > max_pct:
         clamped = {**action.args, "discount_pct": max_pct} if max_pct >= 1 else None
         return ctx.violation(f"discount {pct}% exceeds the maximum {max_pct}%", clamped_args=clamped)
     product = await _product(action, ctx, ctx.params.when_unknown)
@@ -56,7 +57,7 @@ async def max_discount(action: ProposedAction, ctx: CheckContext[MaxDiscountPara
 async def _product(
     action: ProposedAction, ctx: CheckContext[PriceFloorParams] | CheckContext[MaxDiscountParams], when: Unknown
 ) -> ProductFacts | Verdict | None:
-    if action.tool not in (SET_PRICE, SCHEDULE_PROMOTION):
+    if action.tool not in PRICING_TOOLS:
         return None
     sku = str_arg(action.args, "sku")
     if sku is None:
@@ -76,7 +77,7 @@ def _judge(
 ) -> Verdict | None:
     """Compare the resulting price with `floor`; clamp the price up, or the promotion's discount down."""
     money = product.currency
-    if action.tool == SET_PRICE:
+    if action.tool == Inventory.SET_PRICE:
         price = int_arg(action.args, "price_minor")
         currency = str_arg(action.args, "currency")
         if price is None or currency is None:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import BUDGET_TOOLS, CREATE_CAMPAIGN, SET_BUDGET, int_arg, str_arg
+from cadencia.agents.guardrails.checks._args import BUDGET_TOOLS, int_arg, str_arg
 from cadencia.agents.guardrails.checks._lookups import action_campaign, tightest_cap
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
 from cadencia.agents.guardrails.registry import check
 from cadencia.tools.money import format_minor
+from cadencia.tools.names import Ads
 
 
 class SpendCapsParams(CheckParams):
@@ -30,7 +31,7 @@ class _Move:
     active_after: bool
 
 
-@check("spend_caps", params=SpendCapsParams, clamps=True)
+@check("spend_caps", params=SpendCapsParams, clamps=True, guards=BUDGET_TOOLS)
 async def spend_caps(action: ProposedAction, ctx: CheckContext[SpendCapsParams]) -> Verdict | None:
     """Budget increases, resumes, launches and new campaigns stay within the goal's spend caps."""
     if action.tool not in BUDGET_TOOLS:
@@ -43,7 +44,7 @@ async def spend_caps(action: ProposedAction, ctx: CheckContext[SpendCapsParams])
     target = move.new
     low, high = 0, move.new
     max_pct = tightest_cap(ctx.params.max_change_pct, ctx.goal.constraints.max_budget_change_pct)
-    if action.tool == SET_BUDGET and max_pct is not None and move.new != move.old:
+    if action.tool == Ads.SET_BUDGET and max_pct is not None and move.new != move.old:
         allowed = move.old * max_pct // 100
         low, high = move.old - allowed, move.old + allowed
         if not low <= move.new <= high:
@@ -63,8 +64,8 @@ async def spend_caps(action: ProposedAction, ctx: CheckContext[SpendCapsParams])
                 target = min(target, headroom)
     if not reasons:
         return None
-    useful = target != move.new and (target != move.old or action.tool == CREATE_CAMPAIGN)
-    can_clamp = action.tool in (SET_BUDGET, CREATE_CAMPAIGN) and target >= max(low, 1) and useful
+    useful = target != move.new and (target != move.old or action.tool == Ads.CREATE_CAMPAIGN)
+    can_clamp = action.tool in (Ads.SET_BUDGET, Ads.CREATE_CAMPAIGN) and target >= max(low, 1) and useful
     clamped = {**action.args, "daily_budget_minor": target} if can_clamp else None
     suffix = f"; clamped to {format_minor(target, currency)}" if can_clamp else ""
     return ctx.violation("; ".join(reasons) + suffix, clamped_args=clamped)
@@ -73,7 +74,7 @@ async def spend_caps(action: ProposedAction, ctx: CheckContext[SpendCapsParams])
 async def _move(action: ProposedAction, ctx: CheckContext[SpendCapsParams]) -> _Move | Verdict | None:
     """The budget before and after the action, or a verdict when it cannot be judged."""
     goal_currency = ctx.goal.constraints.currency
-    if action.tool == CREATE_CAMPAIGN:
+    if action.tool == Ads.CREATE_CAMPAIGN:
         new = int_arg(action.args, "daily_budget_minor")
         currency = str_arg(action.args, "currency")
         if new is None or currency is None:
@@ -87,7 +88,7 @@ async def _move(action: ProposedAction, ctx: CheckContext[SpendCapsParams]) -> _
     if campaign.currency != goal_currency:
         return ctx.deny(f"campaign {campaign.id} is in {campaign.currency}, the goal's caps are in {goal_currency}")
     active = campaign.status == "active"
-    if action.tool == SET_BUDGET:
+    if action.tool == Ads.SET_BUDGET:
         new = int_arg(action.args, "daily_budget_minor")
         if new is None or new < 0:
             return ctx.deny("malformed: ads_set_budget needs a non-negative integer daily_budget_minor")

@@ -5,17 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import (
-    ACTIVATING_TOOLS,
-    CREATE_CAMPAIGN,
-    SCHEDULE_PROMOTION,
-    SET_BUDGET,
-    int_arg,
-    str_arg,
-)
+from cadencia.agents.guardrails.checks._args import ACTIVATING_TOOLS, DEMAND_TOOLS, int_arg, str_arg
 from cadencia.agents.guardrails.checks._lookups import action_campaign, tightest_floor
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
 from cadencia.agents.guardrails.registry import check
+from cadencia.tools.names import Ads, Inventory
 
 
 class StockAwareParams(CheckParams):
@@ -23,7 +17,7 @@ class StockAwareParams(CheckParams):
     when_unknown: Unknown = "require_approval"
 
 
-@check("stock_aware_promotion", params=StockAwareParams)
+@check("stock_aware_promotion", params=StockAwareParams, guards=DEMAND_TOOLS)
 async def stock_aware_promotion(action: ProposedAction, ctx: CheckContext[StockAwareParams]) -> Verdict | None:
     """Promotions, budget increases, resumes and launches for a SKU need stock cover above the floor."""
     sku = await _promoted_sku(action, ctx)
@@ -40,15 +34,15 @@ async def stock_aware_promotion(action: ProposedAction, ctx: CheckContext[StockA
 
 async def _promoted_sku(action: ProposedAction, ctx: CheckContext[StockAwareParams]) -> str | Verdict | None:
     """The SKU the action would push demand for, None when it pushes none."""
-    if action.tool in (SCHEDULE_PROMOTION, CREATE_CAMPAIGN):
+    if action.tool in (Inventory.SCHEDULE_PROMOTION, Ads.CREATE_CAMPAIGN):
         return str_arg(action.args, "sku")
-    if action.tool not in (SET_BUDGET, *ACTIVATING_TOOLS):
+    if action.tool not in (Ads.SET_BUDGET, *ACTIVATING_TOOLS):
         return None
     campaign = await action_campaign(action, ctx.facts)
     if campaign is None:
         reason = f"campaign {action.args.get('campaign_id')!r} is not in the facts"
         return ctx.unknown(reason, ctx.params.when_unknown)
-    if action.tool == SET_BUDGET:
+    if action.tool == Ads.SET_BUDGET:
         new = int_arg(action.args, "daily_budget_minor")
         if new is not None and new <= campaign.daily_budget_minor:
             return None

@@ -1,0 +1,183 @@
+"""The durable approval store: requests inserted once (deadline fixed at the first ask), answered once, used once.
+
+The graph and the LangChain middleware ask here before pausing, so a node that re-runs on resume reads back the
+original deadline instead of computing a new one. Servers can use the same store for their own approvals: a ticket
+bound to a request hash (tool, canonical arguments, token subject), listable while pending, consumed once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, RowMapping, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cadencia.tools.approvals.models import Answer, ApprovalRecord, ApprovalState, ApprovalTicket
+from cadencia.tools.approvals.schema import approvals_table, reading, writing
+from cadencia.tools.store.canonical import canonical_json
+from cadencia.tools.store.engine import open_engine
+
+
+class ApprovalNotFound(LookupError):
+    """No approval with that id and request hash was ever asked."""
+
+
+class ApprovalUnavailable(ValueError):
+    """An approval that cannot be used: not approved, expired, or already used."""
+
+
+def _time(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError(f"approval times must be timezone-aware, got {moment!r}")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _advisory_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+class ApprovalStore:
+    """Approval tickets and their answers in SQLite (a workdir file) or PostgreSQL (by URL)."""
+
+    def __init__(self, engine: Engine, *, table_prefix: str = "cadencia") -> None:
+        self.engine = engine
+        self.table = approvals_table(table_prefix)
+        with writing(engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(_advisory_key(self.table.name))))
+            self.table.metadata.create_all(conn)
+
+    @classmethod
+    def open(cls, url_or_path: str | Path, *, table_prefix: str = "cadencia") -> ApprovalStore:
+        return cls(open_engine(url_or_path), table_prefix=table_prefix)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> ApprovalStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def ask(self, ticket: ApprovalTicket) -> ApprovalRecord:
+        """Insert the ticket unless it is already there; return the stored one (whose deadline never moves)."""
+        values = {
+            "approval_id": ticket.approval_id,
+            "request_hash": ticket.request_hash,
+            "tool": ticket.tool,
+            "run_id": ticket.run_id,
+            "subject": ticket.subject,
+            "request": canonical_json(ticket.request),
+            "requested_at": _time(ticket.requested_at),
+            "expires_at": _time(ticket.expires_at),
+            "state": ApprovalState.PENDING.value,
+            "note": "",
+        }
+        with writing(self.engine) as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            conn.execute(dialect.insert(self.table).values(**values).on_conflict_do_nothing())
+            row = self._row(conn, ticket.approval_id, ticket.request_hash)
+        assert row is not None
+        return self._record(row)
+
+    def get(self, approval_id: str, request_hash: str) -> ApprovalRecord | None:
+        with reading(self.engine) as conn:
+            row = self._row(conn, approval_id, request_hash)
+        return None if row is None else self._record(row)
+
+    def answer(
+        self,
+        approval_id: str,
+        request_hash: str,
+        *,
+        state: ApprovalState,
+        approver: str,
+        note: str = "",
+        at: datetime,
+    ) -> Answer:
+        """Record the first answer; one given after the deadline is recorded as expired, whatever it said."""
+        if not state.answered:
+            raise ValueError("an answer cannot leave the approval pending")
+        with writing(self.engine) as conn:
+            row = self._row(conn, approval_id, request_hash, lock=True)
+            if row is None:
+                raise ApprovalNotFound(f"no approval {approval_id!r} for request {request_hash[:12]}… was asked")
+            if row["state"] != ApprovalState.PENDING.value:
+                return Answer(record=self._record(row), recorded=False)
+            if _time(at) > row["expires_at"]:
+                state = ApprovalState.EXPIRED
+            conn.execute(
+                update(self.table)
+                .where(self._key(approval_id, request_hash))
+                .values(state=state.value, approver=approver, note=note, answered_at=_time(at))
+            )
+            row = self._row(conn, approval_id, request_hash)
+        assert row is not None
+        return Answer(record=self._record(row), recorded=True)
+
+    def consume(self, approval_id: str, request_hash: str, *, at: datetime) -> ApprovalRecord:
+        """Use an approval once: it must be approved, within its deadline and not used before."""
+        with writing(self.engine) as conn:
+            row = self._row(conn, approval_id, request_hash, lock=True)
+            if row is None:
+                raise ApprovalNotFound(f"no approval {approval_id!r} for request {request_hash[:12]}… was asked")
+            if row["state"] != ApprovalState.APPROVED.value:
+                raise ApprovalUnavailable(f"approval {approval_id!r} is {row['state']}, not approved")
+            if row["used_at"] is not None:
+                raise ApprovalUnavailable(f"approval {approval_id!r} was already used at {row['used_at']}")
+            if _time(at) > row["expires_at"]:
+                raise ApprovalUnavailable(f"approval {approval_id!r} expired at {row['expires_at']}")
+            conn.execute(update(self.table).where(self._key(approval_id, request_hash)).values(used_at=_time(at)))
+            row = self._row(conn, approval_id, request_hash)
+        assert row is not None
+        return self._record(row)
+
+    def pending(self, *, run_id: str | None = None, at: datetime | None = None) -> list[ApprovalRecord]:
+        """Unanswered tickets, oldest first; with `at`, only those still within their deadline."""
+        stmt = select(self.table).where(self.table.c.state == ApprovalState.PENDING.value)
+        if run_id is not None:
+            stmt = stmt.where(self.table.c.run_id == run_id)
+        if at is not None:
+            stmt = stmt.where(self.table.c.expires_at >= _time(at))
+        with reading(self.engine) as conn:
+            rows = conn.execute(stmt.order_by(self.table.c.requested_at)).mappings().all()
+        return [self._record(r) for r in rows]
+
+    def _key(self, approval_id: str, request_hash: str) -> Any:
+        return (self.table.c.approval_id == approval_id) & (self.table.c.request_hash == request_hash)
+
+    def _row(self, conn: Connection, approval_id: str, request_hash: str, *, lock: bool = False) -> RowMapping | None:
+        stmt = select(self.table).where(self._key(approval_id, request_hash))
+        if lock and conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        return conn.execute(stmt).mappings().first()
+
+    @staticmethod
+    def _record(row: RowMapping) -> ApprovalRecord:
+        return ApprovalRecord(
+            approval_id=row["approval_id"],
+            request_hash=row["request_hash"],
+            tool=row["tool"],
+            run_id=row["run_id"],
+            subject=row["subject"],
+            request=json.loads(row["request"]),
+            requested_at=_parse(row["requested_at"]),  # type: ignore[arg-type]
+            expires_at=_parse(row["expires_at"]),  # type: ignore[arg-type]
+            state=ApprovalState(row["state"]),
+            approver=row["approver"],
+            note=row["note"],
+            answered_at=_parse(row["answered_at"]),
+            used_at=_parse(row["used_at"]),
+        )
