@@ -31,8 +31,9 @@ Handler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
 class CadenciaState(AgentState[Any]):
     """The agent's state plus what the choke point decides from: the calls that ran and the untrusted text seen."""
 
-    cadencia_executed: NotRequired[Annotated[list[ExecutedAction], operator.add, OmitFromInput]]
-    cadencia_untrusted: NotRequired[Annotated[list[UntrustedText], merge_untrusted, OmitFromInput]]
+    # LangGraph takes the last Annotated item as the reducer.
+    cadencia_executed: NotRequired[Annotated[list[ExecutedAction], OmitFromInput, operator.add]]
+    cadencia_untrusted: NotRequired[Annotated[list[UntrustedText], OmitFromInput, merge_untrusted]]
 
 
 def _refusal(call_id: str, text: str) -> ToolMessage:

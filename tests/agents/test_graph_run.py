@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from helpers.agents import answer, irreversible_calls, session_for
+from helpers.agents import answer, irreversible_calls, session_for, small_goal
 from sqlalchemy import text
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse, ApprovalStatus
@@ -109,3 +111,24 @@ async def test_the_audit_log_of_a_run_verifies_and_names_an_edited_record(store:
         report = session.audit.verify()
     assert not report.ok
     assert report.first_bad_seq == 5
+
+
+async def test_an_approval_answered_after_its_deadline_expires_though_the_approve_node_re_runs(
+    store: Store, tmp_path: Path
+) -> None:
+    now = [datetime(2026, 3, 1, 9, 0, tzinfo=UTC)]
+    async with session_for(store, tmp_path, goal=small_goal(approval_timeout_hours=2)) as session:
+        session.context.gate = replace(session.context.gate, clock=lambda: now[0])
+        first = await drive(session)
+        assert first.pending is not None and first.pending.expires_at == now[0] + timedelta(hours=2)
+        now[0] += timedelta(hours=3)
+        await drive(
+            session, resume=answer(ApprovalChoice.APPROVE)(first.pending), approver=answer(ApprovalChoice.REJECT)
+        )
+        state = (await session.graph.aget_state(session.config)).values
+        stored = session.context.gate.approvals.get(first.pending.approval_id, first.pending.request_hash)
+    outcome = next(a for a in state["approvals"] if a.approval_id == first.pending.approval_id)
+    assert outcome.status is ApprovalStatus.EXPIRED
+    assert stored is not None and stored.expires_at == first.pending.expires_at
+    assert first.pending.assessment.action.id not in {e.action_id for e in state["executed"]}
+    assert irreversible_calls(store) == []
