@@ -22,7 +22,7 @@ MAX_EXCERPT_CHARS = 4 * MAX_CHARS
 HEAD_CHARS = 1000
 CONTEXT_CHARS = 300
 MAX_ENTRIES = 256
-"""Entries kept per run; the oldest cycles, then benign-looking texts, are dropped first."""
+"""Entries kept in view; beyond it, benign-looking texts are dropped first."""
 
 
 class UntrustedText(BaseModel):
@@ -97,7 +97,8 @@ def _looks_benign(entry: UntrustedText) -> bool:
 
 
 def merge_untrusted(left: Sequence[UntrustedText], right: Sequence[UntrustedText]) -> list[UntrustedText]:
-    """State reducer: one entry per digest (its last sighting updated), bounded to `MAX_ENTRIES`."""
+    """State reducer: the text in view, i.e. sighted in the newest cycle, one entry per digest, at most
+    `MAX_ENTRIES` (benign-looking texts go first). Older sightings are in no planner's view, so not kept."""
     merged: dict[str, UntrustedText] = {entry.digest: entry for entry in left}
     for entry in right:
         seen = merged.get(entry.digest)
@@ -105,11 +106,11 @@ def merge_untrusted(left: Sequence[UntrustedText], right: Sequence[UntrustedText
             merged[entry.digest] = entry
         elif entry.last_cycle > seen.last_cycle:
             merged[entry.digest] = seen.model_copy(update={"last_cycle": entry.last_cycle})
-    entries = list(merged.values())
+    newest = max((e.last_cycle for e in merged.values()), default=0)
+    entries = [e for e in merged.values() if e.last_cycle == newest]
     if len(entries) <= MAX_ENTRIES:
         return entries
-    newest = max(e.last_cycle for e in entries)
-    ranked = sorted(entries, key=lambda e: (e.last_cycle == newest, not _looks_benign(e), e.last_cycle))
+    ranked = sorted(entries, key=lambda e: not _looks_benign(e))
     keep = {e.digest for e in ranked[len(entries) - MAX_ENTRIES :]}
     return [e for e in entries if e.digest in keep]
 

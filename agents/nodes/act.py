@@ -24,4 +24,7 @@ async def act(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     approved_by = approvals[-1].approver if approvals else None
     seen = TaintCollector(cycle=state.get("cycle", 0))
     executed = await runtime.context.gate.execute(assessment, approved_by=approved_by, witness=seen)
-    return {"executed": [executed], "current": None, "tool_calls": 1, "untrusted": seen.entries}
+    update: AgentState = {"executed": [executed], "current": None, "tool_calls": 1}
+    if seen.entries:
+        update["untrusted"] = seen.entries
+    return update

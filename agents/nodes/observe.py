@@ -35,8 +35,9 @@ async def observe(state: AgentState, runtime: Runtime[RunContext]) -> AgentState
         "observation": observation,
         "tool_calls": observation.tool_calls,
         "executed_at_cycle_start": len(state.get("executed", [])),
-        "untrusted": seen.entries,
     }
+    if seen.entries:
+        update["untrusted"] = seen.entries
     if start is None and observation.day is not None:
         update["start_day"] = observation.day
     if state.get("kpi_start") is None:

@@ -55,16 +55,14 @@ def test_a_long_text_keeps_its_start_and_the_injection_hidden_deep_inside() -> N
     assert excerpt("short")[0] == "short" and len(excerpt("x" * MAX_CHARS)[0]) == MAX_CHARS
 
 
-def test_state_keeps_one_entry_per_text_updated_on_each_sighting_and_bounded() -> None:
+def test_state_keeps_the_text_in_view_once_per_digest_and_bounded() -> None:
     seen_first = untrusted_texts(Reviews.LIST_REVIEWS, INJECTED, None, cycle=0)
+    older = untrusted_texts(Reviews.LIST_REVIEWS, "seen on day 0 only", None, cycle=0)
     seen_again = untrusted_texts(Reviews.LIST_REVIEWS, INJECTED, None, cycle=2)
-    merged = merge_untrusted(seen_first, seen_again)
-    assert len(merged) == 1 and (merged[0].first_cycle, merged[0].last_cycle) == (0, 2)
+    merged = merge_untrusted([*seen_first, *older], seen_again)
+    assert [(t.text, t.first_cycle, t.last_cycle) for t in merged] == [(INJECTED, 0, 2)]
     assert in_view(merged, cycle=2) == [INJECTED] and in_view(merged, cycle=3) == [] and in_view(merged) == [INJECTED]
 
-    old = [t for i in range(MAX_ENTRIES) for t in untrusted_texts("t", f"benign note {i}", None, cycle=0)]
-    newest = [t for i in range(5) for t in untrusted_texts("t", f"today {i}", None, cycle=1)]
-    bounded = merge_untrusted(merge_untrusted(seen_first, old), newest)
-    assert len(bounded) == MAX_ENTRIES
-    texts = {t.text for t in bounded}
-    assert INJECTED in texts and {f"today {i}" for i in range(5)} <= texts
+    many = [t for i in range(MAX_ENTRIES + 20) for t in untrusted_texts("t", f"benign note {i}", None)]
+    bounded = merge_untrusted(untrusted_texts("t", INJECTED, None), many)
+    assert len(bounded) == MAX_ENTRIES and INJECTED in {t.text for t in bounded}
