@@ -10,6 +10,11 @@ from pydantic import BaseModel, Field
 from cadencia.agents.actions import Assessment, JsonArgs, ProposedAction
 
 
+def approval_id(run_id: str, action_id: str) -> str:
+    """`run_id/action_id`: what `cadencia approvals approve` takes."""
+    return f"{run_id}/{action_id}"
+
+
 class ApprovalRequest(BaseModel):
     """The interrupt payload: the action, every verdict, its reversibility and the hash it is bound to."""
 

@@ -1,9 +1,10 @@
-"""Per-run dependencies handed to the graph as its LangGraph runtime context (never checkpointed)."""
+"""Per-run dependencies handed to the graph as its LangGraph runtime context (never checkpointed, so immutable:
+whatever a decision reads that changes during a run is in the graph's state)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cadencia.agents.gate import Gate
 from cadencia.agents.planners.base import Planner
@@ -13,7 +14,7 @@ EnvironmentStep = Callable[[], Awaitable[None]]
 """Advances the world between cycles (the simulator's day); None on a live or static store."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunContext:
     toolbox: Toolbox
     gate: Gate
@@ -21,4 +22,3 @@ class RunContext:
     advance: EnvironmentStep | None = None
     max_cycles: int = 7
     stop_when_idle: bool = True
-    notes: list[str] = field(default_factory=list)

@@ -19,6 +19,7 @@ from cadencia.agents.approvals import (
     ApprovalRequest,
     ApprovalResponse,
     ApprovalStatus,
+    approval_id,
     approval_status,
 )
 from cadencia.agents.effects import Effects, effects_of
@@ -130,7 +131,7 @@ class Gate:
         now = self.clock()
         asked = self.approvals.ask(
             ApprovalTicket(
-                approval_id=f"{self.run_id}/{assessment.action.id}",
+                approval_id=approval_id(self.run_id, assessment.action.id),
                 request_hash=assessment.request_hash,
                 tool=assessment.action.tool,
                 run_id=self.run_id,

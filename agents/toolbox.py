@@ -110,9 +110,18 @@ class Toolbox:
 
     @classmethod
     def of(cls, tools: list[BaseTool]) -> Toolbox:
-        """Tools by the name the agent uses for them: one naming scheme whether servers are combined or single."""
-        named = [(agent_name(t), t) for t in tools]
-        return cls(tools={name: t if name == t.name else t.model_copy(update={"name": name}) for name, t in named})
+        """Tools by the name the agent uses for them: one naming scheme whether servers are combined or single.
+
+        Two tools that would go by the same name (say a combined and a single-capability server both connected)
+        are refused rather than one silently replacing the other.
+        """
+        named: dict[str, BaseTool] = {}
+        for tool in tools:
+            name = agent_name(tool)
+            if name in named:
+                raise ValueError(f"two connected tools are both named {name!r}; connect each capability once")
+            named[name] = tool if name == tool.name else tool.model_copy(update={"name": name})
+        return cls(tools=named)
 
     def reversibility(self, name: str) -> Reversibility:
         tool = self.tools.get(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from cadencia.agents.approvals import ApprovalStatus
+from cadencia.agents.approvals import ApprovalStatus, approval_id
 from cadencia.agents.context import RunContext
 from cadencia.agents.state import AgentState
 from cadencia.agents.taint import TaintCollector
@@ -13,13 +13,11 @@ from cadencia.agents.taint import TaintCollector
 async def act(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     assessment = state.get("current")
     assert assessment is not None, "act runs with a current assessment"
-    approval_id = f"{state['run_id']}/{assessment.action.id}"
+    asked = approval_id(state["run_id"], assessment.action.id)
     approvals = [
         a
         for a in state.get("approvals", [])
-        if a.approval_id == approval_id
-        and a.request_hash == assessment.request_hash
-        and a.status is ApprovalStatus.APPROVED
+        if a.approval_id == asked and a.request_hash == assessment.request_hash and a.status is ApprovalStatus.APPROVED
     ]
     approved_by = approvals[-1].approver if approvals else None
     seen = TaintCollector(cycle=state.get("cycle", 0))

@@ -118,7 +118,7 @@ async def test_an_approval_answered_after_its_deadline_expires_though_the_approv
 ) -> None:
     now = [datetime(2026, 3, 1, 9, 0, tzinfo=UTC)]
     async with session_for(store, tmp_path, goal=small_goal(approval_timeout_hours=2)) as session:
-        session.context.gate = replace(session.context.gate, clock=lambda: now[0])
+        session.context = replace(session.context, gate=replace(session.context.gate, clock=lambda: now[0]))
         first = await drive(session)
         assert first.pending is not None and first.pending.expires_at == now[0] + timedelta(hours=2)
         now[0] += timedelta(hours=3)

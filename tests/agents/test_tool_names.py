@@ -134,3 +134,12 @@ async def test_a_single_capability_server_is_seen_under_the_same_names(backends:
         assert toolbox.reversibility(Reviews.REPLY_TO_REVIEW) is Rv.IRREVERSIBLE
         page = await toolbox.read(Reviews.LIST_REVIEWS, {"limit": 2})
     assert page is not None and len(page["items"]) == 2
+
+
+async def test_two_servers_publishing_the_same_tool_are_refused_not_shadowed(backends: Backends) -> None:
+    single = build_server(Capability.REVIEWS, backends=backends)
+    combined = build_server(Capability.ALL, backends=backends)
+    async with memory_session(single._mcp_server) as one, memory_session(combined._mcp_server) as both:
+        tools = [*await load_mcp_tools(both), *await load_mcp_tools(one)]
+    with pytest.raises(ValueError, match="both named 'reviews_list_reviews'"):
+        Toolbox.of(tools)
