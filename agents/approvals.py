@@ -66,7 +66,6 @@ class ApprovalOutcome(BaseModel):
     status: ApprovalStatus
     approver: str | None = None
     note: str = ""
-    answered_at: datetime | None = None
 
 
 def approval_status(response: ApprovalResponse, request_hash: str, *, expired: bool = False) -> ApprovalStatus:

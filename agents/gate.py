@@ -174,12 +174,16 @@ class Gate:
             status=ApprovalStatus(stored.state.value),
             approver=stored.approver,
             note=stored.note,
-            answered_at=stored.answered_at,
         )
         if answer.recorded and audit_request:
             self.record_assessment(request.assessment)
         if answer.recorded:
-            self.record(AuditKind.APPROVAL, outcome.model_dump(mode="json"), actor=f"human:{response.approver}")
+            answered = stored.answered_at.isoformat() if stored.answered_at else None
+            self.record(
+                AuditKind.APPROVAL,
+                outcome.model_dump(mode="json") | {"answered_at": answered},
+                actor=f"human:{response.approver}",
+            )
         return outcome
 
     def call_args(self, assessment: Assessment, *, accepts_key: bool) -> tuple[JsonArgs, str]:
