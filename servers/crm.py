@@ -6,7 +6,8 @@ and who are under the frequency cap; the server checks this at send time whoever
 
 There is deliberately no tool that grants consent or lifts a suppression: consent is given or withdrawn by the
 contact (checkout, preference centre, unsubscribe link), and an agent that could write it could message anyone.
-Suppressing a contact is always allowed, because it can only reduce who is contacted.
+Suppressing a contact is always allowed, because it can only reduce who is contacted, and it is irreversible by our
+tools: undo (and so a run's rollback) never re-enables a contact who asked to stop.
 """
 
 from __future__ import annotations
@@ -107,16 +108,15 @@ async def get_contact(ctx: Context, contact_id: ContactId) -> Contact:
     return await backends(ctx).crm.get_contact(contact_id=contact_id, reveal_pii=has_scope(ctx, "pii"))
 
 
-@tools.tool(Rv.REVERSIBLE, title="Suppress contact", idempotent=True)
+@tools.tool(Rv.IRREVERSIBLE, title="Suppress contact", idempotent=True)
 async def suppress_contact(
     ctx: Context,
     contact_id: ContactId,
     reason: Annotated[str, Field(min_length=3, max_length=200, description="Why (complaint, bounce, request...).")],
     idempotency_key: IdempotencyKey = None,
 ) -> SuppressionChange:
-    """Stop all marketing to a contact, whatever their consent. Always allowed; reversible with undo.
-
-    There is no tool to lift a suppression or grant consent: those come from the contact.
+    """Stop all marketing to a contact, whatever their consent. Always allowed by the server. IRREVERSIBLE by
+    design: no undo token, and no tool lifts a suppression or grants consent (only the contact can opt back in).
     """
     return await backends(ctx).crm.suppress_contact(
         contact_id=contact_id, reason=reason, idempotency_key=idempotency_key

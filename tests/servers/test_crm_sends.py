@@ -131,7 +131,9 @@ async def test_send_tools_publish_honest_reversibility(backends: Backends) -> No
     assert send_now.meta and send_now.meta["cadencia/reversibility"] == "irreversible"
     assert send_now.annotations and send_now.annotations.destructiveHint and send_now.annotations.openWorldHint
     assert "IRREVERSIBLE" in (send_now.description or "")
-    for name in ("schedule_send", "cancel_send", "create_segment", "draft_message", "suppress_contact", "undo"):
+    suppress = listed["suppress_contact"]
+    assert suppress.meta and suppress.meta["cadencia/reversibility"] == "irreversible"
+    for name in ("schedule_send", "cancel_send", "create_segment", "draft_message", "undo"):
         assert listed[name].meta and listed[name].meta["cadencia/reversibility"] == "reversible"
     for name in ("find_contacts", "get_contact", "estimate_segment", "list_sends"):
         assert listed[name].annotations and listed[name].annotations.readOnlyHint

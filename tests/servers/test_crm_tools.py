@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from helpers.mcp import call_error, call_ok, mcp_session
+from pydantic import BaseModel
 from sqlalchemy import select
 
+from cadencia.agents.actions import ExecutedAction
+from cadencia.agents.connect import inprocess_toolbox
+from cadencia.agents.rollback import RollbackStatus, rollback
 from cadencia.servers.context import Backends
+from cadencia.tools.audit import AuditLog
 from cadencia.tools.crm.tables import contacts
+from cadencia.tools.reversibility import Reversibility
+from cadencia.tools.store.mutation import Mutation
 from cadencia.tools.store.store import Store
 
 MASKED_EMAIL = re.compile(r"^\w\*\*\*@example\.com$")
@@ -110,20 +118,62 @@ async def test_get_contact_shows_consent_provenance_and_cap_window(backends: Bac
     assert "No contact 'C-9999999'" in missing and "find_contacts" in missing
 
 
-async def test_suppress_contact_stops_marketing_and_undo_restores_exactly(store: Store, backends: Backends) -> None:
+async def test_suppress_contact_stops_marketing_for_good_with_no_undo_token(store: Store, backends: Backends) -> None:
     async with mcp_session("crm", backends) as s:
-        before = store.state_hash()
         changed = await call_ok(s, "suppress_contact", {"contact_id": "C-0000001", "reason": "asked to stop"})
         contact = await call_ok(s, "get_contact", {"contact_id": "C-0000001"})
         again = await call_ok(s, "suppress_contact", {"contact_id": "C-0000001", "reason": "second time"})
-        assert (changed["previous_suppressed"], changed["suppressed"]) == (False, True)
-        assert contact["suppressed"] and all(ch["reason"] == "suppressed" for ch in contact["channels"])
-        assert again["previous_suppressed"] is True and again["reason"] == "asked to stop"
-        await call_ok(s, "undo", {"token": again["undo_token"]})
-        await call_ok(s, "undo", {"token": changed["undo_token"]})
-        assert store.state_hash() == before
-        stale = await call_error(s, "undo", {"token": changed["undo_token"]})
-    assert "already used" in stale
+    assert (changed["previous_suppressed"], changed["suppressed"]) == (False, True)
+    assert "undo_token" not in changed and "undo_token" not in again
+    assert contact["suppressed"] and all(ch["reason"] == "suppressed" for ch in contact["channels"])
+    assert again["previous_suppressed"] is True and again["reason"] == "asked to stop"
+
+
+class _LegacyResult(BaseModel):
+    undo_token: str | None = None
+
+
+async def test_an_undo_token_that_would_lift_a_suppression_is_refused(store: Store, backends: Backends) -> None:
+    def suppress(m: Mutation) -> _LegacyResult:
+        m.update(contacts, {"id": "C-0000001"}, {"suppressed": True, "suppressed_reason": "asked to stop"})
+        return _LegacyResult()
+
+    legacy = store.write(  # what suppress_contact issued while it was registered reversible
+        capability="crm",
+        tool="suppress_contact",
+        args={"contact_id": "C-0000001"},
+        idempotency_key=None,
+        apply=suppress,
+        result_type=_LegacyResult,
+        reversible=True,
+    )
+    before = store.state_hash()
+    async with mcp_session("crm", backends) as s:
+        refused = await call_error(s, "undo", {"token": legacy.undo_token})
+    assert "suppression_is_final" in refused and "C-0000001" in refused
+    assert store.state_hash() == before and _raw_contact(store, "C-0000001")["suppressed"]
+
+
+async def test_rollback_lists_a_suppression_as_irreversible_and_leaves_it_in_place(
+    store: Store, backends: Backends, tmp_path: Path
+) -> None:
+    async with inprocess_toolbox(backends) as toolbox:
+        args = {"contact_id": "C-0000001", "reason": "asked to stop", "idempotency_key": "run-suppress.a1"}
+        outcome = await toolbox.call("crm_suppress_contact", args)
+        executed = ExecutedAction(
+            action_id="a1",
+            tool="crm_suppress_contact",
+            args=args,
+            reversibility=toolbox.reversibility("crm_suppress_contact"),
+            ok=outcome.ok,
+            result=outcome.structured,
+            idempotency_key="run-suppress.a1",
+        )
+        with AuditLog.open(tmp_path / "audit.db", key_path=tmp_path / "audit.key") as audit:
+            report = await rollback("run-s", [executed], toolbox=toolbox, audit=audit)
+    assert outcome.ok and executed.reversibility is Reversibility.IRREVERSIBLE
+    assert [item.status for item in report.items] == [RollbackStatus.IRREVERSIBLE]
+    assert _raw_contact(store, "C-0000001")["suppressed"]
 
 
 async def test_suppress_unknown_contact_is_not_found_and_changes_nothing(store: Store, backends: Backends) -> None:

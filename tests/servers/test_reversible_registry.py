@@ -109,7 +109,6 @@ UNDO_CASES: dict[str, Prepare] = {
     "reviews_unflag_review": after(
         "reviews_flag_review", {"review_id": "RV-000011", "reason": "off_topic"}, lambda r: {"review_id": "RV-000011"}
     ),
-    "crm_suppress_contact": given({"contact_id": "C-0000001", "reason": "asked to stop"}),
     "crm_create_segment": given({"name": "Active ES/FR", "rules": {"countries": ["ES", "FR"], "min_orders": 2}}),
     "crm_draft_message": given(EMAIL),
     "crm_schedule_send": after(

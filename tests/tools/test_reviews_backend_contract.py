@@ -332,8 +332,8 @@ async def test_a_reply_racing_another_reply_is_a_conflict_not_a_crash(
     replies_before = reply_rows(any_store)
     real = SandboxReviews._review_row
 
-    def stale_read(conn: Any, rid: str) -> dict[str, Any]:  # what a concurrent transaction saw before the commit
-        return {**real(conn, rid), "reply_review_id": None}
+    def stale_read(conn: Any, rid: str, *, lock: bool = False) -> dict[str, Any]:  # seen before the other commit
+        return {**real(conn, rid, lock=lock), "reply_review_id": None}
 
     monkeypatch.setattr(SandboxReviews, "_review_row", staticmethod(stale_read))
     with pytest.raises(Conflict) as caught:

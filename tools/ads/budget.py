@@ -1,7 +1,9 @@
 """Budget invariants: currency, minimum, per-change %, and per-platform / account caps on ACTIVE daily budgets.
 
 Caps are checked on the state after a change, inside the same transaction: a change is refused when it raises a
-total above its cap (a change that lowers an already-over-cap total is always allowed).
+total above its cap (a change that lowers an already-over-cap total is always allowed). The totals span every
+campaign, so every writer of a campaign's status or budget takes `BUDGET_LOCK` first (`BudgetRules.lock`): two
+raises that each fit the cap cannot both pass on two server processes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from cadencia.tools.ads.tables import campaigns
 from cadencia.tools.errors import InvalidArgument, PolicyViolation
 from cadencia.tools.limits import BudgetLimits
 from cadencia.tools.money import format_minor
+from cadencia.tools.store.mutation import Mutation
+
+BUDGET_LOCK = "ads.active_budgets"
 
 Snapshot = dict[str, int]
 """Active daily budget per platform, in the caps' currency."""
@@ -85,6 +90,11 @@ class BudgetRules:
                 "ask the operator to set budget.platform_daily_cap_minor",
             )
         return cap
+
+    @staticmethod
+    def lock(m: Mutation) -> None:
+        """Serialise this call with every other change to active budgets; call it before reading any campaign."""
+        m.serialize(BUDGET_LOCK)
 
     def snapshot(self, conn: Connection) -> Snapshot:
         rows = conn.execute(

@@ -76,8 +76,10 @@ def experiment(row: Any, today: date) -> Experiment:
     )
 
 
-def campaign_row(conn: Connection, campaign_id: str, field: str = "campaign_id") -> Any:
-    row = conn.execute(select(campaigns).where(campaigns.c.id == campaign_id)).mappings().first()
+def campaign_row(conn: Connection, campaign_id: str, field: str = "campaign_id", *, lock: bool = False) -> Any:
+    """The campaign row; `lock=True` (write paths) holds it until commit."""
+    stmt = select(campaigns).where(campaigns.c.id == campaign_id)
+    row = conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
     if row is None:
         raise NotFound(f"{field}: no campaign {campaign_id!r}; call list_campaigns to see valid ids", field=field)
     return row

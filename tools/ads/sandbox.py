@@ -151,7 +151,8 @@ class SandboxAds(AdsContent):
     def _status_change(
         self, m: Mutation, campaign_id: str, allowed: CampaignStatus, target: CampaignStatus, note: str
     ) -> CampaignChange:
-        row = rw.campaign_row(m.conn, campaign_id)
+        self.rules.lock(m)
+        row = rw.campaign_row(m.conn, campaign_id, lock=True)
         if row["status"] != allowed.value:
             raise Conflict(
                 f"campaign_id: campaign {campaign_id} is {row['status']}; it must be {allowed.value} to become "
@@ -203,7 +204,8 @@ class SandboxAds(AdsContent):
         idempotency_key: str | None = None,
     ) -> BudgetChange:
         def apply(m: Mutation) -> BudgetChange:
-            row = rw.campaign_row(m.conn, campaign_id)
+            self.rules.lock(m)
+            row = rw.campaign_row(m.conn, campaign_id, lock=True)
             self.rules.check_currency(row, currency)
             current = row["daily_budget_minor"]
             if current != expected_current_minor:
@@ -292,6 +294,7 @@ class SandboxAds(AdsContent):
         """Undo one reversible ads call; refused if restoring would break a cap (e.g. undoing a pause)."""
 
         def apply(m: Mutation) -> UndoResult:
+            self.rules.lock(m)
             before = self.rules.snapshot(m.conn)
             try:
                 tool, changes = self.store.undo(m.conn, capability=self.capability, token=token)

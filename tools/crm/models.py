@@ -109,7 +109,6 @@ class SuppressionChange(BaseModel):
     previous_suppressed: bool
     suppressed: bool
     reason: str | None = Field(description="The suppression reason on record.")
-    undo_token: str | None = None
 
 
 # -- segments ---------------------------------------------------------------------------------------------------

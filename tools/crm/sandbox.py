@@ -36,34 +36,40 @@ from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, PolicyVio
 from cadencia.tools.inventory.models import Category
 from cadencia.tools.paging import Page, decode_cursor, next_cursor
 from cadencia.tools.sandbox import SandboxCapability
-from cadencia.tools.store.mutation import Mutation
+from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row
+from cadencia.tools.undo import UndoResult, describe_changes
+
+SEGMENT_NAMES_LOCK = "crm.segment_names"
 
 MAX_SCHEDULE_AHEAD_DAYS = 365
 
 
-def _contact_row(conn: Connection, contact_id: str) -> Any:
-    row = conn.execute(select(contacts).where(contacts.c.id == contact_id)).mappings().first()
+def _contact_row(conn: Connection, contact_id: str, *, lock: bool = False) -> Any:
+    row = fetch_row(conn, contacts, {"id": contact_id}, lock=lock)
     if row is None:
         raise NotFound(f"No contact {contact_id!r}; call find_contacts", field="contact_id")
     return row
 
 
-def _message_row(conn: Connection, message_id: str) -> Any:
-    row = conn.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
+def _message_row(conn: Connection, message_id: str, *, lock: bool = False) -> Any:
+    row = fetch_row(conn, messages, {"id": message_id}, lock=lock)
     if row is None:
         raise NotFound(f"No message {message_id!r}; call list_messages or draft_message", field="message_id")
     return row
 
 
-def _segment_row(conn: Connection, segment_id: str) -> Any:
-    row = conn.execute(select(segments).where(segments.c.id == segment_id)).mappings().first()
+def _segment_row(conn: Connection, segment_id: str, *, lock: bool = False) -> Any:
+    row = fetch_row(conn, segments, {"id": segment_id}, lock=lock)
     if row is None:
         raise NotFound(f"No segment {segment_id!r}; call list_segments", field="segment_id")
     return row
 
 
 def _mark_used(m: Mutation, message: Any, segment: Any) -> None:
-    """Count the send on its message and segment, so undoing their creation is refused as stale from now on."""
+    """Count the send on its message and segment, so undoing their creation is refused as stale from now on.
+
+    `message` and `segment` were read with `lock=True` in this transaction, so the counts are current.
+    """
     m.update(messages, {"id": message["id"]}, {"send_count": message["send_count"] + 1})
     m.update(segments, {"id": segment["id"]}, {"send_count": segment["send_count"] + 1})
 
@@ -155,8 +161,10 @@ class SandboxCrm(SandboxCapability):
     async def suppress_contact(
         self, *, contact_id: str, reason: str, idempotency_key: str | None = None
     ) -> SuppressionChange:
+        """Irreversible by our tools: only the contact can opt back in, so no undo token is issued."""
+
         def apply(m: Mutation) -> SuppressionChange:
-            row = _contact_row(m.conn, contact_id)
+            row = _contact_row(m.conn, contact_id, lock=True)
             if row["suppressed"]:
                 return SuppressionChange(
                     contact_id=contact_id, previous_suppressed=True, suppressed=True, reason=row["suppressed_reason"]
@@ -169,7 +177,7 @@ class SandboxCrm(SandboxCapability):
             return SuppressionChange(contact_id=contact_id, previous_suppressed=False, suppressed=True, reason=reason)
 
         args = {"contact_id": contact_id, "reason": reason}
-        return self._write("suppress_contact", args, idempotency_key, apply, SuppressionChange, reversible=True)
+        return self._write("suppress_contact", args, idempotency_key, apply, SuppressionChange, reversible=False)
 
     # -- segments -----------------------------------------------------------------------------------------------
 
@@ -189,6 +197,7 @@ class SandboxCrm(SandboxCapability):
         self, *, name: str, rules: SegmentRules, idempotency_key: str | None = None
     ) -> SegmentChange:
         def apply(m: Mutation) -> SegmentChange:
+            m.serialize(SEGMENT_NAMES_LOCK)
             same = m.conn.execute(select(segments.c.id).where(func.lower(segments.c.name) == name.lower())).scalar()
             if same is not None:
                 raise Conflict(f"segment {same} is already named {name!r}; reuse it or pick another name", field="name")
@@ -303,8 +312,8 @@ class SandboxCrm(SandboxCapability):
         self, *, message_id: str, segment_id: str, scheduled_for: date, idempotency_key: str | None = None
     ) -> SendChange:
         def apply(m: Mutation) -> SendChange:
-            message = _message_row(m.conn, message_id)
-            segment = _segment_row(m.conn, segment_id)
+            message = _message_row(m.conn, message_id, lock=True)
+            segment = _segment_row(m.conn, segment_id, lock=True)
             if scheduled_for < m.today:
                 raise InvalidArgument(
                     f"scheduled_for {scheduled_for} is in the past (today is {m.today})", field="scheduled_for"
@@ -356,8 +365,8 @@ class SandboxCrm(SandboxCapability):
 
     async def send_now(self, *, message_id: str, segment_id: str, idempotency_key: str | None = None) -> SendReport:
         def apply(m: Mutation) -> SendReport:
-            message = _message_row(m.conn, message_id)
-            segment = _segment_row(m.conn, segment_id)
+            message = _message_row(m.conn, message_id, lock=True)
+            segment = _segment_row(m.conn, segment_id, lock=True)
             send_id = m.next_id("SND")
             channel = Channel(message["channel"])
             m.touch(deliveries)
@@ -391,3 +400,27 @@ class SandboxCrm(SandboxCapability):
 
         args = {"message_id": message_id, "segment_id": segment_id}
         return self._write("send_now", args, idempotency_key, apply, SendReport, reversible=False)
+
+    # -- undo ---------------------------------------------------------------------------------------------------
+
+    async def undo(self, *, token: str, idempotency_key: str | None = None) -> UndoResult:
+        """Undo one reversible CRM call; never one that would lift a suppression (tokens issued before it was final)."""
+
+        def apply(m: Mutation) -> UndoResult:
+            tool, changes = self.store.undo(m.conn, capability=self.capability, token=token)
+            lifted = [c.key["id"] for c in changes if c.table == contacts.name and _lifts_suppression(c)]
+            if lifted:
+                raise PolicyViolation(
+                    f"undo token {token!r} would lift the suppression of {', '.join(lifted)}; a suppression is final "
+                    "(only the contact can opt back in), so nothing was changed",
+                    field="token",
+                    rule="suppression_is_final",
+                )
+            return UndoResult(token=token, tool=tool, restored=describe_changes(changes))
+
+        return self._write("undo", {"token": token}, idempotency_key, apply, UndoResult, reversible=False)
+
+
+def _lifts_suppression(change: RowChange) -> bool:
+    """Restoring `change.before` would make a suppressed contact (`after`) unsuppressed again."""
+    return bool(change.after and change.after["suppressed"]) and not (change.before and change.before["suppressed"])

@@ -32,7 +32,7 @@ from cadencia.tools.inventory.models import (
 from cadencia.tools.inventory.tables import products, promotions, purchase_orders, sales_daily, stock, warehouses
 from cadencia.tools.paging import Page, decode_cursor, next_cursor
 from cadencia.tools.sandbox import SandboxCapability
-from cadencia.tools.store.mutation import Mutation
+from cadencia.tools.store.mutation import Mutation, fetch_row
 from cadencia.tools.undo import UndoResult, describe_changes
 
 HISTORY_DAYS = 56
@@ -82,8 +82,9 @@ class SandboxInventory(SandboxCapability):
 
     # -- lookups ------------------------------------------------------------------------------------------------
 
-    def _product_row(self, conn: Connection, sku: str) -> Any:
-        row = conn.execute(select(products).where(products.c.sku == sku)).mappings().first()
+    def _product_row(self, conn: Connection, sku: str, *, lock: bool = False) -> Any:
+        """The product row; `lock=True` (write paths) holds it, serialising its price, promotions and content."""
+        row = fetch_row(conn, products, {"sku": sku}, lock=lock)
         if row is None:
             raise NotFound(f"No SKU {sku!r}; call list_products to see valid SKUs", field="sku")
         return row
@@ -528,7 +529,7 @@ class SandboxInventory(SandboxCapability):
         self, *, sku: str, price_minor: int, currency: str, idempotency_key: str | None = None
     ) -> PriceChange:
         def apply(m: Mutation) -> PriceChange:
-            row = self._product_row(m.conn, sku)
+            row = self._product_row(m.conn, sku, lock=True)
             if currency != row["currency"]:
                 raise InvalidArgument(
                     f"{sku} is priced in {row['currency']}, not {currency}; give the price in {row['currency']}",
@@ -562,7 +563,7 @@ class SandboxInventory(SandboxCapability):
         idempotency_key: str | None = None,
     ) -> PromotionChange:
         def apply(m: Mutation) -> PromotionChange:
-            row = self._product_row(m.conn, sku)
+            row = self._product_row(m.conn, sku, lock=True)
             if ends_on < starts_on:
                 raise InvalidArgument("ends_on must be on or after starts_on", field="ends_on")
             if starts_on < m.today:
@@ -646,7 +647,7 @@ class SandboxInventory(SandboxCapability):
         idempotency_key: str | None = None,
     ) -> ContentChange:
         def apply(m: Mutation) -> ContentChange:
-            self._product_row(m.conn, sku)
+            self._product_row(m.conn, sku, lock=True)
             values: dict[str, Any] = {}
             if title is not None:
                 values["title"] = title
@@ -759,7 +760,7 @@ class SandboxInventory(SandboxCapability):
             priced = {products.name, promotions.name}
             skus = {r["sku"] for c in changes if c.table in priced for r in (c.before, c.after) if r is not None}
             for sku in sorted(skus):
-                row = self._product_row(m.conn, sku)
+                row = self._product_row(m.conn, sku, lock=True)
                 self._check_open_promotions(
                     m.conn,
                     row,

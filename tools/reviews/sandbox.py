@@ -37,7 +37,7 @@ from cadencia.tools.reviews.summary import summarize
 from cadencia.tools.reviews.tables import review_flags, review_replies, review_requests, reviews
 from cadencia.tools.sandbox import SandboxCapability
 from cadencia.tools.store.claims import claims
-from cadencia.tools.store.mutation import Mutation
+from cadencia.tools.store.mutation import Mutation, fetch_row
 
 MAX_NOTE_CHARS = 500
 
@@ -55,7 +55,10 @@ class SandboxReviews(SandboxCapability):
             raise NotFound(f"No SKU {sku!r}; call list_products (inventory) to see valid SKUs", field="sku")
 
     @staticmethod
-    def _review_row(conn: Connection, review_id: str) -> Any:
+    def _review_row(conn: Connection, review_id: str, *, lock: bool = False) -> Any:
+        """The review with its reply and flag; `lock=True` (write paths) holds the review row until commit."""
+        if lock:
+            fetch_row(conn, reviews, {"id": review_id}, lock=True)
         row = conn.execute(review_select().where(reviews.c.id == review_id)).mappings().first()
         if row is None:
             raise NotFound(f"No review {review_id!r}; call list_reviews to see review ids", field="review_id")
@@ -179,7 +182,7 @@ class SandboxReviews(SandboxCapability):
         cited = list(claim_ids)
 
         def apply(m: Mutation) -> ReplyResult:
-            row = self._review_row(m.conn, review_id)
+            row = self._review_row(m.conn, review_id, lock=True)
             if row["reply_review_id"] is not None:
                 raise Conflict(
                     f"rule one_reply_per_review: review {review_id} already has a reply (one public reply per review); "
@@ -223,7 +226,7 @@ class SandboxReviews(SandboxCapability):
         reason = FlagReason(reason)
 
         def apply(m: Mutation) -> FlagChange:
-            row = self._review_row(m.conn, review_id)
+            row = self._review_row(m.conn, review_id, lock=True)
             if len(note) > MAX_NOTE_CHARS:
                 raise InvalidArgument(f"note is limited to {MAX_NOTE_CHARS} characters", field="note")
             if row["flag_reason"] is not None:
@@ -245,7 +248,7 @@ class SandboxReviews(SandboxCapability):
 
     async def unflag_review(self, *, review_id: str, idempotency_key: str | None = None) -> FlagChange:
         def apply(m: Mutation) -> FlagChange:
-            self._review_row(m.conn, review_id)
+            self._review_row(m.conn, review_id, lock=True)
             if m.row(review_flags, review_id=review_id) is None:
                 raise Conflict(f"review {review_id} is not flagged", field="review_id")
             before = m.delete(review_flags, {"review_id": review_id})

@@ -1,4 +1,12 @@
-"""A write transaction that records the before/after of every row it touches, so undo is exact."""
+"""A write transaction that records the before/after of every row it touches, so undo is exact.
+
+Concurrency (several server processes on one PostgreSQL database, READ COMMITTED): a write locks what it decides
+on before reading it. Rows are read with `SELECT … FOR UPDATE` (`row`, `update`, `delete`, and lookups called with
+`lock=True`), so compare-and-set checks and undo before-images see the latest committed value and nobody changes it
+until commit. State that spans rows (budget caps, frequency caps, unique names) is guarded by a named lock
+(`serialize`) that every writer of that state takes first. On SQLite all of this is free: a write transaction
+begins with BEGIN IMMEDIATE and excludes every other writer, and `FOR UPDATE` compiles to nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from cadencia.tools.store.journal import counters
+from cadencia.tools.store.locks import serialize
 from cadencia.tools.store.metadata import metadata
 
 Row = dict[str, Any]
@@ -31,8 +41,10 @@ def _where(table: Table, key: dict[str, Any]):
     return and_(*(table.c[name] == value for name, value in key.items()))
 
 
-def fetch_row(conn: Connection, table: Table, key: dict[str, Any]) -> Row | None:
-    found = conn.execute(select(table).where(_where(table, key))).mappings().first()
+def fetch_row(conn: Connection, table: Table, key: dict[str, Any], *, lock: bool = False) -> Row | None:
+    """One row by primary key; `lock=True` holds it (`FOR UPDATE`) until the transaction ends."""
+    stmt = select(table).where(_where(table, key))
+    found = conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
     return dict(found) if found is not None else None
 
 
@@ -46,7 +58,12 @@ class Mutation:
         self.bulk_tables: set[str] = set()
 
     def row(self, table: Table, **key: Any) -> Row | None:
-        return fetch_row(self.conn, table, key)
+        """Read and lock one row the call decides on (None if it does not exist)."""
+        return fetch_row(self.conn, table, key, lock=True)
+
+    def serialize(self, name: str) -> None:
+        """Take the named lock guarding state that spans rows (e.g. a cap over many campaigns) until commit."""
+        serialize(self.conn, name)
 
     def insert(self, table: Table, values: Row) -> Row:
         self.conn.execute(insert(table).values(**values))
@@ -58,7 +75,7 @@ class Mutation:
 
     def update(self, table: Table, key: dict[str, Any], values: Row) -> tuple[Row, Row]:
         """Update one row by primary key; returns (before, after). The caller has checked it exists."""
-        before = fetch_row(self.conn, table, key)
+        before = fetch_row(self.conn, table, key, lock=True)
         if before is None:
             raise LookupError(f"{table.name} {key} vanished inside the transaction")
         self.conn.execute(update(table).where(_where(table, key)).values(**values))
@@ -69,7 +86,7 @@ class Mutation:
         return before, after
 
     def delete(self, table: Table, key: dict[str, Any]) -> Row:
-        before = fetch_row(self.conn, table, key)
+        before = fetch_row(self.conn, table, key, lock=True)
         if before is None:
             raise LookupError(f"{table.name} {key} does not exist")
         self.conn.execute(delete(table).where(_where(table, key)))
@@ -96,6 +113,14 @@ class Mutation:
             value = 1
             self.conn.execute(insert(counters).values(name=prefix, value=value))
         return f"{prefix}-{value:06d}"
+
+
+def insert_unless_present(conn: Connection, table: Table, values: Row) -> bool:
+    """Insert a row unless its primary key exists (waiting for a concurrent insert of it to end); True if inserted."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    keys = list(table.primary_key.columns)
+    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys).returning(*keys)
+    return conn.execute(stmt).first() is not None
 
 
 def restore(conn: Connection, change: RowChange) -> None:

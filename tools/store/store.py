@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, insert, inspect, select, update
+from sqlalchemy.exc import DBAPIError
 
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
 from cadencia.tools.store import schema
@@ -19,9 +22,23 @@ from cadencia.tools.store.canonical import canonical_json, sha256_hex
 from cadencia.tools.store.engine import WRITE, normalize_url, open_engine
 from cadencia.tools.store.journal import calls, idempotency, undo_log, world
 from cadencia.tools.store.metadata import is_bookkeeping, metadata
-from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, restore
+from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, insert_unless_present, restore
+from cadencia.tools.store.retry import MAX_ATTEMPTS, backoff_s, is_transient
 
 R = TypeVar("R", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What identifies one mutating call, for its record, its idempotency key and its undo token."""
+
+    capability: str
+    tool: str
+    args: dict[str, Any]
+    idempotency_key: str | None
+    reversible: bool
+    principal: str | None
+
 
 DEFAULT_START_DAY = date(2026, 3, 2)
 
@@ -100,58 +117,90 @@ class Store:
     ) -> R:
         """Run one mutating call in one transaction: replay on a known idempotency key, journal undo, record the call.
 
-        Any exception rolls the whole call back, so a refused call writes nothing.
+        Any exception rolls the whole call back, so a refused call writes nothing. When a concurrent transaction
+        got there first (deadlock, insert race), the whole call runs again from scratch, a bounded number of times.
         """
-        digest = args_hash(args)
+        call = _Call(capability, tool, args, idempotency_key, reversible, principal)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return self._write_once(call, apply, result_type)
+            except DBAPIError as exc:
+                if not is_transient(exc):
+                    raise
+                if attempt == MAX_ATTEMPTS:
+                    raise Conflict(
+                        f"{tool} kept colliding with concurrent changes to the same data ({MAX_ATTEMPTS} attempts); "
+                        "nothing was changed, call it again",
+                        rule="contention",
+                    ) from exc
+                time.sleep(backoff_s(attempt))
+        raise AssertionError("unreachable")
+
+    def _write_once(self, call: _Call, apply: Callable[[Mutation], R], result_type: type[R]) -> R:
+        digest = args_hash(call.args)
         with self.writing() as conn:
-            if idempotency_key:
-                prior = (
-                    conn.execute(
-                        select(idempotency).where(
-                            idempotency.c.capability == capability, idempotency.c.key == idempotency_key
-                        )
-                    )
-                    .mappings()
-                    .first()
-                )
+            if call.idempotency_key:
+                prior = self._claim_key(conn, call, digest)
                 if prior is not None:
-                    if prior["tool"] != tool or prior["args_hash"] != digest:
-                        raise Conflict(
-                            f"idempotency_key {idempotency_key!r} was already used for a different call "
-                            f"({prior['tool']}); use a fresh key for a new action",
-                            field="idempotency_key",
-                        )
-                    return result_type.model_validate_json(prior["result"])
+                    return result_type.model_validate_json(prior)
             mutation = Mutation(conn, self.today(conn))
             result = apply(mutation)
             token = None
-            if reversible:
+            if call.reversible:
                 if mutation.bulk_tables:
-                    raise RuntimeError(f"{tool} is reversible but made set-based writes that undo cannot restore")
-                token = self._issue_undo_token(conn, capability, tool, mutation.changes)
+                    raise RuntimeError(f"{call.tool} is reversible but made set-based writes that undo cannot restore")
+                token = self._issue_undo_token(conn, call.capability, call.tool, mutation.changes)
                 result = result.model_copy(update={"undo_token": token})
             result_json = result.model_dump_json()
             conn.execute(
                 insert(calls).values(
-                    capability=capability,
-                    tool=tool,
+                    capability=call.capability,
+                    tool=call.tool,
                     day=mutation.today.isoformat(),
                     recorded_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
-                    args=canonical_json(args),
+                    args=canonical_json(call.args),
                     result=result_json,
-                    idempotency_key=idempotency_key,
+                    idempotency_key=call.idempotency_key,
                     undo_token=token,
-                    principal=principal,
+                    principal=call.principal,
                     touched=canonical_json(mutation.touched),
                 )
             )
-            if idempotency_key:
+            if call.idempotency_key:
                 conn.execute(
-                    insert(idempotency).values(
-                        capability=capability, key=idempotency_key, tool=tool, args_hash=digest, result=result_json
-                    )
+                    update(idempotency)
+                    .where(idempotency.c.capability == call.capability, idempotency.c.key == call.idempotency_key)
+                    .values(result=result_json)
                 )
             return result
+
+    @staticmethod
+    def _claim_key(conn: Connection, call: _Call, digest: str) -> str | None:
+        """Claim the idempotency key for this call, or return the stored result of the call that holds it.
+
+        The claim is an insert that does nothing on a duplicate key; on PostgreSQL it waits while another
+        transaction holds the same key uncommitted, so a copy of an in-flight call replays its result once it commits
+        (or runs, if that one rolled back) instead of failing on the primary key.
+        """
+        claim = {"capability": call.capability, "key": call.idempotency_key, "tool": call.tool, "args_hash": digest}
+        if insert_unless_present(conn, idempotency, claim | {"result": ""}):
+            return None
+        prior = (
+            conn.execute(
+                select(idempotency).where(
+                    idempotency.c.capability == call.capability, idempotency.c.key == call.idempotency_key
+                )
+            )
+            .mappings()
+            .one()
+        )
+        if prior["tool"] != call.tool or prior["args_hash"] != digest:
+            raise Conflict(
+                f"idempotency_key {call.idempotency_key!r} was already used for a different call "
+                f"({prior['tool']}); use a fresh key for a new action",
+                field="idempotency_key",
+            )
+        return str(prior["result"])
 
     # -- undo ---------------------------------------------------------------------------------------------------
 
@@ -173,7 +222,7 @@ class Store:
 
     def undo(self, conn: Connection, *, capability: str, token: str) -> tuple[str, list[RowChange]]:
         """Restore the rows a reversible call changed; refuse if any changed since. Returns (tool, changes)."""
-        entry = conn.execute(select(undo_log).where(undo_log.c.token == token)).mappings().first()
+        entry = conn.execute(select(undo_log).where(undo_log.c.token == token).with_for_update()).mappings().first()
         if entry is None:
             raise NotFound(f"No undo token {token!r}; tokens come from the result of a reversible tool", field="token")
         if entry["capability"] != capability:
@@ -185,7 +234,7 @@ class Store:
             raise Conflict(f"undo token {token!r} was already used", field="token")
         changes = [RowChange.model_validate(c) for c in json.loads(entry["changes"])]
         for change in changes:
-            current = fetch_row(conn, metadata.tables[change.table], change.key)
+            current = fetch_row(conn, metadata.tables[change.table], change.key, lock=True)
             if current != change.after:
                 raise Conflict(
                     f"cannot undo {entry['tool']}: {change.table} {change.key} changed since (stale undo token); "
