@@ -59,7 +59,9 @@ def cluster(
     cluster = Cluster(backend=request.param, store=store, replicas=replicas)
     try:
         for replica in replicas:
-            replica.start()
+            replica.launch()
+        for replica in replicas:
+            replica.wait_until_listening()
         yield cluster
     finally:
         for replica in replicas:

@@ -102,15 +102,19 @@ class Replica:
         return f"http://127.0.0.1:{self.port}/mcp"
 
     def start(self) -> None:
+        """Start the process and wait until it listens."""
+        self.launch()
+        self.wait_until_listening()
+
+    def launch(self) -> None:
         command = [sys.executable, "-m", "cadencia", "serve", "all", "--db", self.db_url, "--http"]
         command += ["--port", str(self.port)]
         if self.limits is not None:
             command += ["--limits", str(self.limits)]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=log)
-        self._wait_until_listening()
 
-    def _wait_until_listening(self) -> None:
+    def wait_until_listening(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             assert self.process is not None

@@ -185,6 +185,27 @@ async def test_a_stale_undo_never_overwrites_another_clients_acknowledged_price(
     assert not failures, f"{len(failures)} of {TRIALS} trials lost an acknowledged price: {failures[:3]}"
 
 
+async def test_one_undo_token_sent_to_both_replicas_at_once_is_used_once(
+    cluster: Cluster, replicas: tuple[McpHttp, McpHttp]
+) -> None:
+    first, second = replicas
+    skus = _unpromoted_skus(cluster, 10)
+    failures: list[str] = []
+    for trial in range(TRIALS):
+        sku, list_price = skus[trial % len(skus)]
+        changed = await first.call(
+            "inventory_set_price", {"sku": sku, "price_minor": list_price * 96 // 100, "currency": "EUR"}
+        )
+        assert changed.ok, changed.text
+        undo = {"token": changed.data["undo_token"]}
+        replies = await at_once((first, "inventory_undo", undo), (second, "inventory_undo", undo))
+        final = _price(cluster, sku)
+        refused = [r.text for r in replies if not r.ok]
+        if sum(r.ok for r in replies) != 1 or final != list_price or not all("already used" in t for t in refused):
+            failures.append(f"trial {trial}: {[r.ok for r in replies]}, final {final} != {list_price}; {refused}")
+    assert not failures, f"{len(failures)} of {TRIALS} trials used one undo token twice: {failures[:3]}"
+
+
 def _send_counts(cluster: Cluster, message_id: str, segment_id: str) -> tuple[int, int]:
     with cluster.store.reading() as conn:
         sent = conn.execute(select(messages.c.send_count).where(messages.c.id == message_id)).scalar_one()
