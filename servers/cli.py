@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +15,13 @@ from rich.table import Table
 
 from cadencia.servers.app import TOOLSETS, Capability, build_server
 from cadencia.servers.auth import parse_token_spec
-from cadencia.servers.context import Scope
+from cadencia.servers.context import Backends, Scope
 from cadencia.servers.paths import default_db
-from cadencia.servers.sandbox import sandbox_lifespan
+from cadencia.servers.sandbox import open_store, sandbox_backends
 from cadencia.servers.transport import is_loopback, run_http, run_stdio
 from cadencia.servers.vendors import vendor_lifespan
 from cadencia.tools.errors import CadenciaError
+from cadencia.tools.limits import load_limits
 from cadencia.tools.seed import Scale, seed_store
 from cadencia.tools.seed.generate import SIZES
 from cadencia.tools.store.store import Store
@@ -75,16 +78,21 @@ def serve(
     scopes: frozenset[Scope] = frozenset({"read", "write", "pii"} if pii else {"read", "write"})
     if shadow and backends is None:
         raise typer.BadParameter("--shadow needs --backends (the sandbox is already harmless)", param_hint="--shadow")
+    lifespan: Callable[[], AbstractAsyncContextManager[Backends]] | None = None
+    ready: Backends | None = None
+    store: Store | None = None
     if backends is not None:
         try:
             lifespan = vendor_lifespan(db or default_db(), limits, backends, shadow=shadow)
         except CadenciaError as exc:
             raise typer.BadParameter(str(exc), param_hint="--backends") from None
     else:
-        lifespan = sandbox_lifespan(db or default_db(), limits)
+        store = open_store(db or default_db())  # once per process: stateless HTTP enters the lifespan on every request
+        ready = sandbox_backends(store, load_limits(limits))
     server = build_server(
         capability,
         lifespan,
+        backends=ready,
         read_only=read_only,
         default_scopes=scopes,
         host=host,
@@ -95,11 +103,16 @@ def serve(
         allowed_hosts=allowed_host if allowed_host else (None if is_loopback(host) else [f"{host}:{port}"]),
         log_level=log_level.upper(),
     )
-    if http:
-        err.print(f"cadencia-{capability.value} on http://{host}:{port}/mcp" + (" (token required)" if tokens else ""))
-        run_http(server, log_level=log_level)
-    else:
-        run_stdio(server)
+    try:
+        if http:
+            where = f"cadencia-{capability.value} on http://{host}:{port}/mcp"
+            err.print(where + (" (token required)" if tokens else ""))
+            run_http(server, log_level=log_level)
+        else:
+            run_stdio(server)
+    finally:
+        if store is not None:
+            store.close()
 
 
 def seed(

@@ -119,7 +119,7 @@ class AdsContent(SandboxCapability):
         idempotency_key: str | None = None,
     ) -> CreativeChange:
         def apply(m: Mutation) -> CreativeChange:
-            campaign = rw.campaign_row(m.conn, campaign_id)
+            campaign = rw.campaign_row(m.conn, campaign_id, lock=True)
             if not headline.strip() or not body.strip():
                 raise InvalidArgument("headline and body must not be blank", field="headline")
             unique = list(dict.fromkeys(claim_ids))

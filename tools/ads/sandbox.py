@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.exc import IntegrityError
 
 from cadencia.tools.ads import marginal as mr
 from cadencia.tools.ads import rows as rw
@@ -296,15 +295,7 @@ class SandboxAds(AdsContent):
         def apply(m: Mutation) -> UndoResult:
             self.rules.lock(m)
             before = self.rules.snapshot(m.conn)
-            try:
-                tool, changes = self.store.undo(m.conn, capability=self.capability, token=token)
-            except IntegrityError as exc:
-                raise Conflict(
-                    f"token: cannot undo {token!r}: records created since refer to what it would remove (creatives "
-                    "or experiments); undo those first (rule stale_undo)",
-                    field="token",
-                    rule="stale_undo",
-                ) from exc
+            tool, changes = self.store.undo(m.conn, capability=self.capability, token=token)
             self.rules.enforce(m.conn, before, field="token")
             return UndoResult(token=token, tool=tool, restored=describe_changes(changes))
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, insert, inspect, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
 from cadencia.tools.store import schema
@@ -242,8 +242,18 @@ class Store:
                     field="token",
                     rule="stale_undo",
                 )
-        for change in reversed(changes):
-            restore(conn, change)
+        try:
+            for change in reversed(changes):
+                restore(conn, change)
+        except IntegrityError as exc:
+            if is_transient(exc):
+                raise
+            raise Conflict(
+                f"cannot undo {entry['tool']}: records created since refer to what it would remove or restore "
+                "(e.g. creatives on a campaign, sends of a message); undo those first",
+                field="token",
+                rule="stale_undo",
+            ) from exc
         conn.execute(update(undo_log).where(undo_log.c.token == token).values(used=True))
         return entry["tool"], changes
 
