@@ -1,9 +1,9 @@
 """`kill -9` of a server process in the middle of writes: nothing acknowledged is lost, nothing is half-written,
 and every retry with the same idempotency key replays the stored result instead of acting twice.
 
-Writers keep adjusting stock through both replicas. One request is held inside the victim (it waits on a lock the
-test holds: on PostgreSQL mid-transaction, after its idempotency claim; on SQLite waiting for the write lock) while
-other writes are in flight, and the victim is killed with SIGKILL, then restarted while the survivor carries on.
+Writers keep adjusting stock through both replicas. The victim is killed with SIGKILL twice and restarted while the
+survivor carries on: first with a request held inside it (it waits on a lock the test holds: on PostgreSQL
+mid-transaction, after its idempotency claim; on SQLite waiting for the write lock), then under plain load.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import anyio
 import httpx
 import pytest
-from replicas import Cluster, McpHttp, Reply
+from replicas import Cluster, Reply
 from sqlalchemy import func, select, text
 
 from cadencia.tools.inventory.models import StockAdjustment
@@ -25,7 +25,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.concurrency]
 
 WRITERS = 4
 CALLS_PER_WRITER = 30
-KILL_AFTER_ACKS = 30
+"""Each writer makes at least this many calls, and keeps writing until the victim has been killed and restarted."""
+MAX_CALLS_PER_WRITER = 2000
+KILLS_AFTER_ACKS = (30, 70)
+"""The victim is killed twice: once with a request held inside it, once under plain load."""
 WAREHOUSE = "WH-MAD"
 DELTAS = (4, 4, -3)
 ATTEMPTS = 6
@@ -68,62 +71,77 @@ async def test_a_server_killed_mid_writes_loses_no_acknowledged_write_and_retrie
     initial = {w: _on_hand(cluster, _sku(w)) for w in range(WRITERS)}
     acknowledged: list[Acknowledged] = []
     victim_down = False
-    writer0_in_flight = False
-    enough_acks = anyio.Event()
+    in_flight_to_victim: set[str] = set()
+    milestones = {after: anyio.Event() for after in KILLS_AFTER_ACKS}
+    crashed = anyio.Event()
 
     async def send(writer: int, call: int, args: dict[str, object]) -> Reply:
-        """One logical call: sent again (same key) to the other replica when a replica dies under it."""
+        """One logical call: sent again (same key) to the survivor when the victim dies under it."""
+        key = str(args["idempotency_key"])
         preferred = 0 if writer == 0 else (writer + call) % 2
         for attempt in range(ATTEMPTS):
-            target = preferred if attempt == 0 and not (victim_down and preferred == 0) else 1
-            client: McpHttp = clients[target]
+            target = preferred if attempt == 0 and not victim_down else 1
+            if target == 0:
+                in_flight_to_victim.add(key)
             try:
-                return await client.call("inventory_adjust_stock", args)
+                return await clients[target].call("inventory_adjust_stock", args)
             except httpx.TransportError:
                 continue
-        raise AssertionError(f"call {args['idempotency_key']} failed {ATTEMPTS} times")
+            finally:
+                in_flight_to_victim.discard(key)
+        raise AssertionError(f"call {key} failed {ATTEMPTS} times")
 
     async def writer(w: int) -> None:
-        nonlocal writer0_in_flight
         expected = initial[w]
-        for call in range(CALLS_PER_WRITER):
-            key = f"crash-{w}-{call:03d}"
+        call = -1
+        while (call := call + 1) < CALLS_PER_WRITER or not crashed.is_set():
+            assert call < MAX_CALLS_PER_WRITER, "the crash scenario never finished"
             args = {
                 "sku": _sku(w),
                 "warehouse_id": WAREHOUSE,
                 "delta": DELTAS[call % len(DELTAS)],
                 "expected_on_hand": expected,
                 "reason": "recount",
-                "idempotency_key": key,
+                "idempotency_key": f"crash-{w}-{call:03d}",
             }
-            if w == 0:
-                writer0_in_flight = True
             reply = await send(w, call, args)
-            if w == 0:
-                writer0_in_flight = False
             assert reply.ok, reply.text
             expected = reply.data["on_hand"]
-            acknowledged.append(Acknowledged(key, args, reply))
-            if len(acknowledged) >= KILL_AFTER_ACKS:
-                enough_acks.set()
+            acknowledged.append(Acknowledged(str(args["idempotency_key"]), args, reply))
+            for after, reached in milestones.items():
+                if len(acknowledged) >= after:
+                    reached.set()
+
+    def kill_victim() -> None:
+        nonlocal victim_down
+        victim_down = True
+        victim.kill()
+
+    async def restart_victim() -> None:
+        nonlocal victim_down
+        await anyio.to_thread.run_sync(victim.start)
+        victim_down = False
 
     async def crash() -> None:
-        nonlocal victim_down
-        await enough_acks.wait()
+        held, loaded = KILLS_AFTER_ACKS
+        await milestones[held].wait()
         with cluster.store.writing() as conn:
             # Hold writer 0's row: its next request stays inside the victim until the victim is dead.
             conn.execute(
                 select(stock).where(stock.c.sku == _sku(0), stock.c.warehouse_id == WAREHOUSE).with_for_update()
             )
-            await until(lambda: writer0_in_flight)
+            await until(lambda: any(k.startswith("crash-0-") for k in in_flight_to_victim))
             if cluster.backend == "postgres":
                 await until(lambda: _lock_waiters(cluster) > 0)
             else:
                 await anyio.sleep(0.3)  # let the request reach the server and wait for the write lock
-            victim_down = True
-            victim.kill()
-        await anyio.to_thread.run_sync(victim.start)
-        victim_down = False
+            kill_victim()
+        await restart_victim()
+        await milestones[loaded].wait()
+        await until(lambda: len(in_flight_to_victim) > 0)
+        kill_victim()  # this time nothing is held: whatever the victim was doing is cut short
+        await restart_victim()
+        crashed.set()
 
     with anyio.fail_after(TEST_TIMEOUT_S):
         async with anyio.create_task_group() as group:
@@ -132,7 +150,7 @@ async def test_a_server_killed_mid_writes_loses_no_acknowledged_write_and_retrie
                 group.start_soon(writer, w)
 
     assert victim.process is not None and victim.process.poll() is None, "the victim was restarted"
-    assert len(acknowledged) == WRITERS * CALLS_PER_WRITER
+    assert len(acknowledged) >= WRITERS * CALLS_PER_WRITER
     for w in range(WRITERS):
         applied = sum(a.args["delta"] for a in acknowledged if a.args["sku"] == _sku(w))  # type: ignore[misc]
         assert _on_hand(cluster, _sku(w)) == initial[w] + applied, f"writer {w} lost or doubled a write"
