@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
 
-from cadencia.tools.crm import rows
+from cadencia.tools.crm import lookups, rows
 from cadencia.tools.crm.content import check_claims, check_no_pii, check_shape
 from cadencia.tools.crm.dispatch import deliver, reach_for
 from cadencia.tools.crm.eligibility import audience_problem, channel_reach, contact_eligibility
@@ -36,42 +35,12 @@ from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, PolicyVio
 from cadencia.tools.inventory.models import Category
 from cadencia.tools.paging import Page, decode_cursor, next_cursor
 from cadencia.tools.sandbox import SandboxCapability
-from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row
+from cadencia.tools.store.mutation import Mutation, RowChange
 from cadencia.tools.undo import UndoResult, describe_changes
 
 SEGMENT_NAMES_LOCK = "crm.segment_names"
 
 MAX_SCHEDULE_AHEAD_DAYS = 365
-
-
-def _contact_row(conn: Connection, contact_id: str, *, lock: bool = False) -> Any:
-    row = fetch_row(conn, contacts, {"id": contact_id}, lock=lock)
-    if row is None:
-        raise NotFound(f"No contact {contact_id!r}; call find_contacts", field="contact_id")
-    return row
-
-
-def _message_row(conn: Connection, message_id: str, *, lock: bool = False) -> Any:
-    row = fetch_row(conn, messages, {"id": message_id}, lock=lock)
-    if row is None:
-        raise NotFound(f"No message {message_id!r}; call list_messages or draft_message", field="message_id")
-    return row
-
-
-def _segment_row(conn: Connection, segment_id: str, *, lock: bool = False) -> Any:
-    row = fetch_row(conn, segments, {"id": segment_id}, lock=lock)
-    if row is None:
-        raise NotFound(f"No segment {segment_id!r}; call list_segments", field="segment_id")
-    return row
-
-
-def _mark_used(m: Mutation, message: Any, segment: Any) -> None:
-    """Count the send on its message and segment, so undoing their creation is refused as stale from now on.
-
-    `message` and `segment` were read with `lock=True` in this transaction, so the counts are current.
-    """
-    m.update(messages, {"id": message["id"]}, {"send_count": message["send_count"] + 1})
-    m.update(segments, {"id": segment["id"]}, {"send_count": segment["send_count"] + 1})
 
 
 class SandboxCrm(SandboxCapability):
@@ -141,7 +110,7 @@ class SandboxCrm(SandboxCapability):
 
     async def get_contact(self, *, contact_id: str, reveal_pii: bool = False) -> Contact:
         def run(conn: Connection) -> Contact:
-            row = _contact_row(conn, contact_id)
+            row = lookups.contact_row(conn, contact_id)
             today = self.store.today(conn)
             records = rows.consent_records(conn, [contact_id])[contact_id]
             lim = self.limits.messaging
@@ -164,7 +133,7 @@ class SandboxCrm(SandboxCapability):
         """Irreversible by our tools: only the contact can opt back in, so no undo token is issued."""
 
         def apply(m: Mutation) -> SuppressionChange:
-            row = _contact_row(m.conn, contact_id, lock=True)
+            row = lookups.contact_row(m.conn, contact_id, lock=True)
             if row["suppressed"]:
                 return SuppressionChange(
                     contact_id=contact_id, previous_suppressed=True, suppressed=True, reason=row["suppressed_reason"]
@@ -312,8 +281,8 @@ class SandboxCrm(SandboxCapability):
         self, *, message_id: str, segment_id: str, scheduled_for: date, idempotency_key: str | None = None
     ) -> SendChange:
         def apply(m: Mutation) -> SendChange:
-            message = _message_row(m.conn, message_id, lock=True)
-            segment = _segment_row(m.conn, segment_id, lock=True)
+            message = lookups.message_row(m.conn, message_id, lock=True)
+            segment = lookups.segment_row(m.conn, segment_id, lock=True)
             if scheduled_for < m.today:
                 raise InvalidArgument(
                     f"scheduled_for {scheduled_for} is in the past (today is {m.today})", field="scheduled_for"
@@ -341,7 +310,7 @@ class SandboxCrm(SandboxCapability):
                     "skipped": 0,
                 },
             )
-            _mark_used(m, message, segment)
+            lookups.mark_used(m, message, segment)
             return SendChange(send=rows.send(created), previous_status=None, estimate=reach)
 
         args = {"message_id": message_id, "segment_id": segment_id, "scheduled_for": scheduled_for.isoformat()}
@@ -365,8 +334,8 @@ class SandboxCrm(SandboxCapability):
 
     async def send_now(self, *, message_id: str, segment_id: str, idempotency_key: str | None = None) -> SendReport:
         def apply(m: Mutation) -> SendReport:
-            message = _message_row(m.conn, message_id, lock=True)
-            segment = _segment_row(m.conn, segment_id, lock=True)
+            message = lookups.message_row(m.conn, message_id, lock=True)
+            segment = lookups.segment_row(m.conn, segment_id, lock=True)
             send_id = m.next_id("SND")
             channel = Channel(message["channel"])
             m.touch(deliveries)
@@ -395,7 +364,7 @@ class SandboxCrm(SandboxCapability):
                     **outcome.values,
                 },
             )
-            _mark_used(m, message, segment)
+            lookups.mark_used(m, message, segment)
             return SendReport(send=rows.send(created), audience=outcome.reach)
 
         args = {"message_id": message_id, "segment_id": segment_id}
