@@ -180,9 +180,9 @@ class AdsContent(SandboxCapability):
         def apply(m: Mutation) -> ExperimentChange:
             if campaign_a == campaign_b:
                 raise InvalidArgument("campaign_b must differ from campaign_a", field="campaign_b")
-            fields = {campaign_a: "campaign_a", campaign_b: "campaign_b"}
             if not 1 <= days <= 90:
                 raise InvalidArgument(f"days must be between 1 and 90 (got {days})", field="days")
+            fields = {campaign_a: "campaign_a", campaign_b: "campaign_b"}
             # Both arms locked in id order: two experiments cannot both claim a campaign, nor deadlock doing so.
             locked = {c: rw.campaign_row(m.conn, c, f, lock=True) for c, f in sorted(fields.items())}
             a, b = locked[campaign_a], locked[campaign_b]

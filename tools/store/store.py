@@ -27,6 +27,8 @@ from cadencia.tools.store.retry import MAX_ATTEMPTS, backoff_s, is_transient
 
 R = TypeVar("R", bound=BaseModel)
 
+DEFAULT_START_DAY = date(2026, 3, 2)
+
 
 @dataclass(frozen=True)
 class _Call:
@@ -38,9 +40,6 @@ class _Call:
     idempotency_key: str | None
     reversible: bool
     principal: str | None
-
-
-DEFAULT_START_DAY = date(2026, 3, 2)
 
 
 def args_hash(args: dict[str, Any]) -> str:
@@ -118,7 +117,8 @@ class Store:
         """Run one mutating call in one transaction: replay on a known idempotency key, journal undo, record the call.
 
         Any exception rolls the whole call back, so a refused call writes nothing. When a concurrent transaction
-        got there first (deadlock, insert race), the whole call runs again from scratch, a bounded number of times.
+        got there first (deadlock, insert race), the whole call runs again from scratch, a bounded number of times:
+        `apply` must act only through the transaction it is given (no HTTP, no files).
         """
         call = _Call(capability, tool, args, idempotency_key, reversible, principal)
         for attempt in range(1, MAX_ATTEMPTS + 1):
