@@ -166,6 +166,10 @@ async def test_a_server_killed_mid_writes_loses_no_acknowledged_write_and_retrie
             conn.execute(select(idempotency.c.key, idempotency.c.result).where(idempotency.c.key.like("crash-%"))).all()
         )
         tokens = set(conn.execute(select(undo_log.c.token)).scalars())
+        unfinished = conn.execute(select(func.count()).select_from(idempotency).where(idempotency.c.result == ""))
+        assert unfinished.scalar_one() == 0, "an idempotency key was left claimed without its result"
+        issued = set(conn.execute(select(calls.c.undo_token).where(calls.c.undo_token.is_not(None))).scalars())
+        assert issued <= tokens, "a recorded call names an undo token the journal does not hold"
         if cluster.backend == "sqlite":
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
     keys = [key for key, _, _ in recorded]
