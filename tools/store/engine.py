@@ -50,7 +50,9 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
 
 
 def open_engine(url_or_path: str | Path, *, busy_timeout_ms: int = 30_000) -> Engine:
+    """SQLite waits up to `busy_timeout_ms` for the write lock; PostgreSQL waits as long for any row or named lock,
+    then fails the statement (55P03) instead of letting a stuck replica hold every other one up indefinitely."""
     url = normalize_url(url_or_path)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, busy_timeout_ms)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={busy_timeout_ms}"})

@@ -19,11 +19,20 @@ BASE_BACKOFF_S = 0.004
 MAX_BACKOFF_S = 0.25
 
 
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.orig, "sqlstate", None) if isinstance(exc, DBAPIError) else None
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for a PostgreSQL error that a new attempt of the same call can succeed past."""
+    return _sqlstate(exc) in TRANSIENT_SQLSTATES
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """A lock wait longer than the engine allows: PostgreSQL's lock_timeout (55P03) or SQLite's busy timeout."""
     if not isinstance(exc, DBAPIError):
         return False
-    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+    return _sqlstate(exc) == "55P03" or getattr(exc.orig, "sqlite_errorname", None) == "SQLITE_BUSY"
 
 
 def backoff_s(attempt: int) -> float:

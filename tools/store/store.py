@@ -23,7 +23,7 @@ from cadencia.tools.store.engine import WRITE, normalize_url, open_engine
 from cadencia.tools.store.journal import calls, idempotency, undo_log, world
 from cadencia.tools.store.metadata import is_bookkeeping, metadata
 from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, insert_unless_present, restore
-from cadencia.tools.store.retry import MAX_ATTEMPTS, backoff_s, is_transient
+from cadencia.tools.store.retry import MAX_ATTEMPTS, backoff_s, is_lock_timeout, is_transient
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -125,6 +125,11 @@ class Store:
             try:
                 return self._write_once(call, apply, result_type)
             except DBAPIError as exc:
+                if is_lock_timeout(exc):
+                    raise Conflict(
+                        f"{tool} waited too long for data another call is changing; nothing was changed, call it again",
+                        rule="contention",
+                    ) from exc
                 if not is_transient(exc):
                     raise
                 if attempt == MAX_ATTEMPTS:
