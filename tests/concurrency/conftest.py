@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from replicas import LIMITS_YAML, Cluster, Replica, free_port
+from helpers.replicas import LIMITS_YAML, Cluster, Replica, free_port
 from sqlalchemy import create_engine, text
 
 from cadencia.tools.store.engine import normalize_url

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import anyio
 import httpx
 import pytest
-from replicas import Cluster, Reply
+from helpers.replicas import Cluster, Reply
 from sqlalchemy import func, select, text
 
 from cadencia.tools.inventory.models import StockAdjustment

@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio
 import pytest
-from replicas import ACCOUNT_CAP_MINOR, Cluster, McpHttp, Reply
+from helpers.replicas import ACCOUNT_CAP_MINOR, Cluster, McpHttp, Reply
 from sqlalchemy import delete, func, select, update
 
 from cadencia.tools.ads.tables import campaigns
