@@ -68,7 +68,7 @@ async def test_suppression_is_irreversible_reaches_klaviyo_once_and_stops_sms_to
     target = klaviyo_id("C-0000002")
     done = await crm.suppress_contact(contact_id=target, reason="complaint", idempotency_key=None)
     again = await crm.suppress_contact(contact_id=target, reason="complaint", idempotency_key=None)
-    assert done.undo_token is None and again.previous_suppressed and len(fake.suppression_jobs) == 1
+    assert "undo_token" not in done.model_dump() and again.previous_suppressed and len(fake.suppression_jobs) == 1
     assert fake.suppression_jobs == [[fake.profiles[target]["attributes"]["email"]]]
     contact = await crm.get_contact(contact_id=target, reveal_pii=False)
     assert [c.reason for c in contact.channels] == [SkipReason.SUPPRESSED] * 3
