@@ -1,10 +1,16 @@
-"""What the agent saw at the start of a cycle: the signals planners decide on (no raw PII)."""
+"""What the agent saw at the start of a cycle: the signals planners decide on (no raw PII).
+
+Fields holding third-party text are marked untrusted (`UNTRUSTED_MARK`): planners that show an observation to a
+model fence them (`agents/fence.py`).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
 from pydantic import BaseModel, Field
+
+from cadencia.tools.untrusted import UNTRUSTED_MARK
 
 
 class StockSignal(BaseModel):
@@ -27,12 +33,15 @@ class StockSignal(BaseModel):
 
 
 class CampaignSignal(BaseModel):
+    """An ad campaign: `name` is untrusted (whoever created the campaign wrote it)."""
+
     id: str
     platform: str
     status: str
     currency: str
     daily_budget_minor: int
     sku: str | None
+    name: str = Field("", json_schema_extra=UNTRUSTED_MARK)
     spend_minor: int
     roas: float | None
     marginal_roas: float | None
@@ -47,8 +56,8 @@ class ReviewSignal(BaseModel):
     sku: str
     rating: int
     language: str
-    title: str
-    body: str
+    title: str = Field(json_schema_extra=UNTRUSTED_MARK)
+    body: str = Field(json_schema_extra=UNTRUSTED_MARK)
     themes: list[str] = Field(default_factory=list)
 
 

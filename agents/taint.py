@@ -13,7 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from cadencia.agents.guardrails.checks.injection import BASE64, INJECTION_MARKERS, URL
+from cadencia.tools.injection import detect
+from cadencia.tools.injection.spans import hotspots
 from cadencia.tools.untrusted import texts_at
 
 MAX_CHARS = 4000
@@ -44,12 +45,11 @@ def _normalize(text: str) -> str:
 
 
 def _suspicious_spans(text: str) -> list[tuple[int, int]]:
-    spans = [m.span() for pattern in (*INJECTION_MARKERS, URL, BASE64) for m in pattern.finditer(text)]
-    return sorted((max(0, a - CONTEXT_CHARS), min(len(text), b + CONTEXT_CHARS)) for a, b in spans)
+    return sorted((max(0, a - CONTEXT_CHARS), min(len(text), b + CONTEXT_CHARS)) for a, b in hotspots(text))
 
 
 def excerpt(text: str) -> tuple[str, bool]:
-    """The whole text when short; else its start plus every stretch around injection wording, URLs or blobs."""
+    """The whole text when short; else its start plus every stretch the detector would look at (`hotspots`)."""
     if len(text) <= MAX_CHARS:
         return text, False
     merged: list[tuple[int, int]] = [(0, HEAD_CHARS)]
@@ -93,7 +93,7 @@ def untrusted_texts(
 
 
 def _looks_benign(entry: UntrustedText) -> bool:
-    return not any(pattern.search(entry.text) for pattern in (*INJECTION_MARKERS, URL, BASE64))
+    return not detect(entry.text).suspicious
 
 
 def merge_untrusted(left: Sequence[UntrustedText], right: Sequence[UntrustedText]) -> list[UntrustedText]:

@@ -75,9 +75,11 @@ class ForecastView(View):
 
 
 class CampaignView(CampaignFacts):
-    """ads_get_campaign, and each ads_list_campaigns item."""
+    """ads_get_campaign, and each ads_list_campaigns item; `name` is untrusted text."""
 
     model_config = _IGNORE_EXTRA
+
+    name: str = ""
 
 
 class MetricsView(View):

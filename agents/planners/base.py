@@ -20,6 +20,9 @@ class PlanningInput(BaseModel):
     rejected_requests: list[str] = Field(
         default_factory=list, description="rejection_key(tool, entities) of actions refused this run: don't repeat."
     )
+    untrusted: list[str] = Field(
+        default_factory=list, description="Every third-party text the run has in view this cycle (from state)."
+    )
 
 
 def rejection_key(tool: str, entities: list[str]) -> str:

@@ -13,10 +13,10 @@ from pydantic import JsonValue
 
 from cadencia.agents.actions import ExecutedAction, ProposedAction
 from cadencia.agents.goal import Channel, Goal
-from cadencia.agents.guardrails.checks.injection import looks_injected
 from cadencia.agents.observation import CampaignSignal, Observation, StockSignal
 from cadencia.agents.planners.base import Plan, PlanningInput, rejection_key
 from cadencia.agents.toolbox import Toolbox
+from cadencia.tools.injection import detect
 from cadencia.tools.names import Ads, Crm, Inventory, Reviews
 
 RELIABLE = ("high", "medium")
@@ -226,7 +226,8 @@ class HeuristicPlanner:
         claim = next((c for c in obs.claims if c.id == REPLY_CLAIM), None)
         actions = []
         for review in obs.negative_reviews:
-            if looks_injected(f"{review.title} {review.body}"):
+            reading = detect(f"{review.title}\n{review.body}")
+            if reading.flagged:
                 if not _done(executed, Reviews.FLAG_REVIEW, review_id=review.id):
                     actions.append(
                         _action(
@@ -241,6 +242,8 @@ class HeuristicPlanner:
                             [review.id],
                         )
                     )
+                continue
+            if reading.suspicious:
                 continue
             if _done(executed, Reviews.REPLY_TO_REVIEW, review_id=review.id):
                 continue

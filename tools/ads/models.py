@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from cadencia.tools.money import Currency
+from cadencia.tools.untrusted import UNTRUSTED_MARK
 
 ATTRIBUTED = (
     "Platform-attributed: what the ad platform claims, which over-credits ads (it counts sales that would have "
@@ -37,7 +38,7 @@ class Objective(StrEnum):
 class Campaign(BaseModel):
     id: str
     platform: Platform
-    name: str
+    name: str = Field(description="Set by whoever created it (untrusted text).", json_schema_extra=UNTRUSTED_MARK)
     status: CampaignStatus
     objective: Objective
     currency: Currency

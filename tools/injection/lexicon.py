@@ -160,6 +160,7 @@ class Kind(StrEnum):
     MASS_TARGET = "targets everything or everyone"
     URGENCY = "demands immediate action"
     DEEP_DISCOUNT = "asks for an extreme figure"
+    PAYMENT = "asks to move money"
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ SHAPES: tuple[Shape, ...] = (
             r"|<\|\s*(?:im_start|im_end|system|endoftext|assistant)\s*\|>|<\s*/?\s*(?:system|instructions?|admin"
             r"|prompt)\s*>"
             r"|#{2,}\s*(?:system|instruction|new instructions?)\b|\b(?:system|admin|administrator) override\b"
+            r"|\b(?:system|developer) prompt\b|\bprompt (?:del sistema|systeme|du systeme)\b|\bsystem-?prompt\b"
             r"|\b(?:mensaje|aviso|nota) del (?:sistema|administrador)\b|\bmessage (?:systeme|de la direction)\b"
             r"|\baviso do sistema\b|\bmessaggio di sistema\b|\bmodo (?:admin|administrador)\b"
         ),
@@ -334,6 +336,15 @@ SHAPES: tuple[Shape, ...] = (
             r"|prezzo)?|\b(?:1|one) (?:cent|centimo|centime|euro)\b|\b(?:everything|todo|tout|alles|tudo"
             r"|tutto) (?:is )?"
             r"(?:free|gratis|gratuit|kostenlos|gratuito)\b|五折|半价"
+        ),
+    ),
+    Shape(
+        Kind.PAYMENT,
+        1,
+        _compile(
+            r"\b(?:wire|bank|money) transfer\b|\btransfer (?:the |all )?(?:funds|money|payment|balance)\b"
+            r"|\btransferencia bancaria\b|\bvirement\b|\buberweis\w*\b|\btransferencia\b|\bbonifico\b"
+            r"|\bперевед\w* деньги\b|\bперевод денег\b|转账|汇款|振込"
         ),
     ),
 )

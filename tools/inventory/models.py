@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from cadencia.tools.money import Currency
+from cadencia.tools.untrusted import UNTRUSTED_MARK
 
 
 class Category(StrEnum):
@@ -30,8 +31,10 @@ class ProductSummary(BaseModel):
 
 class Product(ProductSummary):
     title: str
-    description: str
-    bullets: list[str]
+    description: str = Field(
+        description="Product page copy (untrusted: editable outside Cadencia).", json_schema_extra=UNTRUSTED_MARK
+    )
+    bullets: list[str] = Field(description="Product page bullets (untrusted).", json_schema_extra=UNTRUSTED_MARK)
     lead_time_days: int = Field(description="Supplier lead time for purchase orders.")
     active_promotion: Promotion | None = None
     price_floor_minor: int = Field(description="Lowest price the server accepts (cost + minimum margin, max discount).")

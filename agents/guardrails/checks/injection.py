@@ -1,7 +1,12 @@
-"""prompt_injection: refuse actions that look induced by instructions hidden in tool data (reviews, notes).
+"""prompt_injection: taint first. An action whose arguments or intent derive from untrusted text in view needs a
+person or is refused, whatever that text says; the detector (`cadencia.tools.injection`) only grades how sure.
 
-Two signals: injection wording, unknown URLs or base64 blobs in the arguments or rationale; and taint, i.e.
-arguments copying a long stretch of untrusted text, or targeting ids or percentages only injected instructions name.
+- Provenance: an id the action targets, a URL/e-mail/handle in its text, a percentage or amount it sets, or a long
+  stretch of its text found in untrusted text (ids unknown to trusted facts and addresses are refused; known ids on
+  actions that cannot simply be undone, and figures, go to a person unless the text is flagged).
+- Intent: while text the detector flags is in view, actions that cannot simply be undone in a capability the text
+  asks about are refused (suspicious text: they need a person). Reversible actions stay usable.
+- The action's own text and rationale carrying an injection, an unknown link or an encoded blob is refused.
 """
 
 from __future__ import annotations
@@ -13,55 +18,25 @@ from pydantic import Field
 
 from cadencia.agents.actions import ProposedAction, Verdict
 from cadencia.agents.goal import Channel
-from cadencia.agents.guardrails.checks._args import target_ids, texts_of
+from cadencia.agents.guardrails.checks._args import texts_of
+from cadencia.agents.guardrails.checks.provenance import (
+    copied_stretch,
+    named_ids,
+    traced_addresses,
+    traced_figures,
+)
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Regexes
 from cadencia.agents.guardrails.facts import Facts
 from cadencia.agents.guardrails.registry import check
-from cadencia.tools.names import Ads, Crm, Inventory, Reviews
+from cadencia.tools.injection import Detection, capabilities_of, detect
+from cadencia.tools.injection.intent import TOOLS, URL
+from cadencia.tools.names import Crm
 from cadencia.tools.reversibility import Reversibility
 
-_AUDIENCE = r"(?:contacts|customers|subscribers|users|recipients|clients)"
-INJECTION_MARKERS = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(?:ignore|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
-        r"(?:previous|prior|above|earlier|preceding|system|safety)?\s*(?:instructions|rules|prompts?|guidelines|policies)\b",
-        r"\bdisregard\s+(?:all|any|the|previous|prior|above|your|these|those|earlier|everything)\b",
-        r"\byou\s+are\s+now\b(?!\s+(?:part|one|subscribed|enrolled|registered|signed|a\s+member|ready))",
-        r"\bsystem\s+prompt\b",
-        r"\bnew\s+instructions?\b",
-        r"\b(?:developer|god|jailbreak|dan)\s+mode\b",
-        r"<\s*/?\s*(?:system|instructions?|admin)\s*>",
-        rf"\bsend(?:s|ing)?\b[^.!?\n]{{0,60}}?\b(?:all|every|each)\s+(?:of\s+(?:your|the)\s+)?{_AUDIENCE}\b",
-        rf"\bsend\s+all\s+{_AUDIENCE}\b",
-        r"\b(?:export|dump|leak|share|forward)\s+(?:all\s+)?(?:the\s+)?(?:contacts|customer\s+data|emails|phone\s+numbers)\b",
-        r"\b(?:wire|bank|money)\s+transfer\b|\btransfer\s+(?:the\s+|all\s+)?(?:funds|money|payment|balance)\b",
-        r"\bdo\s+not\s+(?:tell|inform|alert|notify)\s+(?:the\s+)?(?:user|admin|owner|approver|team)\b",
-    )
-)
-"""Wording of instructions aimed at the agent rather than at the brand."""
-
-INTENTS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
-    "messaging customers": (
-        re.compile(r"\b(?:send|e-?mail|message|text|sms|whatsapp|contact|newsletter)\w*", re.IGNORECASE),
-        frozenset({Crm.SEND_NOW, Crm.SCHEDULE_SEND, Reviews.REQUEST_REVIEWS}),
-    ),
-    "discounts or prices": (
-        re.compile(r"\b(?:discount|coupon|promo\w*|code|price|free|sale)\b|\d\s?%", re.IGNORECASE),
-        frozenset({Inventory.SCHEDULE_PROMOTION, Inventory.SET_PRICE}),
-    ),
-    "ad spend": (
-        re.compile(r"\b(?:budget|spend|ads?|campaigns?|bid)\b", re.IGNORECASE),
-        frozenset({Ads.SET_BUDGET, Ads.RESUME_CAMPAIGN, Ads.LAUNCH_CAMPAIGN, Ads.CREATE_CAMPAIGN}),
-    ),
-}
-"""What an injected instruction asks for, and the kinds of action refused while it is in view (when they cannot
-simply be undone: reversible actions stay allowed, so utility under attack is kept)."""
-
 DEFERRED_IRREVERSIBLE = frozenset({Crm.SCHEDULE_SEND})
-"""Reversible now, irreversible once the day comes: treated as irreversible by the intent filter."""
-
-URL = re.compile(r"\b(?:https?://|www\.)([a-z0-9.-]+)", re.IGNORECASE)
+"""Reversible now, irreversible once the day comes: treated as irreversible by the intent rule."""
+OWN_TEXT_SCORE = 3
+"""The action's own text (arguments, rationale) is held to a stricter bar than third-party text: it is ours."""
 BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}")
 
 
@@ -71,51 +46,63 @@ class InjectionParams(CheckParams):
     extra_markers: Regexes = Field(default_factory=list, description="More regexes of injection wording.")
 
 
-INTENT_TOOLS = frozenset(tool for _, tools in INTENTS.values() for tool in tools)
+INTENT_TOOLS = frozenset(tool for tools in TOOLS.values() for tool in tools)
 
 
 @check("prompt_injection", params=InjectionParams, guards=INTENT_TOOLS)
 async def prompt_injection(action: ProposedAction, ctx: CheckContext[InjectionParams]) -> Verdict | None:
-    """Arguments and rationale show no injected instruction, unknown URL, base64 blob or copied untrusted text."""
-    markers = [*INJECTION_MARKERS, *(re.compile(p, re.IGNORECASE) for p in ctx.params.extra_markers)]
+    """No argument or intent of the action derives from untrusted text in view; its own text carries no injection."""
+    markers = [re.compile(p, re.IGNORECASE) for p in ctx.params.extra_markers]
     for where, text in _scanned(action):
         found = _suspicious(text, markers, ctx.params.allowed_domains)
         if found:
             return ctx.violation(f"{where} {found}")
-    copied = _copied(action, ctx.untrusted_texts, ctx.params.min_copy_chars)
+    untrusted = ctx.untrusted_texts
+    if not untrusted:
+        return None
+    readings = {text: _reading(text, markers) for text in untrusted}
+    flagged = tuple(t for t, d in readings.items() if d.flagged)
+    for trace in traced_addresses(action.args, untrusted):
+        return ctx.violation(f"argument {trace.argument!r} carries {trace.value!r}, which only untrusted text gives")
+    copied = copied_stretch(action.args, untrusted, ctx.params.min_copy_chars)
     if copied:
         return ctx.violation(f"arguments copy untrusted tool data: {copied!r}")
-    injected = [t for t in ctx.untrusted_texts if any(m.search(t) for m in markers)]
-    for key, target in [*target_ids(action.args), *(("entity", e) for e in action.entities)]:
-        named = re.compile(rf"(?<![\w-]){re.escape(target)}(?![\w-])", re.IGNORECASE)
-        if any(named.search(t) for t in injected) and not await _known(key, target, ctx.facts):
-            return ctx.violation(f"{key} {target!r} is named only by an injected instruction in tool data")
     undoable = ctx.reversibility is Reversibility.REVERSIBLE and action.tool not in DEFERRED_IRREVERSIBLE
-    intent = None if undoable else _intent_taint(action.tool, injected)
-    if intent:
-        return ctx.violation(
-            f"an injected instruction in tool data asks for {intent}; {action.tool} is refused while it is in view "
-            "(flag the review or note, then act on trusted figures only)"
-        )
-    for key, value in action.args.items():
-        if key.endswith("_pct") and isinstance(value, int) and not isinstance(value, bool):
-            percent = re.compile(rf"(?<![\d.,]){value}\s?%")
-            if any(percent.search(t) for t in injected):
-                return ctx.violation(f"{key} {value}% is the figure an injected instruction in tool data asks for")
+    for trace in named_ids(action.args, action.entities, untrusted):
+        if not await _known(trace.argument, trace.value, ctx.facts):
+            return ctx.violation(f"{trace.argument} {trace.value!r} is named only by untrusted text in tool data")
+        if trace.argument == "entity":
+            continue
+        if trace.source in flagged and not undoable:
+            return ctx.violation(f"{trace.argument} {trace.value!r} is the target an injected instruction names")
+        if not undoable:
+            return ctx.require_approval(f"{trace.argument} {trace.value!r} is also named by untrusted text in view")
+    for trace in traced_figures(action.args, untrusted):
+        if trace.source in flagged:
+            return ctx.violation(f"{trace.argument} {trace.value} is the figure an injected instruction asks for")
+        return ctx.require_approval(f"{trace.argument} {trace.value} is a figure untrusted text in view states")
+    if undoable:
+        return None
+    acts_in = capabilities_of(action.tool)
+    for reading in sorted(readings.values(), key=lambda r: -r.score):
+        asked = acts_in & set(reading.asks_about)
+        if not asked or not reading.suspicious:
+            continue
+        what = min(asked).value
+        if reading.flagged:
+            return ctx.violation(
+                f"an injected instruction in tool data asks about {what}; {action.tool} is refused while it is in view "
+                f"(flag the review or note, then act on trusted figures only): {reading.reason()}"
+            )
+        return ctx.require_approval(f"untrusted text in view may be asking about {what}: {reading.reason()}")
     return None
 
 
-def looks_injected(text: str) -> bool:
-    """Whether text carries wording aimed at an agent rather than at the brand."""
-    return any(marker.search(text) for marker in INJECTION_MARKERS)
-
-
-def _intent_taint(tool: str, injected: list[str]) -> str | None:
-    """The intent of an injected instruction this tool would carry out, if any (AgentDojo-style tool filter)."""
-    for intent, (wording, tools) in INTENTS.items():
-        if tool in tools and any(wording.search(text) for text in injected):
-            return intent
-    return None
+def _reading(text: str, markers: list[re.Pattern[str]]) -> Detection:
+    reading = detect(text)
+    if any(m.search(text) for m in markers) and not reading.flagged:
+        return reading.model_copy(update={"score": max(reading.score, 4)})
+    return reading
 
 
 def _scanned(action: ProposedAction) -> Iterator[tuple[str, str]]:
@@ -131,8 +118,11 @@ def _suspicious(text: str, markers: list[re.Pattern[str]], allowed_domains: list
         match = marker.search(text)
         if match:
             return f"contains an injected instruction: {match.group(0)!r}"
+    reading = detect(text)
+    if reading.score >= OWN_TEXT_SCORE:
+        return f"contains an injected instruction: {reading.reason()}"
     for match in URL.finditer(text):
-        host = match.group(1).lower().rstrip(".")
+        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", match.group(0).lower()).split("/")[0].split("?")[0].rstrip(".")
         if not any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains):
             return f"links to an unknown domain {host!r}"
     for match in BASE64.finditer(text):
@@ -142,29 +132,8 @@ def _suspicious(text: str, markers: list[re.Pattern[str]], allowed_domains: list
     return None
 
 
-def _normalize(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _copied(action: ProposedAction, untrusted: tuple[str, ...], size: int) -> str | None:
-    """The first stretch of at least `size` characters an argument copies from untrusted text, or None."""
-    windows: set[str] = set()
-    for text in untrusted:
-        norm = _normalize(text)
-        windows |= {norm[i : i + size] for i in range(len(norm) - size + 1)}
-    if not windows:
-        return None
-    for value in action.args.values():
-        for text in texts_of(value):
-            norm = _normalize(text)
-            for i in range(len(norm) - size + 1):
-                if norm[i : i + size] in windows:
-                    return norm[i : i + size]
-    return None
-
-
 async def _known(key: str, target: str, facts: Facts) -> bool:
-    """Whether trusted facts know the id, i.e. the agent can have it from somewhere other than the injection."""
+    """Whether trusted facts know the id, i.e. the agent can have it from somewhere other than untrusted text."""
     if key == "campaign_id":
         return await facts.campaign(target) is not None
     if key == "sku":
