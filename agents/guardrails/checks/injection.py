@@ -5,7 +5,8 @@ person or is refused, whatever that text says; the detector (`cadencia.tools.inj
   stretch of its text found in untrusted text (ids unknown to trusted facts and addresses are refused; known ids on
   actions that cannot simply be undone, and figures, go to a person unless the text is flagged).
 - Intent: while text the detector flags is in view, actions that cannot simply be undone in a capability the text
-  asks about are refused (suspicious text: they need a person). Reversible actions stay usable.
+  asks about are refused (suspicious text, or a one-target capability like review replies: they need a person).
+  Reversible actions stay usable.
 - The action's own text and rationale carrying an injection, an unknown link or an encoded blob is refused.
 """
 
@@ -28,12 +29,15 @@ from cadencia.agents.guardrails.checks.provenance import (
 from cadencia.agents.guardrails.context import CheckContext, CheckParams, Regexes
 from cadencia.agents.guardrails.facts import Facts
 from cadencia.agents.guardrails.registry import check
-from cadencia.tools.injection import Detection, capabilities_of, detect
+from cadencia.tools.injection import Capability, Detection, capabilities_of, detect
 from cadencia.tools.injection.intent import TOOLS, URL
 from cadencia.tools.names import Crm
 from cadencia.tools.reversibility import Reversibility
 
 DEFERRED_IRREVERSIBLE = frozenset({Crm.SCHEDULE_SEND})
+ONE_TARGET = frozenset({Capability.REVIEWS})
+"""Capabilities whose actions target one named object (a reply to one review): while injected text asks about
+them they go to a person instead of being refused, since their text is already traced argument by argument."""
 """Reversible now, irreversible once the day comes: treated as irreversible by the intent rule."""
 OWN_TEXT_SCORE = 3
 """The action's own text (arguments, rationale) is held to a stricter bar than third-party text: it is ours."""
@@ -89,7 +93,7 @@ async def prompt_injection(action: ProposedAction, ctx: CheckContext[InjectionPa
         if not asked or not reading.suspicious:
             continue
         what = min(asked).value
-        if reading.flagged:
+        if reading.flagged and asked - ONE_TARGET:
             return ctx.violation(
                 f"an injected instruction in tool data asks about {what}; {action.tool} is refused while it is in view "
                 f"(flag the review or note, then act on trusted figures only): {reading.reason()}"

@@ -127,12 +127,22 @@ def traced_figures(args: JsonArgs, untrusted: Sequence[str]) -> Iterator[Trace]:
                 break
 
 
+CODE = re.compile(r"(?<![\w-])(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}(?:-?[A-Z0-9]+)*(?![\w-])")
+"""Code-like tokens (`LYSA60`, `WIN-50`): discount codes and references an instruction may want published."""
+
+
+def _codes(text: str) -> list[str]:
+    return [m.group(0) for m in CODE.finditer(text) if len(m.group(0)) >= 5]
+
+
 def traced_addresses(args: JsonArgs, untrusted: Sequence[str]) -> Iterator[Trace]:
-    """URLs, e-mail addresses and handles in the action's text that untrusted text carries."""
+    """URLs, e-mail addresses, handles and code-like tokens in the action's text that untrusted text carries
+    (target ids are judged by `named_ids`)."""
     lowered = [t.lower() for t in untrusted]
+    targets = {t for _, t in target_ids(args)}
     for key, value in args.items():
         for text in texts_of(value):
-            for found in addresses(text):
+            for found in [*addresses(text), *(c for c in _codes(text) if c not in targets)]:
                 needle = found.lower().removeprefix("https://").removeprefix("http://").removeprefix("www.")
                 source = next((t for t in lowered if needle in t), None)
                 if source is not None:
