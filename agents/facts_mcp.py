@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pydantic import JsonValue
 
-from cadencia.agents.guardrails.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts
 from cadencia.agents.toolbox import Toolbox, V
 from cadencia.agents.views import CampaignView, ClaimView, ForecastView, MessageView, ProductView, ReachEstimateView
 from cadencia.tools.names import Ads, Crm, Inventory
+from cadencia.tools.policy.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts
 
 MAX_ITEMS = 2000
 NO_DEMAND = 0.01

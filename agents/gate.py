@@ -25,12 +25,12 @@ from cadencia.agents.approvals import (
 from cadencia.agents.effects import Effects, effects_of
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails import Facts, GuardrailEngine
-from cadencia.agents.guardrails.engine import RunView
-from cadencia.agents.guardrails.totals import LlmUsage
 from cadencia.agents.results import ToolResultError
 from cadencia.agents.toolbox import ResultWitness, Toolbox, ToolOutcome
 from cadencia.tools.approvals import ApprovalState, ApprovalStore, ApprovalTicket
 from cadencia.tools.audit import AuditKind, AuditLog
+from cadencia.tools.policy.engine import RunView
+from cadencia.tools.policy.totals import LlmUsage
 from cadencia.tools.reversibility import Reversibility
 
 Clock = Callable[[], datetime]

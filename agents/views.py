@@ -10,8 +10,8 @@ from datetime import date
 
 from pydantic import ConfigDict, Field
 
-from cadencia.agents.guardrails.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts
 from cadencia.agents.results import View
+from cadencia.tools.policy.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts
 
 _IGNORE_EXTRA = ConfigDict(extra="ignore", frozen=True)
 

@@ -15,10 +15,10 @@ from rich.table import Table
 
 from cadencia.agents.actions import Assessment, Decision, ProposedAction, Verdict
 from cadencia.agents.goal import Goal, GoalError
-from cadencia.agents.guardrails.engine import GuardrailEngine, RunView
-from cadencia.agents.guardrails.facts import FactsError, StaticFacts
-from cadencia.agents.guardrails.policy import PolicyError, default_policy, load_policy
 from cadencia.servers.app import TOOLSETS
+from cadencia.tools.policy.engine import GuardrailEngine, RunView
+from cadencia.tools.policy.facts import FactsError, StaticFacts
+from cadencia.tools.policy.policy import PolicyError, default_policy, load_policy
 from cadencia.tools.reversibility import Reversibility
 
 policy_app = typer.Typer(name="policy", no_args_is_help=True)

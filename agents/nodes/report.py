@@ -7,9 +7,9 @@ from collections import Counter
 from langgraph.runtime import Runtime
 
 from cadencia.agents.context import RunContext
-from cadencia.agents.guardrails.totals import LlmUsage, RunTotals
 from cadencia.agents.state import AgentState, RunReport
 from cadencia.tools.audit import AuditKind
+from cadencia.tools.policy.totals import LlmUsage, RunTotals
 
 
 async def report(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cadencia.agents.guardrails.cli import policy_app, trusted_tools
-from cadencia.agents.guardrails.facts import FactsData, ProductFacts
+from cadencia.tools.policy.facts import FactsData, ProductFacts
 
 GOAL = """
 id: grow-serum

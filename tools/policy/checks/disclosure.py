@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import DISCLOSED_TOOLS
-from cadencia.agents.guardrails.context import CheckContext, CheckParams
-from cadencia.agents.guardrails.registry import check
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._args import DISCLOSED_TOOLS
+from cadencia.tools.policy.context import CheckContext, CheckParams
+from cadencia.tools.policy.registry import check
 
 
 class DisclosureParams(CheckParams):

@@ -12,10 +12,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from cadencia.agents.actions import JsonArgs
-from cadencia.agents.guardrails.checks._args import target_ids, texts_of
 from cadencia.tools.injection import addresses
 from cadencia.tools.injection.reveal import fold
+from cadencia.tools.policy.actions import JsonArgs
+from cadencia.tools.policy.checks._args import target_ids, texts_of
 
 NUMBER = re.compile(
     r"(?<![\w.,])\d{1,3}(?:[.,\u00a0 ]\d{3})+(?:[.,]\d{1,2})?(?![\d])|(?<![\w.,])\d+(?:[.,]\d{1,2})?(?!\d)"

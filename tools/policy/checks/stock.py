@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import ACTIVATING_TOOLS, DEMAND_TOOLS, int_arg, str_arg
-from cadencia.agents.guardrails.checks._lookups import action_campaign, tightest_floor
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
-from cadencia.agents.guardrails.registry import check
 from cadencia.tools.names import Ads, Inventory
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._args import ACTIVATING_TOOLS, DEMAND_TOOLS, int_arg, str_arg
+from cadencia.tools.policy.checks._lookups import action_campaign, tightest_floor
+from cadencia.tools.policy.context import CheckContext, CheckParams, Unknown
+from cadencia.tools.policy.registry import check
 
 
 class StockAwareParams(CheckParams):

@@ -16,11 +16,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-from cadencia.agents.guardrails.checks import default_registry
-from cadencia.agents.guardrails.context import CheckParams, OnViolation, RuleRef
-from cadencia.agents.guardrails.registry import Check, CheckRegistry
+from cadencia.tools.policy.checks import default_registry
+from cadencia.tools.policy.context import CheckParams, OnViolation, RuleRef
+from cadencia.tools.policy.registry import Check, CheckRegistry
 
-POLICY_PACKAGE = "cadencia.agents.policies"
+POLICY_PACKAGE = "cadencia.tools.policy.policies"
 
 
 class PolicyError(ValueError):

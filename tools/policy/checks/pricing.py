@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import PRICING_TOOLS, int_arg, str_arg
-from cadencia.agents.guardrails.checks._lookups import tightest_cap, tightest_floor
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
-from cadencia.agents.guardrails.facts import ProductFacts
-from cadencia.agents.guardrails.registry import check
 from cadencia.tools.money import format_minor
 from cadencia.tools.names import Inventory
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._args import PRICING_TOOLS, int_arg, str_arg
+from cadencia.tools.policy.checks._lookups import tightest_cap, tightest_floor
+from cadencia.tools.policy.context import CheckContext, CheckParams, Unknown
+from cadencia.tools.policy.facts import ProductFacts
+from cadencia.tools.policy.registry import check
 
 
 class PriceFloorParams(CheckParams):

@@ -17,8 +17,8 @@ from types import MappingProxyType
 
 from pydantic import JsonValue
 
-from cadencia.agents.actions import JsonArgs
 from cadencia.tools.names import Ads, Crm, Inventory, Reviews
+from cadencia.tools.policy.actions import JsonArgs
 
 BUDGET_TOOLS = frozenset({Ads.SET_BUDGET, Ads.RESUME_CAMPAIGN, Ads.LAUNCH_CAMPAIGN, Ads.CREATE_CAMPAIGN})
 """Tools that can put more money into play."""

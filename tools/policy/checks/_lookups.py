@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from cadencia.agents.actions import ProposedAction
-from cadencia.agents.guardrails.checks._args import ACTIVATING_TOOLS, int_arg, is_dry_run, str_arg, str_list_arg
-from cadencia.agents.guardrails.facts import CampaignFacts, Facts
 from cadencia.tools.names import Ads
+from cadencia.tools.policy.actions import ProposedAction
+from cadencia.tools.policy.checks._args import ACTIVATING_TOOLS, int_arg, is_dry_run, str_arg, str_list_arg
+from cadencia.tools.policy.facts import CampaignFacts, Facts
 
 N = TypeVar("N", int, float)
 

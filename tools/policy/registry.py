@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.context import CheckContext, P
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.context import CheckContext, P
 
 CheckFn = Callable[[ProposedAction, CheckContext[P]], Awaitable[Verdict | None]]
 """A check: None means not applicable or compliant."""

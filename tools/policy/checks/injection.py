@@ -17,21 +17,21 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.goal import Channel
-from cadencia.agents.guardrails.checks._args import texts_of
-from cadencia.agents.guardrails.checks.provenance import (
+from cadencia.tools.injection import Capability, Detection, capabilities_of, detect
+from cadencia.tools.injection.intent import TOOLS, URL
+from cadencia.tools.names import Crm
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._args import texts_of
+from cadencia.tools.policy.checks.provenance import (
     copied_stretch,
     named_ids,
     traced_addresses,
     traced_figures,
 )
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Regexes
-from cadencia.agents.guardrails.facts import Facts
-from cadencia.agents.guardrails.registry import check
-from cadencia.tools.injection import Capability, Detection, capabilities_of, detect
-from cadencia.tools.injection.intent import TOOLS, URL
-from cadencia.tools.names import Crm
+from cadencia.tools.policy.context import CheckContext, CheckParams, Regexes
+from cadencia.tools.policy.facts import Facts
+from cadencia.tools.policy.goal import Channel
+from cadencia.tools.policy.registry import check
 from cadencia.tools.reversibility import Reversibility
 
 DEFERRED_IRREVERSIBLE = frozenset({Crm.SCHEDULE_SEND})

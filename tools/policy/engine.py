@@ -6,25 +6,25 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cadencia.agents.actions import (
+from cadencia.tools.approvals import request_hash
+from cadencia.tools.names import capability_of
+from cadencia.tools.policy.actions import (
     Assessment,
     Decision,
     ExecutedAction,
     ProposedAction,
     Verdict,
 )
-from cadencia.agents.goal import Goal
-from cadencia.agents.guardrails.checks import default_registry
-from cadencia.agents.guardrails.context import CheckContext, OnViolation, ToolInfo
-from cadencia.agents.guardrails.facts import Facts
-from cadencia.agents.guardrails.policy import CompiledRule, Policy, compile_policy
-from cadencia.agents.guardrails.registry import CheckRegistry
-from cadencia.agents.guardrails.totals import LlmUsage, RunTotals
-from cadencia.tools.approvals import request_hash
-from cadencia.tools.names import capability_of
+from cadencia.tools.policy.checks import default_registry
+from cadencia.tools.policy.context import CheckContext, OnViolation, ToolInfo
+from cadencia.tools.policy.facts import Facts
+from cadencia.tools.policy.goal import Goal
+from cadencia.tools.policy.policy import CompiledRule, Policy, compile_policy
+from cadencia.tools.policy.registry import CheckRegistry
+from cadencia.tools.policy.totals import LlmUsage, RunTotals
 from cadencia.tools.reversibility import Reversibility
 
-log = logging.getLogger("cadencia.agents.guardrails")
+log = logging.getLogger("cadencia.tools.policy")
 
 UNKNOWN_TOOL_RULE = "engine.unknown_tool"
 """Verdict rule id for a tool missing from the trusted reversibility registry."""

@@ -6,11 +6,11 @@ import re
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import OUTBOUND_TOOLS, customer_texts, str_arg
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
-from cadencia.agents.guardrails.registry import check
 from cadencia.tools.names import Crm
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._args import OUTBOUND_TOOLS, customer_texts, str_arg
+from cadencia.tools.policy.context import CheckContext, CheckParams, Unknown
+from cadencia.tools.policy.registry import check
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d ().-]{6,}\d(?![\w])")

@@ -6,12 +6,12 @@ import re
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import OUTBOUND_TOOLS, customer_texts, str_arg, str_list_arg
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Regexes, Unknown
-from cadencia.agents.guardrails.facts import ClaimFacts
-from cadencia.agents.guardrails.registry import check
 from cadencia.tools.names import Crm
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._args import OUTBOUND_TOOLS, customer_texts, str_arg, str_list_arg
+from cadencia.tools.policy.context import CheckContext, CheckParams, Regexes, Unknown
+from cadencia.tools.policy.facts import ClaimFacts
+from cadencia.tools.policy.registry import check
 
 CLAIM_MARKERS = tuple(
     re.compile(p, re.IGNORECASE)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.goal import Channel, Goal
-from cadencia.agents.guardrails.checks._lookups import action_channels
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
-from cadencia.agents.guardrails.registry import check
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._lookups import action_channels
+from cadencia.tools.policy.context import CheckContext, CheckParams, Unknown
+from cadencia.tools.policy.goal import Channel, Goal
+from cadencia.tools.policy.registry import check
 from cadencia.tools.reversibility import Reversibility
 
 

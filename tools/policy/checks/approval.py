@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.context import CheckContext, CheckParams
-from cadencia.agents.guardrails.registry import check
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.context import CheckContext, CheckParams
+from cadencia.tools.policy.registry import check
 from cadencia.tools.reversibility import Reversibility
 
 

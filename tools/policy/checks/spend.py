@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.guardrails.checks._args import BUDGET_TOOLS, int_arg, str_arg
-from cadencia.agents.guardrails.checks._lookups import action_campaign, tightest_cap
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
-from cadencia.agents.guardrails.registry import check
 from cadencia.tools.money import format_minor
 from cadencia.tools.names import Ads
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._args import BUDGET_TOOLS, int_arg, str_arg
+from cadencia.tools.policy.checks._lookups import action_campaign, tightest_cap
+from cadencia.tools.policy.context import CheckContext, CheckParams, Unknown
+from cadencia.tools.policy.registry import check
 
 
 class SpendCapsParams(CheckParams):

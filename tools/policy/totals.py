@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cadencia.agents.actions import ExecutedAction
+from cadencia.tools.policy.actions import ExecutedAction
 
 
 class LlmUsage(BaseModel):

@@ -9,11 +9,11 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from cadencia.agents.actions import Decision, JsonArgs, Verdict
-from cadencia.agents.goal import Goal
-from cadencia.agents.guardrails.facts import Facts
-from cadencia.agents.guardrails.totals import RunTotals
 from cadencia.tools.names import capability_of
+from cadencia.tools.policy.actions import Decision, JsonArgs, Verdict
+from cadencia.tools.policy.facts import Facts
+from cadencia.tools.policy.goal import Goal
+from cadencia.tools.policy.totals import RunTotals
 from cadencia.tools.reversibility import Reversibility
 
 Unknown = Literal["require_approval", "deny"]

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cadencia.agents.actions import ProposedAction, Verdict
-from cadencia.agents.goal import Channel
-from cadencia.agents.guardrails.checks._args import MESSAGING_TOOLS, is_dry_run
-from cadencia.agents.guardrails.checks._lookups import action_channels, action_reach, tightest_cap
-from cadencia.agents.guardrails.checks.channels import allowed_channels
-from cadencia.agents.guardrails.context import CheckContext, CheckParams, Unknown
-from cadencia.agents.guardrails.registry import check
+from cadencia.tools.policy.actions import ProposedAction, Verdict
+from cadencia.tools.policy.checks._args import MESSAGING_TOOLS, is_dry_run
+from cadencia.tools.policy.checks._lookups import action_channels, action_reach, tightest_cap
+from cadencia.tools.policy.checks.channels import allowed_channels
+from cadencia.tools.policy.context import CheckContext, CheckParams, Unknown
+from cadencia.tools.policy.goal import Channel
+from cadencia.tools.policy.registry import check
 
 
 class ConsentParams(CheckParams):
