@@ -1,16 +1,18 @@
-"""Roll back a run: undo its reversible actions newest first; report what is compensable, irreversible or failed.
+"""Roll back a run: undo its reversible actions newest first; report what is compensable, irreversible, failed or
+missing from the servers' record.
 
-Never silent: every undo attempt is audited, and a failed undo is reported, not swallowed.
+It works from the durable record (`agents/executions.py`: the audit log plus the servers' call record), not from the
+last graph checkpoint, so a run killed mid-cycle is rolled back whole. Never silent: every undo attempt is audited,
+and anything that could not be undone is reported (`RollbackReport.complete` is False).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel
 
-from cadencia.agents.actions import ExecutedAction
+from cadencia.agents.executions import RecordedExecution, RunExecutions, undo_key
 from cadencia.agents.toolbox import Toolbox
 from cadencia.tools.audit import AuditKind, AuditLog
 from cadencia.tools.names import undo_tool
@@ -19,10 +21,16 @@ from cadencia.tools.reversibility import Reversibility
 
 class RollbackStatus(StrEnum):
     UNDONE = "undone"
+    ALREADY_UNDONE = "already_undone"
     FAILED = "failed"
+    NOT_FOUND = "not_found"
     COMPENSABLE = "compensable"
     IRREVERSIBLE = "irreversible"
-    NOTHING_TO_UNDO = "nothing_to_undo"
+
+    @property
+    def remains(self) -> bool:
+        """The action's effect is still in the world after this rollback."""
+        return self not in {RollbackStatus.UNDONE, RollbackStatus.ALREADY_UNDONE}
 
 
 class RollbackItem(BaseModel):
@@ -30,55 +38,61 @@ class RollbackItem(BaseModel):
     tool: str
     status: RollbackStatus
     detail: str = ""
+    source: str = "audit"
+    """Where the execution was found: `audit`, `servers` or `audit+servers`."""
 
 
 class RollbackReport(BaseModel):
     run_id: str
     items: list[RollbackItem]
+    servers_consulted: bool = True
 
     def count(self, status: RollbackStatus) -> int:
         return sum(1 for i in self.items if i.status is status)
 
     @property
     def complete(self) -> bool:
-        return self.count(RollbackStatus.FAILED) == 0
+        """Every change the run made is undone (nothing failed, missing, compensable or irreversible remains)."""
+        return not any(i.status.remains for i in self.items)
+
+
+def _source(entry: RecordedExecution) -> str:
+    return "+".join(s for s, present in (("audit", entry.in_audit), ("servers", entry.in_servers)) if present)
+
+
+async def _undo(run_id: str, entry: RecordedExecution, toolbox: Toolbox) -> tuple[RollbackStatus, str]:
+    action = entry.action
+    if entry.undone:
+        return RollbackStatus.ALREADY_UNDONE, "undone by an earlier rollback"
+    if action.reversibility is Reversibility.COMPENSABLE:
+        return RollbackStatus.COMPENSABLE, "cannot be erased; offset it (e.g. pause the campaign, restore the price)"
+    if action.reversibility is not Reversibility.REVERSIBLE:
+        return RollbackStatus.IRREVERSIBLE, "cannot be undone (already sent, public, committed or final)"
+    if entry.in_servers is False:
+        return RollbackStatus.NOT_FOUND, "audited as executed, but the servers' call record has no such call"
+    if not action.undo_token:
+        return RollbackStatus.FAILED, "reversible but no undo token was recorded"
+    outcome = await toolbox.call(
+        undo_tool(action.tool), {"token": action.undo_token, "idempotency_key": undo_key(run_id, action.action_id)}
+    )
+    if not outcome.ok:
+        return RollbackStatus.FAILED, outcome.text
+    restored = outcome.structured.get("restored") if isinstance(outcome.structured, dict) else None
+    return RollbackStatus.UNDONE, "restored " + ", ".join(map(str, restored)) if restored else "undone"
 
 
 async def rollback(
-    run_id: str, executed: Sequence[ExecutedAction], *, toolbox: Toolbox, audit: AuditLog, actor: str = "human:cli"
+    executions: RunExecutions, *, toolbox: Toolbox, audit: AuditLog, actor: str = "human:cli"
 ) -> RollbackReport:
+    """Undo newest first; audit one `undo` record per action, whatever happened to it."""
+    run_id = executions.run_id
     items: list[RollbackItem] = []
-    for action in reversed([e for e in executed if e.ok and e.reversibility is not Reversibility.READ]):
-        if action.reversibility is Reversibility.REVERSIBLE and action.undo_token:
-            outcome = await toolbox.call(
-                undo_tool(action.tool),
-                {"token": action.undo_token, "idempotency_key": f"{run_id}.undo.{action.action_id}"},
-            )
-            status = RollbackStatus.UNDONE if outcome.ok else RollbackStatus.FAILED
-            restored = outcome.structured.get("restored") if isinstance(outcome.structured, dict) else None
-            detail = "restored " + ", ".join(map(str, restored)) if outcome.ok and restored else outcome.text[:500]
-            item = RollbackItem(action_id=action.action_id, tool=action.tool, status=status, detail=detail)
-        elif action.reversibility is Reversibility.REVERSIBLE:
-            item = RollbackItem(
-                action_id=action.action_id,
-                tool=action.tool,
-                status=RollbackStatus.FAILED,
-                detail="reversible but no undo token was returned",
-            )
-        elif action.reversibility is Reversibility.COMPENSABLE:
-            item = RollbackItem(
-                action_id=action.action_id,
-                tool=action.tool,
-                status=RollbackStatus.COMPENSABLE,
-                detail="cannot be erased; offset it (e.g. pause the campaign, restore the price)",
-            )
-        else:
-            item = RollbackItem(
-                action_id=action.action_id,
-                tool=action.tool,
-                status=RollbackStatus.IRREVERSIBLE,
-                detail="cannot be undone (already sent, public or committed)",
-            )
+    for entry in reversed(executions.items):
+        status, detail = await _undo(run_id, entry, toolbox)
+        action = entry.action
+        item = RollbackItem(
+            action_id=action.action_id, tool=action.tool, status=status, detail=detail, source=_source(entry)
+        )
         audit.append(run_id=run_id, actor=actor, kind=AuditKind.UNDO, payload=item.model_dump(mode="json"))
         items.append(item)
-    return RollbackReport(run_id=run_id, items=items)
+    return RollbackReport(run_id=run_id, items=items, servers_consulted=executions.servers_consulted)

@@ -19,6 +19,7 @@ from cadencia.agents.goal import Goal
 from cadencia.agents.graph import build_graph
 from cadencia.agents.guardrails import GuardrailEngine, Policy, default_policy
 from cadencia.agents.planners.base import Planner
+from cadencia.agents.runs import RunIndex, RunRecord
 from cadencia.agents.toolbox import Toolbox
 from cadencia.agents.workdir import Workdir
 from cadencia.servers.sandbox import open_store, sandbox_backends
@@ -64,6 +65,9 @@ class AgentSession:
     audit: AuditLog
     toolbox: Toolbox
     store: Store | None
+    runs: RunIndex
+    record: RunRecord
+    """The run as the index holds it when the session opened (an existing run id is resumed, not restarted)."""
 
     @property
     def config(self) -> RunnableConfig:
@@ -121,7 +125,24 @@ async def open_session(
     advance: EnvironmentStep | None = None,
     max_cycles: int | None = None,
     limits: Limits | None = None,
+    planner_spec: str | None = None,
+    kind: str = "embedded",
 ) -> AsyncIterator[AgentSession]:
+    """Open one run's session and record the run in the workdir's run index (every run is there, however started).
+
+    `planner_spec` is how the index names the planner to rebuild it (`heuristic:`, `llm:openai:gpt-4.1`); `kind`
+    tells runs apart in listings (`run`, `demo`, `embedded`, `eval`). An existing `run_id` keeps its record.
+    """
+    runs = RunIndex(workdir.runs)
+    record = runs.add(
+        run_id=run_id,
+        goal_json=goal.model_dump_json(),
+        planner=planner_spec or f"{planner.name}:",
+        servers=servers,
+        policy_json=policy.model_dump_json() if policy else None,
+        max_cycles=max_cycles,
+        kind=kind,
+    )
     async with AsyncExitStack() as stack:
         toolbox, opened = await stack.enter_async_context(
             connect_servers(servers, workdir, token=token, store=store, limits=limits)
@@ -156,4 +177,6 @@ async def open_session(
             audit=audit,
             toolbox=toolbox,
             store=opened,
+            runs=runs,
+            record=record,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from types import TracebackType
 from typing import Any
 
@@ -44,6 +46,18 @@ class LiveView:
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         if self.console.is_terminal:
             self._live.__exit__(et, e, tb)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stop redrawing while something else uses the terminal (an approval prompt), then carry on."""
+        live = self.console.is_terminal and self._live.is_started
+        if live:
+            self._live.stop()
+        try:
+            yield
+        finally:
+            if live:
+                self._live.start()
 
     def _render(self) -> Panel:
         counts = "  ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "—"
@@ -107,23 +121,31 @@ def print_pending(console: Console, request: ApprovalRequest, where: Workdir) ->
     )
 
 
-def prompt_approver(console: Console) -> Approver:
-    """Ask on this terminal: approve, reject, or edit the arguments (edits are guarded again)."""
+def prompt_approver(console: Console, view: LiveView | None = None) -> Approver:
+    """Ask on this terminal: approve, reject, or edit the arguments (edits are guarded again).
+
+    The live view, if any, stops redrawing while the question is on screen.
+    """
 
     def ask(request: ApprovalRequest) -> ApprovalResponse:
-        console.print(describe(request))
-        choice = Prompt.ask("approve / reject / edit", choices=["a", "r", "e"], default="r", console=console)
-        edited = None
-        if choice == "e":
-            edited = json.loads(Prompt.ask("new arguments as JSON", console=console))
-        return ApprovalResponse(
-            choice={"a": ApprovalChoice.APPROVE, "r": ApprovalChoice.REJECT, "e": ApprovalChoice.EDIT}[choice],
-            request_hash=request.request_hash,
-            approver="terminal",
-            edited_args=edited,
-        )
+        with view.paused() if view is not None else nullcontext():
+            return _ask(console, request)
 
     return ask
+
+
+def _ask(console: Console, request: ApprovalRequest) -> ApprovalResponse:
+    console.print(describe(request))
+    choice = Prompt.ask("approve / reject / edit", choices=["a", "r", "e"], default="r", console=console)
+    edited = None
+    if choice == "e":
+        edited = json.loads(Prompt.ask("new arguments as JSON", console=console))
+    return ApprovalResponse(
+        choice={"a": ApprovalChoice.APPROVE, "r": ApprovalChoice.REJECT, "e": ApprovalChoice.EDIT}[choice],
+        request_hash=request.request_hash,
+        approver="terminal",
+        edited_args=edited,
+    )
 
 
 def print_report(console: Console, report: RunReport, where: Workdir, *, audit_ok: bool | None = None) -> None:
@@ -148,7 +170,25 @@ def print_report(console: Console, report: RunReport, where: Workdir, *, audit_o
 
 
 def print_rollback(console: Console, report: RollbackReport) -> None:
-    table = Table("action", "tool", "status", "detail", title=f"Rollback of {report.run_id}")
+    """Every execution found and what became of it, then one line on what remains in effect."""
+    table = Table("action", "tool", "status", "found in", "detail", title=f"Rollback of {report.run_id}")
     for item in report.items:
-        table.add_row(item.action_id, item.tool, item.status.value, item.detail[:100])
+        style = "" if not item.status.remains else "yellow"
+        table.add_row(
+            item.action_id,
+            item.tool,
+            f"[{style}]{item.status.value}[/]" if style else item.status.value,
+            item.source,
+            item.detail,
+        )
     console.print(table)
+    if not report.servers_consulted:
+        console.print(
+            "[yellow]The servers' call record is not reachable from here (remote servers): listed from "
+            "the audit log only.[/]"
+        )
+    remaining = [i for i in report.items if i.status.remains]
+    if remaining:
+        console.print(f"[yellow]{len(remaining)} of {len(report.items)} action(s) still in effect[/] (listed above).")
+    else:
+        console.print(f"All {len(report.items)} action(s) undone.")

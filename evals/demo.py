@@ -64,15 +64,22 @@ class DemoResult(BaseModel):
     days: list[DayReport]
 
 
-def reset(workdir: Workdir) -> None:
-    for name in DEMO_FILES:
-        for suffix in ("", "-wal", "-shm"):
-            (workdir.root / f"{name}{suffix}").unlink(missing_ok=True)
+def new_run_id() -> str:
+    return f"demo-{uuid.uuid4().hex[:8]}"
 
 
-async def run_demo(root: Path, *, console: Console, interactive: bool, days: int = 14) -> DemoResult:
-    workdir = Workdir.at(root / "demo")
-    reset(workdir)
+def held_state(root: Path) -> list[str]:
+    """Run state already in a directory (a demo never reuses or deletes it: it starts from a fresh seeded market)."""
+    return sorted(name for name in DEMO_FILES if (root / name).exists())
+
+
+async def run_demo(
+    workdir: Workdir, *, console: Console, interactive: bool, days: int = 14, run_id: str | None = None
+) -> DemoResult:
+    """Run the demo in `workdir`, which must hold no run state yet (see `held_state`)."""
+    held = held_state(workdir.root)
+    if held:
+        raise FileExistsError(f"{workdir.root} already holds run state ({', '.join(held)})")
     store = open_store(workdir.store, seed=DEMO_SEED)
     world = World(store, seed=DEMO_SEED)
     goal = spring_launch_goal()
@@ -83,8 +90,7 @@ async def run_demo(root: Path, *, console: Console, interactive: bool, days: int
         reports.append(report)
         console.print(day_line(report), soft_wrap=True)
 
-    approver: Approver = prompt_approver(console) if interactive else demo_approver
-    run_id = f"demo-{uuid.uuid4().hex[:8]}"
+    run_id = run_id or new_run_id()
     try:
         async with open_session(
             workdir=workdir,
@@ -96,8 +102,11 @@ async def run_demo(root: Path, *, console: Console, interactive: bool, days: int
             store=store,
             advance=advance,
             max_cycles=days,
+            planner_spec="heuristic:",
+            kind="demo",
         ) as session:
             with LiveView(console, run_id, goal) as view:
+                approver: Approver = prompt_approver(console, view) if interactive else demo_approver
                 result = await drive(session, approver=approver, on_event=view.update)
             verified = session.audit.verify()
     finally:

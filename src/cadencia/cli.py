@@ -6,6 +6,7 @@ import typer
 
 from cadencia import __version__
 from cadencia.agents import cli as agents_cli
+from cadencia.agents.approvals_cli import approvals_app
 from cadencia.agents.guardrails.cli import policy_app
 from cadencia.evals import cli as evals_cli
 from cadencia.evals import cli_demo
@@ -26,7 +27,7 @@ app.command("tools")(servers_cli.list_tools)
 app.command("demo")(cli_demo.demo)
 app.command("run")(agents_cli.run)
 app.command("rollback")(agents_cli.rollback_command)
-app.add_typer(agents_cli.approvals_app, name="approvals")
+app.add_typer(approvals_app, name="approvals")
 app.add_typer(evals_cli.eval_app, name="eval")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")

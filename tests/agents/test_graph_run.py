@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse, ApprovalStatus
 from cadencia.agents.driver import DriveStatus, drive
+from cadencia.agents.executions import RunExecutions
 from cadencia.agents.rollback import RollbackStatus, rollback
 from cadencia.tools.names import base_name
 from cadencia.tools.reversibility import Reversibility
@@ -56,7 +57,9 @@ async def test_rollback_restores_the_store_state_hash(store: Store, tmp_path: Pa
         await drive(session, approver=answer(ApprovalChoice.REJECT))
         assert store.state_hash() != before
         executed = (await session.graph.aget_state(session.config)).values["executed"]
-        report = await rollback(session.run_id, executed, toolbox=session.toolbox, audit=session.audit)
+        report = await rollback(
+            RunExecutions.of(session.run_id, executed), toolbox=session.toolbox, audit=session.audit
+        )
     assert report.complete
     assert report.count(RollbackStatus.UNDONE) == sum(1 for e in executed if e.ok)
     assert store.state_hash() == before

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cadencia.agents.actions import ExecutedAction
 from cadencia.agents.connect import inprocess_toolbox
+from cadencia.agents.executions import RunExecutions
 from cadencia.agents.rollback import RollbackStatus, rollback
 from cadencia.servers.context import Backends
 from cadencia.tools.audit import AuditLog
@@ -170,7 +171,7 @@ async def test_rollback_lists_a_suppression_as_irreversible_and_leaves_it_in_pla
             idempotency_key="run-suppress.a1",
         )
         with AuditLog.open(tmp_path / "audit.db", key_path=tmp_path / "audit.key") as audit:
-            report = await rollback("run-s", [executed], toolbox=toolbox, audit=audit)
+            report = await rollback(RunExecutions.of("run-s", [executed]), toolbox=toolbox, audit=audit)
     assert outcome.ok and executed.reversibility is Reversibility.IRREVERSIBLE
     assert [item.status for item in report.items] == [RollbackStatus.IRREVERSIBLE]
     assert _raw_contact(store, "C-0000001")["suppressed"]
