@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, String, bindparam, func, select
+from sqlalchemy import Connection, Row, String, bindparam, func, select
 
 from cadencia.evals.world import params as p
 from cadencia.evals.world.response import review_multiplier
@@ -88,13 +88,13 @@ def catalog_totals(conn: Connection) -> Catalog:
     return Catalog(sum(float(value) for _, _, value in sums), by_category | {"": sum(by_category.values())})
 
 
-def product_pages(conn: Connection) -> Iterator[Sequence[RowMapping]]:
-    """Yield the catalog BATCH products at a time, in SKU order (keyset pagination)."""
-    rows = conn.execute(PAGE, {"after": ""}).mappings().all()
+def product_pages(conn: Connection) -> Iterator[Sequence[Row[Any]]]:
+    """Yield the catalog BATCH products at a time, in SKU order (keyset pagination), as rows of PAGE's columns."""
+    rows = conn.execute(PAGE, {"after": ""}).all()
     while rows:
         yield rows
         more = len(rows) == p.BATCH
-        rows = conn.execute(PAGE, {"after": rows[-1]["sku"]}).mappings().all() if more else []
+        rows = conn.execute(PAGE, {"after": rows[-1][0]}).all() if more else []
 
 
 def batch_facts(conn: Connection, day: date, skus: Sequence[str]) -> BatchFacts:

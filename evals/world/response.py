@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import math
-import random
+from collections.abc import Sequence
 from datetime import date
+from typing import Protocol, TypeVar
 
 from cadencia.evals.world import params as p
 from cadencia.tools.seed import MarketSpec, PlatformSpec
+
+T = TypeVar("T")
+
+
+class Draws(Protocol):
+    """What the review draws need of a random stream (`random.Random` or a counter stream)."""
+
+    def random(self) -> float: ...
+    def choice(self, seq: Sequence[T]) -> T: ...
+    def choices(self, population: Sequence[T], weights: Sequence[float]) -> list[T]: ...
 
 
 def hill(x: float, half: float, alpha: float) -> float:
@@ -82,7 +93,7 @@ def review_multiplier(count: int, mean_rating: float) -> float:
     return count_effect * rating_effect
 
 
-def draw_rating(rng: random.Random, shift: float) -> int:
+def draw_rating(rng: Draws, shift: float) -> int:
     """A star rating from RATING_WEIGHTS, moved one star up or down with the probability that shifts the mean."""
     stars = [s for s, _ in p.RATING_WEIGHTS]
     weights = [w for _, w in p.RATING_WEIGHTS]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +9,7 @@ from typing import Any
 
 from cadencia.evals.world import params as p
 from cadencia.evals.world.draws import binomial_at
-from cadencia.evals.world.response import draw_rating
+from cadencia.evals.world.response import Draws, draw_rating
 from cadencia.tools.seed.words import REVIEW_TEXT
 
 LANGUAGES = ("es", "es", "en", "fr")
@@ -20,7 +19,7 @@ LANGUAGES = ("es", "es", "en", "fr")
 @dataclass(frozen=True)
 class ReviewSource:
     sku: str
-    rng: random.Random
+    rng: Draws
     """The SKU's stream for the day, after its demand draws."""
     units_week_ago: int
     stocked_out_lately: bool
@@ -29,32 +28,41 @@ class ReviewSource:
 
 def write_reviews(day: date, sources: Iterable[ReviewSource], first_n: int) -> list[dict[str, Any]]:
     """New reviews ~ Binomial(units sold 7 days ago, 3.5%); ids `RV-S{yymmdd}-{n}` numbered from `first_n`."""
-    iso = day.isoformat()
     rows: list[dict[str, Any]] = []
     for source in sources:
         if source.units_week_ago <= 0:
             continue
-        rng = source.rng
-        shift = (p.STOCKOUT_RATING_SHIFT if source.stocked_out_lately else 0.0) + (
-            p.REPLY_RATING_SHIFT if source.replied else 0.0
+        count = binomial_at(source.rng.random(), source.units_week_ago, p.REVIEW_RATE)
+        rows += review_rows(
+            day, source.sku, source.rng, count, source.stocked_out_lately, source.replied, first_n + len(rows)
         )
-        for _ in range(binomial_at(rng.random(), source.units_week_ago, p.REVIEW_RATE)):
-            rating = draw_rating(rng, shift)
-            language = rng.choice(LANGUAGES)
-            mood = "good" if rating >= 4 else "mixed" if rating == 3 else "bad"
-            title, body = rng.choice(REVIEW_TEXT[language][mood])
-            rows.append(
-                {
-                    "id": f"RV-S{day:%y%m%d}-{first_n + len(rows)}",
-                    "sku": source.sku,
-                    "rating": rating,
-                    "language": language,
-                    "title": title,
-                    "body": body,
-                    "author": "Verified buyer",
-                    "contact_id": None,
-                    "created_on": iso,
-                    "verified_purchase": True,
-                }
-            )
+    return rows
+
+
+def review_rows(
+    day: date, sku: str, rng: Draws, count: int, stocked_out_lately: bool, replied: bool, first_n: int
+) -> list[dict[str, Any]]:
+    """`count` reviews of `sku`, each with stars, language and text drawn from `rng`, numbered from `first_n`."""
+    iso = day.isoformat()
+    shift = (p.STOCKOUT_RATING_SHIFT if stocked_out_lately else 0.0) + (p.REPLY_RATING_SHIFT if replied else 0.0)
+    rows: list[dict[str, Any]] = []
+    for _ in range(count):
+        rating = draw_rating(rng, shift)
+        language = rng.choice(LANGUAGES)
+        mood = "good" if rating >= 4 else "mixed" if rating == 3 else "bad"
+        title, body = rng.choice(REVIEW_TEXT[language][mood])
+        rows.append(
+            {
+                "id": f"RV-S{day:%y%m%d}-{first_n + len(rows)}",
+                "sku": sku,
+                "rating": rating,
+                "language": language,
+                "title": title,
+                "body": body,
+                "author": "Verified buyer",
+                "contact_id": None,
+                "created_on": iso,
+                "verified_purchase": True,
+            }
+        )
     return rows

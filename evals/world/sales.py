@@ -1,4 +1,5 @@
-"""The shop's day over the whole catalog, in SKU batches: demand, sales, stock depletion, substitution, reviews."""
+"""The shop's day over the whole catalog, in SKU batches on arrays: demand, sales, stock depletion, substitution,
+reviews. Per-SKU Python runs only where something happens to that SKU (a sale to pick, a substitute, a review)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,28 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
+import numpy as np
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from cadencia.evals.world import params as p
-from cadencia.evals.world.bulk import execute_many
+from cadencia.evals.world.bulk import execute_rows
 from cadencia.evals.world.catalog import Catalog, batch_facts, catalog_totals, product_pages
-from cadencia.evals.world.demand import SkuDay, SkuDayInput, simulate_sku
+from cadencia.evals.world.counters import CounterStream, entity_key, entity_keys, stream_key, uniforms
+from cadencia.evals.world.demand import DRAWS, SkuDayInputs, SkuDays, simulate_skus
 from cadencia.evals.world.effects import Effects
-from cadencia.evals.world.reviewing import ReviewSource, write_reviews
-from cadencia.evals.world.skustate import load_states, save_states
+from cadencia.evals.world.quantiles import binomial_quantiles
+from cadencia.evals.world.reviewing import review_rows
+from cadencia.evals.world.skustate import StateArrays, load_state_arrays, save_state_arrays, save_states
 from cadencia.evals.world.tables import sim_skus
 from cadencia.tools.inventory.tables import products, sales_daily, stock
 from cadencia.tools.reviews.tables import reviews
-from cadencia.tools.seed.rand import stream
 
 PICK = (
     update(stock)
     .where(stock.c.sku == bindparam("b_sku"), stock.c.warehouse_id == bindparam("b_wh"))
     .values(on_hand=bindparam("b_on_hand"))
 )
+SALES_COLUMNS = ("sku", "day", "units", "revenue_minor", "lost_units")
 
 
 @dataclass(frozen=True)
@@ -67,173 +71,240 @@ def simulate_sales(conn: Connection, seed: int, day: date, drivers: Drivers) -> 
     """Run the shop for `day` over every product, BATCH SKUs at a time."""
     catalog = catalog_totals(conn)
     totals = SalesDay()
+    key = stream_key(seed, "sim", day.isoformat(), "shop")
     for rows in product_pages(conn):
-        _batch(conn, seed, day, drivers, catalog, rows, totals)
+        _batch(conn, key, day, drivers, catalog, rows, totals)
     return totals
 
 
 def prime_skus(conn: Connection, day: date) -> None:
     """Give SKUs without state their starting state (sales history, review effect now), before any event lands."""
+    from cadencia.evals.world.skustate import load_states
+
     known = conn.execute(select(func.count()).select_from(sim_skus)).scalar()
     if known == conn.execute(select(func.count()).select_from(products)).scalar():
         return
     for rows in product_pages(conn):
-        skus = [r["sku"] for r in rows]
+        skus = [r[0] for r in rows]
         states = load_states(conn, day, skus, batch_facts(conn, day, skus).review_effect)
         save_states(conn, {sku: state for sku, state in states.items() if not state.stored})
 
 
-def _paid_units(row: RowMapping, drivers: Drivers, catalog: Catalog) -> float:
-    """Units ads and messages send to this SKU at baseline conversion (ads are cents at shelf price)."""
-    base, price = row["base_daily_demand"], row["price_minor"]
-    units = drivers.ads_by_sku.get(row["sku"], 0.0) / price if price > 0 else 0.0
+def _running(total: float, values: np.ndarray) -> float:
+    """`total` plus `values` one after another (the same float as a loop adding them in order)."""
+    for value in values.tolist():
+        total += value
+    return total
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A page of products as columns."""
+
+    skus: list[str]
+    category: np.ndarray
+    active: np.ndarray
+    price: np.ndarray
+    list_price: np.ndarray
+    cost: np.ndarray
+    elasticity: np.ndarray
+    base: np.ndarray
+
+
+def _columns(rows: Sequence[Sequence[Any]]) -> _Batch:
+    sku, category, status, price, list_price, cost, elasticity, base = zip(*rows, strict=True)
+    return _Batch(
+        skus=list(sku),
+        category=np.array(category, dtype=object),
+        active=np.array(status, dtype=object) == "active",
+        price=np.array(price, dtype=np.int64),
+        list_price=np.array(list_price, dtype=np.int64),
+        cost=np.array(cost, dtype=np.int64),
+        elasticity=np.array(elasticity, dtype=np.float64),
+        base=np.array(base, dtype=np.float64),
+    )
+
+
+def _by_category(category: np.ndarray, values: Mapping[str, float], default: float) -> np.ndarray:
+    """Per-SKU value of a per-category mapping."""
+    out = np.full(len(category), default, dtype=np.float64)
+    for name, value in values.items():
+        out[category == name] = value
+    return out
+
+
+def _paid_units(batch: _Batch, drivers: Drivers, catalog: Catalog) -> np.ndarray:
+    """Units ads and messages send to each SKU at baseline conversion (ads are cents at shelf price)."""
+    units = np.zeros(len(batch.skus))
+    index = {sku: i for i, sku in enumerate(batch.skus)} if drivers.ads_by_sku else {}
+    for sku, spend in drivers.ads_by_sku.items():
+        i = index.get(sku)
+        if i is not None and batch.price[i] > 0:
+            units[i] = spend / int(batch.price[i])
     if catalog.value > 0:
-        units += drivers.ads_general * base / catalog.value
-    for category in (row["category"], ""):
-        orders = drivers.orders_by_category.get(category, 0)
-        if orders and catalog.base_by_category.get(category):
-            units += orders * base / catalog.base_by_category[category]
-    return units
+        units = units + drivers.ads_general * batch.base / catalog.value
+    for category, orders in drivers.orders_by_category.items():
+        base = catalog.base_by_category.get(category)
+        if orders and base:
+            share = orders * batch.base / base
+            units = units + (np.where(batch.category == category, share, 0.0) if category else share)
+    return np.where(batch.active, units, 0.0)
 
 
-def _batch(
-    conn: Connection,
-    seed: int,
-    day: date,
-    drivers: Drivers,
-    catalog: Catalog,
-    rows: Sequence[RowMapping],
-    totals: SalesDay,
-) -> None:
-    iso = day.isoformat()
-    skus = [r["sku"] for r in rows]
-    facts = batch_facts(conn, day, skus)
-    shelves = facts.shelves
-    states = load_states(conn, day, skus, facts.review_effect)
-    outcomes: dict[str, SkuDay] = {}
-    rngs = {sku: stream(seed, "sim", iso, "shop", sku) for sku in skus}
-    sellable = {sku: sum(max(0, held - kept) for _, held, kept in shelves.get(sku, ())) for sku in skus}
-    for row in rows:
-        sku, state = row["sku"], states[row["sku"]]
-        live = row["status"] == "active"
-        outcomes[sku] = simulate_sku(
-            SkuDayInput(
-                price=row["price_minor"],
-                list_price=row["list_price_minor"],
-                elasticity=row["elasticity"],
-                base_daily_demand=row["base_daily_demand"] if live else 0.0,
-                discount_pct=facts.discounts.get(sku, 0),
-                traffic=drivers.traffic * drivers.effects.traffic(sku, row["category"]),
-                conversion=facts.review_effect[sku] / state.review_ref * drivers.effects.conversion(row["category"]),
-                paid_units=_paid_units(row, drivers, catalog) if live else 0.0,
-                sellable=sellable[sku],
-                backlog=state.backlog,
-                debt=state.debt,
-                debt_rate=state.debt_rate,
-            ),
-            rngs[sku],
-        )
-    sold = {sku: o.sold for sku, o in outcomes.items()}
-    lost = {sku: o.lost for sku, o in outcomes.items()}
-    _substitute(rows, outcomes, sellable, sold, lost)
-    stock_updates: list[dict[str, Any]] = []
-    sales_rows: list[dict[str, Any]] = []
-    review_sources: list[ReviewSource] = []
-    stockout_window = day - timedelta(days=p.STOCKOUT_WINDOW)
-    for row in rows:
-        sku, out, state = row["sku"], outcomes[row["sku"]], states[row["sku"]]
-        price, cost = row["price_minor"], row["cost_minor"]
-        net_price = price - round(price * facts.discounts.get(sku, 0) / 100)
-        left = _take(shelves.get(sku, []), sold[sku], sku, stock_updates)
-        sales_rows.append(
-            {
-                "sku": sku,
-                "day": iso,
-                "units": sold[sku],
-                "revenue_minor": sold[sku] * net_price,
-                "lost_units": lost[sku],
-            }
-        )
-        totals.units += sold[sku]
-        totals.lost_units += lost[sku]
-        totals.gross_minor += sold[sku] * price
-        totals.discounts_minor += sold[sku] * (price - net_price)
-        totals.cogs_minor += sold[sku] * cost
-        totals.holding_minor += sum(on_hand for _, on_hand, _ in shelves.get(sku, [])) * cost * p.HOLDING_RATE
-        totals.organic_sessions += out.organic_sessions
-        totals.organic_units += out.organic_units
-        totals.organic_revenue += out.expected_organic * net_price
-        if sku in drivers.ads_by_sku:
-            totals.realization[sku] = out.realization
-        states[sku] = state.advance(sold[sku], out.backlog, out.debt, out.debt_rate, iso if out.short else None)
-        if row["status"] != "active":
-            continue
-        if catalog.value > 0:
-            totals.general_realization += row["base_daily_demand"] * price * out.realization / catalog.value
-        if left == 0:
-            totals.stockouts.append(sku)
-        if out.expected_units > 0:
-            totals.cover_total += min(365.0, left / out.expected_units)
-            totals.covered_skus += 1
-        review_sources.append(
-            ReviewSource(
-                sku, rngs[sku], state.recent_units[0], state.stocked_out_since(stockout_window), sku in facts.replied
-            )
-        )
-    new_reviews = write_reviews(day, review_sources, totals.new_reviews + 1)
-    totals.new_reviews += len(new_reviews)
-    _write(conn, sales_rows, stock_updates, new_reviews)
-    save_states(conn, states)
-
-
-def _substitute(
-    rows: Sequence[RowMapping],
-    outcomes: Mapping[str, SkuDay],
-    sellable: Mapping[str, int],
-    sold: dict[str, int],
-    lost: dict[str, int],
-) -> None:
+def _substitute(batch: _Batch, out: SkuDays, sellable: np.ndarray, sold: np.ndarray, lost: np.ndarray) -> None:
     """Shoppers who switch buy the same-category SKU with the most stock left; if none has any, the sale is lost.
 
     A SKU that sends substitutes sold out, so it is never its own sibling.
     """
-    left: dict[str, list[tuple[int, str]]] = {}
-    for row in rows:
-        sku = row["sku"]
-        spare = sellable[sku] - sold[sku]
-        if row["status"] == "active" and spare > 0:
-            left.setdefault(row["category"], []).append((-spare, sku))
-    for heap in left.values():
+    senders = np.flatnonzero(out.substitute > 0)
+    if not len(senders):
+        return
+    wanted_in = set(batch.category[senders].tolist())
+    spare = sellable - sold
+    heaps: dict[str, list[tuple[int, str, int]]] = {}
+    for i in np.flatnonzero(batch.active & (spare > 0)).tolist():
+        category = batch.category[i]
+        if category in wanted_in:
+            heaps.setdefault(category, []).append((-int(spare[i]), batch.skus[i], i))
+    for heap in heaps.values():
         heapq.heapify(heap)
-    for row in rows:
-        wanted, heap = outcomes[row["sku"]].substitute, left.get(row["category"], [])
+    for i in senders.tolist():
+        wanted, heap = int(out.substitute[i]), heaps.get(batch.category[i], [])
         while wanted > 0 and heap:
-            spare, sibling = heapq.heappop(heap)
-            take = min(wanted, -spare)
-            sold[sibling] += take
+            minus, sibling, j = heapq.heappop(heap)
+            take = min(wanted, -minus)
+            sold[j] += take
             wanted -= take
-            if -spare > take:
-                heapq.heappush(heap, (spare + take, sibling))
-        lost[row["sku"]] += wanted
+            if -minus > take:
+                heapq.heappush(heap, (minus + take, sibling, j))
+        lost[i] += wanted
 
 
-def _take(shelf: list[list[Any]], units: int, sku: str, updates: list[dict[str, Any]]) -> int:
-    """Pick `units` from the warehouses with the most sellable stock first; returns sellable stock left."""
-    for place in sorted(shelf, key=lambda s: (-(s[1] - s[2]), s[0])):
-        take = min(units, max(0, place[1] - place[2]))
-        if take > 0:
-            place[1] -= take
-            units -= take
-            updates.append({"b_sku": sku, "b_wh": place[0], "b_on_hand": place[1]})
-    return sum(max(0, on_hand - reserved) for _, on_hand, reserved in shelf)
+def _picks(shelves: Mapping[str, list[list[Any]]], skus: list[str], sold: np.ndarray) -> list[tuple[Any, ...]]:
+    """Stock rows after picking each SKU's sales from the warehouses with the most sellable stock first."""
+    updates: list[tuple[Any, ...]] = []
+    for i in np.flatnonzero(sold > 0).tolist():
+        sku, units = skus[i], int(sold[i])
+        for place in sorted(shelves.get(sku, ()), key=lambda s: (-(s[1] - s[2]), s[0])):
+            take = min(units, max(0, place[1] - place[2]))
+            if take > 0:
+                place[1] -= take
+                units -= take
+                updates.append((sku, place[0], place[1]))
+    return updates
 
 
-def _write(
+def _batch(
     conn: Connection,
-    sales_rows: list[dict[str, Any]],
-    stock_updates: list[dict[str, Any]],
-    new_reviews: list[dict[str, Any]],
+    key: int,
+    day: date,
+    drivers: Drivers,
+    catalog: Catalog,
+    rows: Sequence[Sequence[Any]],
+    totals: SalesDay,
 ) -> None:
-    execute_many(conn, insert(sales_daily), sales_rows)
-    execute_many(conn, PICK, stock_updates)
-    execute_many(conn, insert(reviews), new_reviews)
+    iso = day.isoformat()
+    batch = _columns(rows)
+    skus = batch.skus
+    facts = batch_facts(conn, day, skus)
+    shelves = facts.shelves
+    states: StateArrays = load_state_arrays(conn, day, skus, facts.review_effect)
+    held = [shelves.get(sku, ()) for sku in skus]
+    sellable = np.fromiter((sum(max(0, h - k) for _, h, k in s) for s in held), dtype=np.int64, count=len(skus))
+    on_hand = np.fromiter((sum(h for _, h, _ in s) for s in held), dtype=np.int64, count=len(skus))
+    discount = np.fromiter((facts.discounts.get(sku, 0) for sku in skus), dtype=np.int64, count=len(skus))
+    review_effect = np.fromiter((facts.review_effect[sku] for sku in skus), dtype=np.float64, count=len(skus))
+    traffic_sku = np.ones(len(skus))
+    if drivers.effects.traffic_sku:
+        for i, sku in enumerate(skus):
+            traffic_sku[i] = drivers.effects.traffic_sku.get(sku, 1.0)
+    sku_traffic = traffic_sku * _by_category(batch.category, drivers.effects.traffic_category, 1.0)
+    conversion = (
+        review_effect / states.review_ref * _by_category(batch.category, drivers.effects.conversion_category, 1.0)
+    )
+    entities = entity_keys(skus)
+    out = simulate_skus(
+        SkuDayInputs(
+            price=batch.price,
+            list_price=batch.list_price,
+            elasticity=batch.elasticity,
+            base_daily_demand=np.where(batch.active, batch.base, 0.0),
+            discount_pct=discount,
+            traffic=drivers.traffic * sku_traffic,
+            conversion=conversion,
+            paid_units=_paid_units(batch, drivers, catalog),
+            sellable=sellable,
+            backlog=states.backlog,
+            debt=states.debt,
+            debt_rate=states.debt_rate,
+        ),
+        uniforms(key, entities, 0, DRAWS),
+    )
+    sold, lost = out.sold.copy(), out.lost.copy()
+    _substitute(batch, out, sellable, sold, lost)
+    stock_updates = _picks(shelves, skus, sold)
+    net_price = batch.price - np.rint(batch.price * discount / 100).astype(np.int64)
+    left = sellable - sold
+    totals.units += int(sold.sum())
+    totals.lost_units += int(lost.sum())
+    totals.gross_minor += int((sold * batch.price).sum())
+    totals.discounts_minor += int((sold * (batch.price - net_price)).sum())
+    totals.cogs_minor += int((sold * batch.cost).sum())
+    totals.holding_minor = _running(totals.holding_minor, (on_hand - sold) * batch.cost * p.HOLDING_RATE)
+    totals.organic_sessions += int(out.organic_sessions.sum())
+    totals.organic_units += int(out.organic_units.sum())
+    totals.organic_revenue = _running(totals.organic_revenue, out.expected_organic * net_price)
+    for i, sku in enumerate(skus) if drivers.ads_by_sku else ():
+        if sku in drivers.ads_by_sku:
+            totals.realization[sku] = float(out.realization[i])
+    active = batch.active
+    if catalog.value > 0:
+        share = batch.base * batch.price * out.realization / catalog.value
+        totals.general_realization = _running(totals.general_realization, share[active])
+    totals.stockouts += [skus[i] for i in np.flatnonzero(active & (left == 0)).tolist()]
+    covered = active & (out.expected_units > 0)
+    cover = np.minimum(365.0, left[covered] / out.expected_units[covered])
+    totals.cover_total = _running(totals.cover_total, cover)
+    totals.covered_skus += int(covered.sum())
+    new_reviews = _reviews(key, day, batch, states, facts.replied, entities, totals.new_reviews + 1)
+    totals.new_reviews += len(new_reviews)
+    sales_rows = zip(skus, [iso] * len(skus), sold.tolist(), (sold * net_price).tolist(), lost.tolist(), strict=True)
+    execute_rows(conn, insert(sales_daily), SALES_COLUMNS, list(sales_rows))
+    execute_rows(conn, PICK, ("b_sku", "b_wh", "b_on_hand"), stock_updates)
+    if new_reviews:
+        execute_rows(conn, insert(reviews), tuple(new_reviews[0]), [tuple(r.values()) for r in new_reviews])
+    save_state_arrays(conn, states.advanced(iso, sold, out))
+
+
+def _reviews(
+    key: int,
+    day: date,
+    batch: _Batch,
+    states: StateArrays,
+    replied: frozenset[str],
+    entities: np.ndarray,
+    first_n: int,
+) -> list[dict[str, Any]]:
+    """New reviews of active SKUs ~ Binomial(units sold 7 days ago, 3.5%): the count from uniform DRAWS of each
+    SKU's stream, then each review's stars, language and text from the uniforms after it."""
+    week_ago = states.recent_units[:, 0]
+    candidates = np.flatnonzero(batch.active & (week_ago > 0))
+    if not len(candidates):
+        return []
+    counts = binomial_quantiles(
+        uniforms(key, entities[candidates], DRAWS, 1)[:, 0],
+        week_ago[candidates],
+        np.full(len(candidates), p.REVIEW_RATE),
+    )
+    window = (day - timedelta(days=p.STOCKOUT_WINDOW)).isoformat()
+    rows: list[dict[str, Any]] = []
+    for i, count in zip(candidates.tolist(), counts.tolist(), strict=True):
+        if count == 0:
+            continue
+        sku = batch.skus[i]
+        last = states.last_stockout[i]
+        rng = CounterStream(key, entity_key(sku), DRAWS + 1)
+        rows += review_rows(
+            day, sku, rng, count, last is not None and last >= window, sku in replied, first_n + len(rows)
+        )
+    return rows

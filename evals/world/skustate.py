@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
+import numpy as np
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from cadencia.evals.world import params as p
-from cadencia.evals.world.bulk import execute_many
+from cadencia.evals.world.bulk import execute_many, execute_rows
 from cadencia.evals.world.tables import sim_skus
 from cadencia.tools.inventory.tables import sales_daily
+
+if TYPE_CHECKING:
+    from cadencia.evals.world.demand import SkuDays
 
 LOAD = select(sim_skus).where(sim_skus.c.sku.in_(bindparam("skus", expanding=True)))
 SAVED = ("backlog", "debt", "debt_rate", "recent_units", "last_stockout")
@@ -97,3 +102,76 @@ def save_states(conn: Connection, states: Mapping[str, SkuState]) -> None:
     stored = [{f"b_{name}": rows[sku][name] for name in ("sku", *SAVED)} for sku, s in states.items() if s.stored]
     execute_many(conn, SAVE, stored)
     execute_many(conn, insert(sim_skus), [rows[sku] for sku, s in states.items() if not s.stored])
+
+
+SPAN = select(sim_skus).where(sim_skus.c.sku.between(bindparam("lo"), bindparam("hi")))
+INSERT_COLUMNS = ("sku", *SAVED, "review_ref")
+
+
+@dataclass(frozen=True, slots=True)
+class StateArrays:
+    """The carried state of a batch of SKUs as columns (element i is `skus[i]`)."""
+
+    skus: Sequence[str]
+    backlog: np.ndarray
+    debt: np.ndarray
+    debt_rate: np.ndarray
+    recent_units: np.ndarray
+    """Shape (SKUs, REVIEW_LAG): units sold on each of the last days, oldest first."""
+    last_stockout: list[str | None]
+    review_ref: np.ndarray
+    stored: np.ndarray
+
+    def advanced(self, iso: str, sold: np.ndarray, day: SkuDays) -> StateArrays:
+        """The states for tomorrow after a day that sold `sold` units (`day`: the model's outcome)."""
+        recent = np.concatenate([self.recent_units[:, 1:], sold[:, None]], axis=1)
+        short = day.short.tolist()
+        last = [iso if s else before for s, before in zip(short, self.last_stockout, strict=True)]
+        return StateArrays(self.skus, day.backlog, day.debt, day.debt_rate, recent, last, self.review_ref, self.stored)
+
+
+def load_state_arrays(
+    conn: Connection, day: date, skus: Sequence[str], review_refs: Mapping[str, float]
+) -> StateArrays:
+    """`load_states` as columns, for `skus` sorted and contiguous in SKU order (a catalog page)."""
+    rows = {row[0]: row for row in conn.execute(SPAN, {"lo": skus[0], "hi": skus[-1]}).all()}
+    missing = [sku for sku in skus if sku not in rows]
+    first = load_states(conn, day, missing, review_refs) if missing else {}
+    for sku, state in first.items():
+        recent = ",".join(str(units) for units in state.recent_units)
+        rows[sku] = (sku, state.backlog, state.debt, state.debt_rate, recent, state.last_stockout, state.review_ref)
+    ordered = [rows[sku] for sku in skus]
+    _, backlog, debt, debt_rate, recent, last, ref = zip(*ordered, strict=True)
+    units = np.array(",".join(recent).split(","), dtype=np.int64).reshape(len(skus), p.REVIEW_LAG)
+    return StateArrays(
+        skus=skus,
+        backlog=np.array(backlog, dtype=np.int64),
+        debt=np.array(debt, dtype=np.float64),
+        debt_rate=np.array(debt_rate, dtype=np.float64),
+        recent_units=units,
+        last_stockout=list(last),
+        review_ref=np.array(ref, dtype=np.float64),
+        stored=np.fromiter((sku not in first for sku in skus), dtype=bool, count=len(skus)),
+    )
+
+
+def save_state_arrays(conn: Connection, states: StateArrays) -> None:
+    """Update stored states and insert new ones, each with one executemany."""
+    recent = [",".join(map(str, units)) for units in states.recent_units.tolist()]
+    columns = zip(
+        states.skus,
+        states.backlog.tolist(),
+        states.debt.tolist(),
+        states.debt_rate.tolist(),
+        recent,
+        states.last_stockout,
+        states.review_ref.tolist(),
+        states.stored.tolist(),
+        strict=True,
+    )
+    updates: list[tuple[object, ...]] = []
+    inserts: list[tuple[object, ...]] = []
+    for *row, stored in columns:
+        (updates if stored else inserts).append(tuple(row))
+    execute_rows(conn, SAVE, tuple(f"b_{name}" for name in ("sku", *SAVED)), [r[:-1] for r in updates])
+    execute_rows(conn, insert(sim_skus), INSERT_COLUMNS, inserts)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from sqlalchemy import Connection
 
 from cadencia.evals.world.ads import prime_campaigns, simulate_ads
 from cadencia.evals.world.effects import active_effects, apply_event
@@ -11,7 +14,7 @@ from cadencia.evals.world.ledger import write_ledger
 from cadencia.evals.world.messaging import Dispatcher, simulate_messaging
 from cadencia.evals.world.report import DayReport
 from cadencia.evals.world.response import brand_multiplier
-from cadencia.evals.world.sales import Drivers, prime_skus, simulate_sales
+from cadencia.evals.world.sales import Drivers, SalesDay, prime_skus, simulate_sales
 from cadencia.evals.world.schedule import refresh_promotions
 from cadencia.evals.world.tables import create_sim_tables
 from cadencia.evals.world.truth import adopt_truth
@@ -19,6 +22,9 @@ from cadencia.tools.crm.dispatch import dispatch_due_sends
 from cadencia.tools.inventory.receiving import receive_due_purchase_orders
 from cadencia.tools.seed.rand import stream
 from cadencia.tools.store.store import Store
+
+Shop = Callable[[Connection, int, date, Drivers], SalesDay]
+"""The shop's day over the catalog: `simulate_sales`, or the per-SKU reference the tests compare it with."""
 
 
 class World:
@@ -30,10 +36,13 @@ class World:
     truth lives in the simulator's tables (`truth.py`), given to every product and campaign when first seen.
     """
 
-    def __init__(self, store: Store, *, seed: int, dispatcher: Dispatcher = dispatch_due_sends) -> None:
+    def __init__(
+        self, store: Store, *, seed: int, dispatcher: Dispatcher = dispatch_due_sends, shop: Shop = simulate_sales
+    ) -> None:
         self.store = store
         self.seed = seed
         self.dispatcher = dispatcher
+        self.shop = shop
         create_sim_tables(store.engine)
         with store.writing() as conn:
             day = store.today(conn)
@@ -58,7 +67,7 @@ class World:
                 ads_general=ads.direct_general(),
                 orders_by_category=crm.orders_by_category,
             )
-            sales = simulate_sales(conn, self.seed, day, drivers)
+            sales = self.shop(conn, self.seed, day, drivers)
             books = write_ledger(conn, day, ads, crm, sales)
             self.store.set_world(conn, "today", (day + timedelta(days=1)).isoformat())
         return DayReport(
