@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from mcp.server.fastmcp import Context
 from pydantic import Field
 
 from cadencia.servers.context import backends
-from cadencia.servers.params import ID_MAX, Cursor, IdempotencyKey, Limit, UndoToken
+from cadencia.servers.params import ID_MAX, Cursor, Day, IdempotencyKey, Limit, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.ads.models import (
     BudgetChange,
@@ -74,8 +73,8 @@ async def get_performance(
     days: Annotated[
         int, Field(default=28, ge=1, le=366, description="Last N days up to yesterday (ignored with since).")
     ] = 28,
-    since: Annotated[date | None, Field(default=None, description="First day (YYYY-MM-DD) instead of `days`.")] = None,
-    until: Annotated[date | None, Field(default=None, description="Last day (YYYY-MM-DD); default yesterday.")] = None,
+    since: Annotated[Day | None, Field(default=None, description="First day (YYYY-MM-DD) instead of `days`.")] = None,
+    until: Annotated[Day | None, Field(default=None, description="Last day (YYYY-MM-DD); default yesterday.")] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> PerformanceReport:

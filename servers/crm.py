@@ -12,14 +12,13 @@ tools: undo (and so a run's rollback) never re-enables a contact who asked to st
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from mcp.server.fastmcp import Context
 from pydantic import Field
 
 from cadencia.servers.context import backends, has_scope
-from cadencia.servers.params import ID_MAX, Cursor, IdempotencyKey, Limit, UndoToken
+from cadencia.servers.params import ID_MAX, Cursor, Day, IdempotencyKey, Limit, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.crm.models import (
     Channel,
@@ -207,7 +206,7 @@ async def schedule_send(
     ctx: Context,
     message_id: MessageId,
     segment_id: SegmentId,
-    scheduled_for: Annotated[date, Field(description="Day to send (YYYY-MM-DD), today or later.")],
+    scheduled_for: Annotated[Day, Field(description="Day to send (YYYY-MM-DD), today or later.")],
     idempotency_key: IdempotencyKey = None,
 ) -> SendChange:
     """Schedule a message to a segment on a day. At dispatch, only eligible members receive it (consent granted,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from mcp.server.fastmcp import Context
 from pydantic import Field
 
 from cadencia.servers.context import backends
-from cadencia.servers.params import ID_MAX, Cursor, IdempotencyKey, Limit, Sku, UndoToken
+from cadencia.servers.params import ID_MAX, Cursor, Day, IdempotencyKey, Limit, Sku, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.inventory.models import (
     Category,
@@ -115,8 +114,8 @@ async def list_forecasts(
 @tools.tool(Rv.READ, title="Sales report")
 async def sales_report(
     ctx: Context,
-    since: Annotated[date | None, Field(default=None, description="First day; default 7 days before until.")] = None,
-    until: Annotated[date | None, Field(default=None, description="Last day; default yesterday.")] = None,
+    since: Annotated[Day | None, Field(default=None, description="First day; default 7 days before until.")] = None,
+    until: Annotated[Day | None, Field(default=None, description="Last day; default yesterday.")] = None,
     sku: Annotated[str | None, Field(default=None, max_length=32, description="Only this SKU.")] = None,
     category: Annotated[Category | None, Field(default=None, description="Only this category.")] = None,
 ) -> SalesReport:
@@ -179,8 +178,8 @@ async def schedule_promotion(
     ctx: Context,
     sku: Sku,
     discount_pct: Annotated[int, Field(ge=1, le=90, description="Percent off the current price.")],
-    starts_on: Annotated[date, Field(description="First day (YYYY-MM-DD), today or later.")],
-    ends_on: Annotated[date, Field(description="Last day (YYYY-MM-DD).")],
+    starts_on: Annotated[Day, Field(description="First day (YYYY-MM-DD), today or later.")],
+    ends_on: Annotated[Day, Field(description="Last day (YYYY-MM-DD).")],
     label: Annotated[str, Field(min_length=1, max_length=120, description="Shopper-facing label.")],
     idempotency_key: IdempotencyKey = None,
 ) -> PromotionChange:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from pydantic import Field
@@ -27,3 +28,8 @@ UndoToken = Annotated[
     str, Field(min_length=1, max_length=80, description="undo_token from a reversible tool's result.")
 ]
 Sku = Annotated[str, Field(min_length=1, max_length=32, description="Product SKU, e.g. ML-000003.")]
+
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+"""A calendar day (YYYY-MM-DD) in a range every backend's date arithmetic can handle."""

@@ -5,14 +5,13 @@ No tool creates, edits or deletes a customer review: only customers write review
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from mcp.server.fastmcp import Context
 from pydantic import Field
 
 from cadencia.servers.context import backends
-from cadencia.servers.params import ID_MAX, Cursor, IdempotencyKey, Limit, Sku, UndoToken
+from cadencia.servers.params import ID_MAX, Cursor, Day, IdempotencyKey, Limit, Sku, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.crm.models import Channel
 from cadencia.tools.paging import Page
@@ -36,7 +35,7 @@ tools = ToolSet("reviews")
 
 ReviewId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Review id, e.g. RV-000042.")]
 OptionalSku = Annotated[str | None, Field(default=None, min_length=1, max_length=32, description="Only this SKU.")]
-Since = Annotated[date | None, Field(default=None, description="Only on or after this day (YYYY-MM-DD).")]
+Since = Annotated[Day | None, Field(default=None, description="Only on or after this day (YYYY-MM-DD).")]
 ContactId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="CRM contact id, e.g. C-0000042.")]
 ContactIds = Annotated[
     list[ContactId],

@@ -16,6 +16,7 @@ from mcp.server.fastmcp import FastMCP
 from mcp.types import ToolAnnotations
 from pydantic import TypeAdapter
 
+from cadencia.servers.arguments import tighten
 from cadencia.servers.context import Scope, require_scope
 from cadencia.tools import untrusted
 from cadencia.tools.names import CAPABILITY_META_KEY
@@ -105,6 +106,8 @@ class ToolSet:
                 },
                 structured_output=True,
             )
+            registered = server._tool_manager.get_tool(prefix + spec.name)
+            tighten(registered, strict=spec.reversibility.mutates)
 
 
 def _requiring(fn: Callable[..., Awaitable[R]], scope: Scope) -> Callable[..., Awaitable[R]]:
