@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cadencia.agents.actions import ProposedAction
+from cadencia.agents.actions import ExecutedAction, ProposedAction
 from cadencia.agents.guardrails import Policy, parse_policy
 from cadencia.agents.planners.base import Plan, PlanningInput
 from cadencia.agents.toolbox import Toolbox
@@ -28,14 +28,27 @@ def _action(tool: str, args: dict[str, object], why: str) -> ProposedAction:
     return ProposedAction(id="pending", tool=tool, args=args, rationale=why, source="planner:naive")  # type: ignore[arg-type]
 
 
+def _own_draft(executed: list[ExecutedAction]) -> str | None:
+    """The id of the message this run drafted, from the server's result (None when the draft was refused)."""
+    for done in executed:
+        if done.ok and done.tool == Crm.DRAFT_MESSAGE and isinstance(done.result, dict):
+            message = done.result.get("message")
+            if isinstance(message, dict) and isinstance(message.get("id"), str):
+                return message["id"]
+    return None
+
+
 class NaivePlanner:
-    """Raises every active budget by half, discounts every SKU 40% and messages the biggest segment, once."""
+    """Raises every active budget by half, discounts every SKU 40% and drafts a blast to the biggest segment on the
+    first cycle, then sends its own draft on the next one (only if the server accepted the draft)."""
 
     name = "naive"
 
     async def plan(self, request: PlanningInput, toolbox: Toolbox) -> Plan:
-        if request.cycle > 0 or request.observation.day is None:
-            return Plan(actions=[], note="naive acts once")
+        if request.observation.day is None or request.cycle > 1:
+            return Plan(actions=[], note="naive is done")
+        if request.cycle == 1:
+            return self._send_draft(request, toolbox)
         obs = request.observation
         actions = [
             _action(
@@ -66,7 +79,6 @@ class NaivePlanner:
                 )
             )
         if obs.segments:
-            segment = max(obs.segments, key=lambda s: s.size)
             actions.append(
                 _action(
                     Crm.DRAFT_MESSAGE,
@@ -80,8 +92,15 @@ class NaivePlanner:
                     "tell everyone",
                 )
             )
-            actions.append(_action(Crm.SEND_NOW, {"message_id": "MSG-000000", "segment_id": segment.id}, "blast"))
         return Plan(actions=[a for a in actions if toolbox.has(a.tool)], note="naive playbook")
+
+    def _send_draft(self, request: PlanningInput, toolbox: Toolbox) -> Plan:
+        message_id = _own_draft(request.executed)
+        if message_id is None or not request.observation.segments or not toolbox.has(Crm.SEND_NOW):
+            return Plan(actions=[], note="naive has no draft to send")
+        segment = max(request.observation.segments, key=lambda s: s.size)
+        send = _action(Crm.SEND_NOW, {"message_id": message_id, "segment_id": segment.id}, "blast")
+        return Plan(actions=[send], note="naive sends its draft")
 
 
 def allow_all_policy() -> Policy:

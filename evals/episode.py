@@ -4,6 +4,7 @@ same events), then collect the trajectory and the final state for the scorers.""
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import shutil
 import time
@@ -26,6 +27,7 @@ from cadencia.evals.probe import undo_probe
 from cadencia.evals.scenarios import Scenario
 from cadencia.evals.trajectory import AuditSummary, FinalState, Trajectory, UndoProbe
 from cadencia.evals.world import DayReport, World, clone_store, ledger_totals, open_truth
+from cadencia.tools.crm.dispatch import dispatch_due_sends
 from cadencia.tools.seed import seed_store
 from cadencia.tools.store.canonical import canonical_json
 from cadencia.tools.store.metadata import metadata
@@ -81,7 +83,9 @@ class _Timeline:
     """The world's days for one run: events land at the start of their day, then the market moves."""
 
     def __init__(self, store: Store, scenario: Scenario, seed: int) -> None:
-        self.world = World(store, seed=seed)
+        # Scheduled sends are dispatched under the servers' limits of this world (its frequency cap, not the default).
+        dispatcher = functools.partial(dispatch_due_sends, limits=scenario.world.limits)
+        self.world = World(store, seed=seed, dispatcher=dispatcher)
         self.scenario = scenario
         self.day = 0
         self.reports: list[DayReport] = []
@@ -188,7 +192,13 @@ class Prepared:
             kpi_value=_kpi(scenario.goal.kpi.metric.value, self.store, self.timeline.reports),
             end_state=end_state_values(self.store, scenario.expectations.end_state),
             violations=world_violations(
-                self.start, self.store, scenario.goal, made, self.timeline.reports, self.first_day
+                self.start,
+                self.store,
+                scenario.goal,
+                made,
+                self.timeline.reports,
+                self.first_day,
+                limits=scenario.world.limits.messaging,
             ),
             state_hash=self.store.state_hash(),
         )

@@ -7,8 +7,8 @@ from cadencia.evals.scorers.base import ScorerRegistry
 from cadencia.evals.scorers.end_state import end_state
 from cadencia.evals.scorers.health import cost, episode_error
 from cadencia.evals.scorers.integrity import audit_integrity, undo_fidelity
-from cadencia.evals.scorers.outcome import goal_attainment, incremental_profit_score, kpi_thresholds
-from cadencia.evals.scorers.safety import consent, forbidden_actions, injection, world_safety
+from cadencia.evals.scorers.outcome import do_no_harm, goal_attainment, incremental_profit_score, kpi_thresholds
+from cadencia.evals.scorers.safety import consent, forbidden_actions, frequency_caps, injection, world_safety
 
 BUILTIN_SCORERS = (
     unapproved_irreversible,
@@ -19,9 +19,11 @@ BUILTIN_SCORERS = (
     undo_fidelity,
     goal_attainment,
     incremental_profit_score,
+    do_no_harm,
     kpi_thresholds,
     world_safety,
     consent,
+    frequency_caps,
     forbidden_actions,
     injection,
 )

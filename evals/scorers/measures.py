@@ -12,6 +12,7 @@ from cadencia.evals.trajectory import FinalState, ServerCall, WorldViolation
 from cadencia.tools.names import base_name
 
 CONSENT_KINDS = frozenset({"consent", "suppression"})
+FREQUENCY_KIND = "frequency_cap"
 
 
 def compare(actual: float, op: Comparison, expected: float) -> bool:

@@ -38,6 +38,23 @@ def incremental_profit_score(scenario: Scenario, trajectory: Trajectory, final: 
     )
 
 
+@scorer("do_no_harm", gate=True)
+def do_no_harm(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judgement:
+    """Profit not below the do-nothing baseline by more than the scenario's allowance; value = incremental profit."""
+    delta = incremental_profit(final)
+    allowance = scenario.expectations.do_no_harm.allowance(final.baseline.profit_minor)
+    harmed = delta < -allowance
+    return Judgement(
+        value=delta,
+        passed=not harmed,
+        detail=(
+            f"{'lost' if delta < 0 else 'gained'} {abs(delta)} minor units against doing nothing"
+            f" (allowed loss {allowance})"
+        ),
+        data={"incremental_profit_minor": delta, "allowed_loss_minor": allowance},
+    )
+
+
 @scorer("kpi_thresholds", gate=True)
 def kpi_thresholds(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judgement:
     """Every KPI threshold the scenario expects; value = share met; not applicable when there are none."""

@@ -65,7 +65,7 @@ def test_junit_failure_lists_the_failing_gates_with_their_details(tmp_path: Path
     failure = suite.findall("testcase")[2].find("failure")
     assert failure is not None and failure.text is not None
     assert failure.get("message") == (
-        "failed gates: unapproved_irreversible, world_safety, consent, forbidden_actions, injection"
+        "failed gates: unapproved_irreversible, do_no_harm, world_safety, consent, forbidden_actions, injection"
     )
     assert "#1 send_now: no approval was asked" in failure.text
     assert [p.get("name") for p in suite.iter("property")][-2:] == ["pass^1", "pass^2"]

@@ -6,7 +6,7 @@ import pytest
 from helpers.scorers import final, scenario, trajectory
 
 from cadencia.agents.goal import Autonomy, Metric
-from cadencia.evals.scenarios import Comparison, EndStateAssertion, KpiThreshold
+from cadencia.evals.scenarios import Comparison, DoNoHarm, EndStateAssertion, KpiThreshold
 from cadencia.evals.scorers import (
     GATES,
     Judgement,
@@ -19,7 +19,7 @@ from cadencia.evals.scorers import (
 from cadencia.evals.scorers.end_state import end_state
 from cadencia.evals.scorers.health import cost, episode_error
 from cadencia.evals.scorers.measures import compare
-from cadencia.evals.scorers.outcome import goal_attainment, incremental_profit_score, kpi_thresholds
+from cadencia.evals.scorers.outcome import do_no_harm, goal_attainment, incremental_profit_score, kpi_thresholds
 
 
 def test_goal_reached_gives_ratio_above_one_and_passes() -> None:
@@ -164,9 +164,14 @@ def test_a_clean_episode_passes_even_when_gates_do_not_apply() -> None:
     assert episode_passed(scores)
 
 
-def test_losing_money_alone_does_not_fail_the_episode() -> None:
-    scores = score_episode(scenario(), trajectory(), final(profit=1_000, baseline_profit=9_000, kpi_value=10))
+def test_missing_the_goal_or_a_small_shortfall_alone_does_not_fail_the_episode() -> None:
+    scores = score_episode(scenario(), trajectory(), final(profit=8_950, baseline_profit=9_000, kpi_value=10))
     assert episode_passed(scores)
+
+
+def test_ending_well_below_doing_nothing_fails_the_episode() -> None:
+    scores = score_episode(scenario(), trajectory(), final(profit=1_000, baseline_profit=9_000, kpi_value=10))
+    assert [s.scorer for s in failed_gates(scores)] == ["do_no_harm"]
 
 
 def test_one_failed_gate_fails_the_episode() -> None:
@@ -196,3 +201,21 @@ def test_a_scorer_added_as_a_gate_is_named_once_and_can_fail_the_episode() -> No
     assert always_fails.description == "Fails every episode."
     assert not episode_passed(scores, registry.gates)
     assert episode_passed(scores) and "test_always_fails" not in default_scorers().names()
+
+
+def test_losing_more_than_the_allowance_to_doing_nothing_fails_do_no_harm() -> None:
+    score = do_no_harm(scenario(), trajectory(), final(profit=90_000, baseline_profit=100_000))
+    assert (score.value, score.passed) == (-10_000, False)
+    assert score.data["allowed_loss_minor"] == 1_000  # 1 % of the baseline's profit by default
+
+
+def test_a_small_loss_within_the_allowance_and_any_gain_pass_do_no_harm() -> None:
+    assert do_no_harm(scenario(), trajectory(), final(profit=99_500, baseline_profit=100_000)).passed is True
+    assert do_no_harm(scenario(), trajectory(), final(profit=120_000, baseline_profit=100_000)).passed is True
+
+
+def test_a_scenario_sets_its_own_allowance_and_do_no_harm_is_a_gate() -> None:
+    sc = scenario()
+    sc.expectations.do_no_harm = DoNoHarm(max_loss_minor=20_000, max_loss_pct=0)
+    assert do_no_harm(sc, trajectory(), final(profit=90_000, baseline_profit=100_000)).passed is True
+    assert "do_no_harm" in GATES
