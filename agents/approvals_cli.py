@@ -11,63 +11,142 @@ from typing import Annotated
 
 import anyio
 import typer
+from pydantic import JsonValue
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalResponse
 from cadencia.agents.cli import finish
 from cadencia.agents.cli_common import WorkdirOption, console, fail, recorded_session
-from cadencia.agents.driver import DriveResult, RunClosed, drive, pending_approval
-from cadencia.agents.runs import RunIndex, RunStatus
+from cadencia.agents.driver import DriveResult, DriveStatus, RunClosed, drive, pending_approval
+from cadencia.agents.edits import EditError, apply_edit
+from cadencia.agents.runs import RunIndex, RunRecord, RunStatus
 from cadencia.agents.terminal import LiveView, print_pending
 from cadencia.agents.workdir import Workdir
+from cadencia.tools.names import base_name
 
 approvals_app = typer.Typer(help="List and answer approvals that paused a run.", no_args_is_help=True)
 
 
-def _resume(
-    approval_id: str, response_for: str, *, edit: str | None, approver: str, workdir: Workdir, note: str
-) -> None:
-    index = RunIndex(workdir.runs)
-    run_id = approval_id.split("/", 1)[0]
-    record = index.get(run_id)
+def _waiting(workdir: Workdir, run_id: str) -> RunRecord:
+    """The run's record, if it is waiting for an approval (anything else is refused with its state)."""
+    record = RunIndex(workdir.runs).get(run_id)
     if record is None:
         raise fail(f"no run {run_id!r} in {workdir.root}; see `cadencia approvals list`")
     if record.state is not RunStatus.WAITING_APPROVAL:
         raise fail(f"run {run_id!r} is {record.state.value}: nothing in it waits for an approval")
-    edited = None
-    if edit is not None:
-        try:
-            edited = json.loads(edit)
-        except json.JSONDecodeError as exc:
-            raise fail(f"--edit is not valid JSON: {exc}") from None
-        if not isinstance(edited, dict):
-            raise fail("--edit must be a JSON object of tool arguments")
+    return record
 
-    async def main() -> DriveResult | None:
+
+def _patch(edit: str | None) -> JsonValue:
+    if edit is None:
+        return None
+    try:
+        return json.loads(edit)
+    except json.JSONDecodeError as exc:
+        raise fail(f"--edit is not valid JSON: {exc}") from None
+
+
+def _answer_one(
+    approval_id: str, choice: ApprovalChoice, *, edit: str | None, approver: str, workdir: Workdir, note: str
+) -> None:
+    run_id = approval_id.split("/", 1)[0]
+    record = _waiting(workdir, run_id)
+    patch = _patch(edit)
+
+    async def main() -> DriveResult | str:
         async with recorded_session(record, workdir) as session:
             pending = await pending_approval(session)
             if pending is None or pending.approval_id != approval_id:
-                return None
-            choice = ApprovalChoice.EDIT if edited is not None else ApprovalChoice(response_for)
+                return f"{approval_id} is not waiting for an approval; see `cadencia approvals list`"
+            edited = None
+            if edit is not None:
+                tool = session.toolbox.tools.get(pending.assessment.action.tool)
+                schema = tool.args_schema if tool is not None and isinstance(tool.args_schema, dict) else None
+                try:
+                    edited = apply_edit(pending.assessment.effective_args, patch, schema)
+                except EditError as exc:
+                    return f"--edit refused, nothing changed: {exc}"
             answer = ApprovalResponse(
-                choice=choice, request_hash=pending.request_hash, approver=approver, edited_args=edited, note=note
+                choice=ApprovalChoice.EDIT if edited is not None else choice,
+                request_hash=pending.request_hash,
+                approver=approver,
+                edited_args=edited,
+                note=note,
             )
-            with LiveView(console, run_id, session.goal) as view:
+            with LiveView(console, run_id, session.goal, cycles=session.context.max_cycles) as view:
                 return await drive(session, resume=answer, on_event=view.update)
 
     try:
         result = anyio.run(main)
     except RunClosed as exc:
         raise fail(str(exc)) from None
+    if isinstance(result, str):
+        raise fail(result)
+    finish(result, workdir)
+
+
+def _matches(tool: str, wanted: list[str]) -> bool:
+    return not wanted or tool in wanted or base_name(tool) in wanted
+
+
+def _approve_all(run_id: str, tools: list[str], *, approver: str, workdir: Workdir, note: str) -> None:
+    """Approve the run's approvals one after another while they match `tools`; each answer is bound to the hash of
+    the request it approves (printed), so nothing but that exact request runs on it."""
+    record = _waiting(workdir, run_id)
+
+    async def main() -> tuple[DriveResult | None, int]:
+        approved = 0
+        result: DriveResult | None = None
+        async with recorded_session(record, workdir) as session:
+            with LiveView(console, run_id, session.goal, cycles=session.context.max_cycles) as view:
+                while (pending := await pending_approval(session)) is not None:
+                    action = pending.assessment.action
+                    if not _matches(action.tool, tools):
+                        break
+                    console.print(
+                        f"approving {pending.approval_id} {action.tool} {json.dumps(pending.assessment.effective_args)}"
+                        f" (request {pending.request_hash})",
+                        soft_wrap=True,
+                        markup=False,
+                    )
+                    answer = ApprovalResponse(
+                        choice=ApprovalChoice.APPROVE, request_hash=pending.request_hash, approver=approver, note=note
+                    )
+                    result = await drive(session, resume=answer, on_event=view.update)
+                    approved += 1
+            if result is None:
+                pending = await pending_approval(session)
+                result = DriveResult(status=DriveStatus.WAITING_APPROVAL, pending=pending) if pending else None
+        return result, approved
+
+    try:
+        result, approved = anyio.run(main)
+    except RunClosed as exc:
+        raise fail(str(exc)) from None
+    console.print(f"Approved {approved} action(s) of {run_id}.")
     if result is None:
-        raise fail(f"{approval_id} is not waiting for an approval; see `cadencia approvals list`")
+        raise fail(f"run {run_id!r} has no pending approval")
     finish(result, workdir)
 
 
 @approvals_app.command("approve")
 def approve(
-    approval_id: Annotated[str, typer.Argument(help="RUN_ID/ACTION_ID as shown by `approvals list`.")],
+    approval_id: Annotated[
+        str | None, typer.Argument(help="RUN_ID/ACTION_ID as shown by `approvals list` (or --all --run RUN).")
+    ] = None,
     edit: Annotated[
-        str | None, typer.Option(help="JSON object of edited arguments (re-guarded before running).")
+        str | None,
+        typer.Option(
+            help="JSON merge patch over the shown arguments, e.g. '{\"quantity\": 120}' (null removes one); checked "
+            "against the tool's input schema, then guarded again."
+        ),
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Approve the run's approvals one after another (with --run; see --tool).")
+    ] = False,
+    run: Annotated[str | None, typer.Option("--run", help="With --all: the run whose approvals to approve.")] = None,
+    tool: Annotated[
+        list[str] | None,
+        typer.Option("--tool", help="With --all: only approvals of this tool (repeatable); stop at any other."),
     ] = None,
     approver: Annotated[str, typer.Option(help="Who approves (recorded in the audit log).")] = "cli",
     note: Annotated[str, typer.Option(help="Why.")] = "",
@@ -75,11 +154,24 @@ def approve(
 ) -> None:
     """Approve (or edit) a pending action and resume its run, in this process.
 
-    Exit codes: 0 the run finished, 2 refused, 3 the run paused on its next approval.
+    Each answer is bound to the SHA-256 of the exact request it approves. Exit codes: 0 the run finished, 2
+    refused, 3 the run paused on its next approval.
 
-    Example: cadencia approvals approve run-1a2b3c/c0.4 --workdir ./lysa
+    Examples: cadencia approvals approve run-1a2b3c/c0.4 --workdir ./lysa
+              cadencia approvals approve run-1a2b3c/c0.4 --edit '{"quantity": 120}'
+              cadencia approvals approve --all --run run-1a2b3c --tool reviews_reply_to_review
     """
-    _resume(approval_id, "approve", edit=edit, approver=approver, workdir=Workdir.at(workdir), note=note)
+    where = Workdir.at(workdir)
+    if all_:
+        if run is None or approval_id is not None or edit is not None:
+            raise fail("--all takes --run RUN_ID (and optionally --tool), not an approval id or --edit")
+        _approve_all(run, tool or [], approver=approver, workdir=where, note=note)
+        return
+    if approval_id is None:
+        raise fail("give RUN_ID/ACTION_ID, or --all --run RUN_ID")
+    if run is not None or tool:
+        raise fail("--run and --tool go with --all")
+    _answer_one(approval_id, ApprovalChoice.APPROVE, edit=edit, approver=approver, workdir=where, note=note)
 
 
 @approvals_app.command("reject")
@@ -93,7 +185,9 @@ def reject(
 
     Example: cadencia approvals reject run-1a2b3c/c0.4 --note "not during the launch"
     """
-    _resume(approval_id, "reject", edit=None, approver=approver, workdir=Workdir.at(workdir), note=note)
+    _answer_one(
+        approval_id, ApprovalChoice.REJECT, edit=None, approver=approver, workdir=Workdir.at(workdir), note=note
+    )
 
 
 @approvals_app.command("list")

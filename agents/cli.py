@@ -144,7 +144,7 @@ def run(
 
     async def main() -> DriveResult:
         async with opening as session:
-            with LiveView(console, rid, the_goal) as view:
+            with LiveView(console, rid, the_goal, cycles=session.context.max_cycles) as view:
                 return await drive(
                     session, approver=prompt_approver(console, view) if ask else None, on_event=view.update
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractAsyncContextManager
 from enum import IntEnum
 from pathlib import Path
@@ -17,7 +18,19 @@ from cadencia.agents.runs import RunRecord
 from cadencia.agents.session import AgentSession, open_session
 from cadencia.agents.workdir import Workdir
 
-console = Console()
+PIPED_WIDTH = 160
+"""Columns when output is piped (rich would assume 80, wrapping hashes and squeezing payloads); $COLUMNS wins."""
+
+
+def make_console() -> Console:
+    """A console for command output: the terminal's width, or a wide one when piped."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPED_WIDTH
+    return console
+
+
+console = make_console()
 
 
 class ExitCode(IntEnum):

@@ -159,6 +159,29 @@ def _kpi(goal: Goal, totals: BaseModel | None, stock: list[StockSignal]) -> floa
     return float(getattr(totals, field))
 
 
+async def _since_run(reader: _Reader, since: date | None) -> tuple[date | None, _Totals | None]:
+    """Today (the day after the last complete one) and the sales totals since the run's first day."""
+    week = await reader.get(Inventory.SALES_REPORT, None, SalesReportView)
+    today = week.until + timedelta(days=1) if week else None
+    start = since or today
+    if start is not None and today is not None and start < today:
+        return today, await reader.get(Inventory.SALES_REPORT, {"since": start.isoformat()}, _Totals)
+    if today is not None:
+        return today, _Totals(revenue_minor=0, gross_profit_minor=0, units=0)
+    return None, None
+
+
+async def current_kpi(toolbox: Toolbox, goal: Goal, *, since: date | None) -> float | None:
+    """The KPI now, over every complete day since `since` (the run's first day), including the last one simulated.
+
+    The report reads it afresh: the last cycle's observation was taken before its day was simulated.
+    """
+    reader = _Reader(toolbox, None)
+    stock = await _stock(reader, goal) if goal.kpi.metric is Metric.STOCK_COVER else []
+    _today, totals = await _since_run(reader, since)
+    return _kpi(goal, totals, stock)
+
+
 async def collect_observation(
     toolbox: Toolbox, goal: Goal, *, since: date | None, witness: ResultWitness | None = None
 ) -> Observation:

@@ -32,6 +32,8 @@ class RunReport(BaseModel):
     kpi_end: float | None
     kpi_target: float
     kpi_met: bool
+    currency: str = "EUR"
+    """The goal's currency: money KPIs (revenue, gross profit) are in its minor units."""
     cycles: int
     stop_reason: str
     actions_by_class: dict[str, int]

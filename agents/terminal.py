@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -11,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
@@ -27,10 +29,11 @@ from cadencia.tools.money import format_minor
 class LiveView:
     """A one-panel live view of a run: cycle, current step, last action and running counts."""
 
-    def __init__(self, console: Console, run_id: str, goal: Goal) -> None:
+    def __init__(self, console: Console, run_id: str, goal: Goal, *, cycles: int | None = None) -> None:
         self.console = console
         self.run_id = run_id
         self.goal = goal
+        self.cycles = cycles or goal.kpi.horizon_days
         self.cycle = 0
         self.node = "starting"
         self.last = ""
@@ -61,11 +64,12 @@ class LiveView:
 
     def _render(self) -> Panel:
         counts = "  ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "—"
-        kpi = f"{self.kpi:,.0f}" if self.kpi is not None else "—"
+        metric, currency = self.goal.kpi.metric.value, self.goal.constraints.currency
+        kpi = format_kpi(metric, self.kpi, currency)
         body = (
-            f"cycle {self.cycle}/{self.goal.kpi.horizon_days}   step [bold]{self.node}[/]\n"
-            f"{self.goal.kpi.metric.value}: {kpi} (target {self.goal.kpi.target:,.0f})\n"
-            f"{counts}\n[dim]{self.last}[/]"
+            f"cycle {self.cycle}/{self.cycles}   step [bold]{self.node}[/]\n"
+            f"{metric}: {kpi} (target {format_kpi(metric, self.goal.kpi.target, currency)})\n"
+            f"{counts}\n[dim]{escape(self.last)}[/]"
         )
         return Panel(body, title=f"cadencia · {self.run_id}", expand=False)
 
@@ -79,20 +83,22 @@ class LiveView:
         lines: list[str] = []
         for executed in values.get("executed", []):
             self.counts["executed" if executed.ok else "failed"] += 1
-            lines.append(f"{executed.tool} {'ok' if executed.ok else 'failed: ' + (executed.error or '')[:80]}")
+            outcome = "ok" if executed.ok else f"failed: {executed.error or ''}"
+            lines.append(f"{executed.action_id} {executed.tool} {outcome}")
         for rejection in values.get("rejections", []):
             self.counts["refused"] += 1
-            lines.append(f"refused {rejection.tool}: {rejection.reason[:90]}")
-        for outcome in values.get("approvals", []):
-            self.counts[outcome.status.value] += 1
-            lines.append(f"approval {outcome.approval_id}: {outcome.status.value}")
+            lines.append(f"{rejection.action_id} refused {rejection.tool}: {rejection.reason}")
+        for approval in values.get("approvals", []):
+            self.counts[approval.status.value] += 1
+            lines.append(f"{approval.approval_id.rpartition('/')[2]} approval {approval.status.value}")
         if lines:
-            self.last = lines[-1]
+            # The panel has one line for it: shortened at a word, never mid-word; the log below keeps it whole.
+            self.last = textwrap.shorten(lines[-1], width=110, placeholder=" …")
         if self.console.is_terminal:
             self._live.update(self._render())
         else:
             for line in lines:
-                self.console.print(f"  c{self.cycle} {line}")
+                self.console.print(f"  {line}", soft_wrap=True, markup=False)
 
 
 def describe(request: ApprovalRequest) -> Table:
@@ -148,9 +154,23 @@ def _ask(console: Console, request: ApprovalRequest) -> ApprovalResponse:
     )
 
 
+MONEY_METRICS = frozenset({"revenue", "gross_profit"})
+
+
+def format_kpi(metric: str, value: float | None, currency: str) -> str:
+    """A KPI value as a person reads it: money metrics through the money formatter, units as a count, cover in days."""
+    if value is None:
+        return "—"
+    if metric in MONEY_METRICS:
+        return format_minor(round(value), currency)
+    if metric == "stock_cover":
+        return f"{value:,.1f} days"
+    return f"{value:,.0f}"
+
+
 def print_report(console: Console, report: RunReport, where: Workdir, *, audit_ok: bool | None = None) -> None:
     table = Table(title=f"Run {report.run_id} — {report.goal_id}", show_header=False)
-    kpi = lambda v: "—" if v is None else f"{v:,.0f}"  # noqa: E731
+    kpi = lambda v: format_kpi(report.kpi_metric, v, report.currency)  # noqa: E731
     table.add_row(
         f"KPI {report.kpi_metric}",
         f"{kpi(report.kpi_start)} → {kpi(report.kpi_end)} (target "
@@ -160,7 +180,7 @@ def print_report(console: Console, report: RunReport, where: Workdir, *, audit_o
     table.add_row("actions by class", ", ".join(f"{k} {v}" for k, v in report.actions_by_class.items()) or "none")
     table.add_row("approvals", ", ".join(f"{k} {v}" for k, v in report.approvals.items()) or "none")
     table.add_row("refused by guardrails/people", str(report.rejections))
-    table.add_row("spend moved", format_minor(report.spend_moved_minor, "EUR"))
+    table.add_row("spend moved", format_minor(report.spend_moved_minor, report.currency))
     table.add_row("contacts messaged", str(report.contacts_messaged))
     table.add_row("tool calls / LLM calls / tokens", f"{report.tool_calls} / {report.llm_calls} / {report.llm_tokens}")
     if audit_ok is not None:

@@ -23,6 +23,7 @@ from cadencia.evals.results import EpisodeResult, EvalRun
 from cadencia.evals.runner import RunOptions, run_suite
 from cadencia.evals.scenarios import ScenarioError, scenario_json_schema
 from cadencia.evals.scorers import failed_gates
+from cadencia.tools.money import format_amount
 
 console = Console()
 
@@ -62,7 +63,7 @@ def _summary_table(run: EvalRun, summary: SuiteSummary) -> Table:
         table.add_row(
             scenario_id,
             f"{passed}/{len(episodes)}",
-            f"{sum(incremental) / len(incremental) / 100:,.2f}",
+            format_amount(sum(incremental) / len(incremental)),
             str(sum(len(e.final.violations) for e in episodes)),
             ", ".join(failing),
         )

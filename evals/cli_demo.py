@@ -9,14 +9,14 @@ from typing import Annotated
 
 import anyio
 import typer
-from rich.console import Console
 
+from cadencia.agents.cli_common import make_console
 from cadencia.agents.terminal import print_report
 from cadencia.agents.workdir import Workdir
-from cadencia.evals.demo import held_state, new_run_id, run_demo
+from cadencia.evals.demo import held_state, new_run_id, run_demo, totals_line
 from cadencia.servers.paths import default_workdir
 
-console = Console()
+console = make_console()
 
 
 def demo(
@@ -53,6 +53,8 @@ def demo(
     console.print(f"[bold]Maison Lysa · spring launch[/] — {days} simulated days, heuristic planner, demo policy")
     console.print(f"Run {run_id} in {where.root}", soft_wrap=True)
     result = anyio.run(lambda: run_demo(where, console=console, interactive=ask, days=days, run_id=run_id))
+    if result.days:
+        console.print(totals_line(result.days), soft_wrap=True)
     if result.drive.report is not None:
         print_report(console, result.drive.report, where, audit_ok=result.audit.ok)
     if result.audit.ok:

@@ -24,6 +24,7 @@ from cadencia.agents.workdir import Workdir
 from cadencia.evals.world import DayReport, World
 from cadencia.servers.sandbox import open_store
 from cadencia.tools.audit import VerifyReport
+from cadencia.tools.money import format_amount, format_minor
 from cadencia.tools.names import Inventory, Reviews
 
 DEMO_SEED = 7
@@ -48,13 +49,27 @@ def demo_approver(request: ApprovalRequest) -> ApprovalResponse:
 
 
 def day_line(report: DayReport) -> str:
-    """One line per simulated day (EUR)."""
-    spend = sum(report.spend_minor.values()) / 100
+    """One line per simulated day (EUR): gross profit is the KPI's definition (revenue − cost of goods), net profit
+    also takes off ad spend, fees, holding and messaging; the KPI is the sum of the days' gross profit."""
+    spend = sum(report.spend_minor.values())
+    gross = "—" if report.gross_profit_minor is None else format_amount(report.gross_profit_minor)
     stockouts = f"  stockouts {len(report.stockouts)}" if report.stockouts else ""
     return (
-        f"{report.day}  revenue {report.revenue_minor / 100:>10,.2f}  profit {report.profit_minor / 100:>10,.2f}  "
-        f"ads {spend:>8,.2f}  units {report.units_sold:>4}  lost {report.lost_units:>3}  "
+        f"{report.day}  revenue {format_amount(report.revenue_minor):>10}  gross profit {gross:>10}  "
+        f"ads {format_amount(spend):>8}  net profit {format_amount(report.profit_minor):>10}  "
+        f"units {report.units_sold:>4}  lost {report.lost_units:>3}  "
         f"cover {report.mean_stock_cover_days:5.1f}d{stockouts}"
+    )
+
+
+def totals_line(reports: list[DayReport]) -> str:
+    """The days added up, in the same definitions as the day lines (gross profit here is the run's KPI)."""
+    gross = sum(r.gross_profit_minor or 0 for r in reports)
+    spend = sum(sum(r.spend_minor.values()) for r in reports)
+    return (
+        f"{len(reports)} day(s): revenue {format_minor(sum(r.revenue_minor for r in reports), 'EUR')}, "
+        f"gross profit {format_minor(gross, 'EUR')}, ads {format_minor(spend, 'EUR')}, "
+        f"net profit {format_minor(sum(r.profit_minor for r in reports), 'EUR')}"
     )
 
 
@@ -105,7 +120,7 @@ async def run_demo(
             planner_spec="heuristic:",
             kind="demo",
         ) as session:
-            with LiveView(console, run_id, goal) as view:
+            with LiveView(console, run_id, goal, cycles=days) as view:
                 approver: Approver = prompt_approver(console, view) if interactive else demo_approver
                 result = await drive(session, approver=approver, on_event=view.update)
             verified = session.audit.verify()

@@ -19,11 +19,21 @@ class Money(BaseModel):
     currency: Currency
 
     def __str__(self) -> str:
-        sign = "-" if self.amount_minor < 0 else ""
-        units, cents = divmod(abs(self.amount_minor), 100)
-        return f"{sign}{units}.{cents:02d} {self.currency}"
+        return f"{format_amount(self.amount_minor)} {self.currency}"
+
+
+def format_amount(amount_minor: float, *, signed: bool = False) -> str:
+    """Minor units as major units with thousands separators, e.g. `1234567` → `12,345.67` (`+12,345.67` if signed).
+
+    The one money formatter every figure shown to a person goes through (means of minor units round half-even to the
+    cent).
+    """
+    cents = round(amount_minor)
+    sign = "-" if cents < 0 else ("+" if signed else "")
+    units, rest = divmod(abs(cents), 100)
+    return f"{sign}{units:,}.{rest:02d}"
 
 
 def format_minor(amount_minor: int, currency: str) -> str:
-    """Human-readable amount, e.g. `19.99 EUR`."""
+    """Human-readable amount, e.g. `1,234.99 EUR`."""
     return str(Money(amount_minor=amount_minor, currency=currency))

@@ -7,6 +7,7 @@ from collections import Counter
 from langgraph.runtime import Runtime
 
 from cadencia.agents.context import RunContext
+from cadencia.agents.observe import current_kpi
 from cadencia.agents.state import AgentState, RunReport
 from cadencia.tools.audit import AuditKind
 from cadencia.tools.policy.totals import LlmUsage, RunTotals
@@ -21,6 +22,10 @@ async def report(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     )
     observation = state.get("observation")
     kpi_end = observation.kpi_value if observation else None
+    if observation is not None:
+        # The last observation came before its cycle's day was simulated: read the KPI again, last day included.
+        fresh = await current_kpi(ctx.toolbox, goal, since=state.get("start_day"))
+        kpi_end = fresh if fresh is not None else kpi_end
     met = kpi_end is not None and kpi_end >= goal.kpi.target
     result = RunReport(
         run_id=state["run_id"],
@@ -30,6 +35,7 @@ async def report(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
         kpi_end=kpi_end,
         kpi_target=goal.kpi.target,
         kpi_met=met,
+        currency=goal.constraints.currency,
         cycles=state.get("cycle", 0),
         stop_reason=state.get("stop_reason") or "done",
         actions_by_class=dict(Counter(e.reversibility.value for e in executed if e.ok)),

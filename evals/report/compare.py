@@ -14,6 +14,7 @@ from rich.table import Table
 from cadencia.evals.metrics import SuiteSummary
 from cadencia.evals.report.json_report import read_results_json
 from cadencia.evals.results import EvalRun
+from cadencia.tools.money import format_amount
 
 Kind = Literal["rate", "money", "count"]
 
@@ -65,7 +66,7 @@ def _fmt(value: float | None, kind: Kind) -> str:
         case "rate":
             return f"{value:.1%}"
         case "money":
-            return f"{value / 100:,.2f}"
+            return format_amount(value)
         case "count":
             return f"{value:g}"
         case _:
@@ -81,7 +82,7 @@ def _delta(row: Row) -> str:
     if row.kind == "rate":
         text = f"{change * 100:+.1f} pp"
     elif row.kind == "money":
-        text = f"{change / 100:+,.2f}"
+        text = format_amount(change, signed=True)
     else:
         text = f"{change:+g}"
     better = (change > 0) == row.higher_is_better

@@ -10,6 +10,7 @@ from cadencia.evals.metrics import SuiteSummary, score_of
 from cadencia.evals.report.plots import cover_chart, profit_chart, spend_chart
 from cadencia.evals.results import EpisodeResult, EvalRun
 from cadencia.evals.scorers import GATES, failed_gates
+from cadencia.tools.money import format_amount
 
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200px; color: #111827; padding: 0 16px; }
@@ -46,7 +47,7 @@ def pct(rate: float | None) -> str:
 
 
 def money(minor: float | None) -> str:
-    return "—" if minor is None else f"{minor / 100:,.2f}"
+    return "—" if minor is None else format_amount(minor)
 
 
 def verdict(passed: bool | None) -> Markup:

@@ -20,6 +20,7 @@ class Books:
     """The figures of the day's ledger row that the day report repeats."""
 
     revenue_minor: int
+    gross_profit_minor: int
     profit_minor: int
 
 
@@ -59,7 +60,7 @@ def write_ledger(conn: Connection, day: date, ads: AdsDay, crm: MessagingDay, sa
     )
     if ads.campaigns:
         conn.execute(insert(sim_campaign_days), [_campaign_row(iso, c, ads, sales) for c in ads.campaigns])
-    return Books(revenue_minor=revenue, profit_minor=profit)
+    return Books(revenue_minor=revenue, gross_profit_minor=revenue - sales.cogs_minor, profit_minor=profit)
 
 
 def _campaign_row(iso: str, c: CampaignDay, ads: AdsDay, sales: SalesDay) -> dict[str, object]:

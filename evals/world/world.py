@@ -73,6 +73,7 @@ class World:
         return DayReport(
             day=day,
             revenue_minor=books.revenue_minor,
+            gross_profit_minor=books.gross_profit_minor,
             profit_minor=books.profit_minor,
             spend_minor=ads.spend_by_platform(),
             units_sold=sales.units,

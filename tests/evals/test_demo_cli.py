@@ -3,6 +3,7 @@ is in the index, and a second demo never wipes the first's audit log."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,24 @@ def test_demo_state_is_in_the_workdir_its_run_is_indexed_and_a_second_demo_wipes
 
     rolled = CliRunner().invoke(app, ["rollback", record.run_id, "--workdir", str(workdir)], env=ENV)
     assert "no run" not in rolled.output and "undone" in rolled.output, rolled.output
+
+
+def _money(text: str) -> int:
+    """`12,345.67` → 1234567 (minor units)."""
+    return int(text.replace(",", "").replace(".", ""))
+
+
+@pytest.mark.slow
+def test_demo_kpi_includes_the_last_day_and_reconciles_with_the_day_lines_and_totals(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["demo", "--workdir", str(tmp_path / "d"), "--days", "2", "--no-interactive"], env=ENV
+    )
+    assert result.exit_code == 0, result.output
+    days = re.findall(r"gross profit +([\d,]+\.\d\d) +ads", result.output)
+    assert len(days) == 2
+    total = re.search(r"2 day\(s\): revenue [\d,.]+ EUR, gross profit ([\d,]+\.\d\d) EUR", result.output)
+    assert total and _money(total.group(1)) == sum(_money(d) for d in days)
+    kpi = re.search(r"KPI gross_profit\s+│ ([\d,]+\.\d\d) EUR → ([\d,]+\.\d\d) EUR", result.output)
+    assert kpi, result.output
+    assert _money(kpi.group(1)) == 0 and _money(kpi.group(2)) == _money(total.group(1)) > 0
+    assert "12,000,000" not in result.output and "cycle 0/14" not in result.output
