@@ -9,7 +9,8 @@ from mcp import ClientSession
 
 from cadencia.servers.app import TOOLSETS, Capability
 from cadencia.servers.context import Backends
-from cadencia.tools.paging import encode_cursor
+from cadencia.tools.inventory.sandbox import BY_SKU
+from cadencia.tools.paging import MAX_CURSOR_CHARS, encode_cursor
 from cadencia.tools.reversibility import Reversibility
 from cadencia.tools.store.store import Store
 
@@ -35,6 +36,10 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("list_products", {"limit": "many"}, ["limit"]),
     ("list_products", {"cursor": "garbage!"}, ["cursor", "omit it"]),
     ("list_products", {"cursor": encode_cursor(-1)}, ["cursor"]),
+    ("list_products", {"cursor": encode_cursor(20)}, ["cursor", "omit it"]),
+    ("list_products", {"cursor": BY_SKU.encode(["ML-000001", "WH-MAD"])}, ["cursor", "omit it"]),
+    ("list_products", {"cursor": BY_SKU.encode([1.5])}, ["cursor", "omit it"]),
+    ("list_products", {"cursor": "a" * (MAX_CURSOR_CHARS + 1)}, ["cursor", "longer than"]),
     ("list_products", {"query": "x" * 101}, ["query"]),
     ("get_product", {}, ["sku", "Field required"]),
     ("get_product", {"sku": 5}, ["sku"]),
@@ -176,7 +181,7 @@ async def test_list_products_cursor_round_trip_covers_every_product_exactly_once
         everything = await call_ok(s, "list_products", {"limit": 100})
         paged = await _all_pages(s, "list_products", {}, limit=7)
         makeup = await _all_pages(s, "list_products", {"category": "makeup"}, limit=4)
-        past_the_end = await call_ok(s, "list_products", {"cursor": encode_cursor(1000)})
+        past_the_end = await call_ok(s, "list_products", {"cursor": BY_SKU.encode(["ML-999999"])})
     skus = [p["sku"] for p in paged]
     assert len(everything["items"]) == 40 and everything["next_cursor"] is None
     assert skus == sorted(set(skus)) == [p["sku"] for p in everything["items"]]

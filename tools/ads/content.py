@@ -23,7 +23,7 @@ from cadencia.tools.ads.models import (
 from cadencia.tools.ads.reports import daily
 from cadencia.tools.ads.tables import creatives, experiments
 from cadencia.tools.errors import Conflict, InvalidArgument
-from cadencia.tools.paging import Page, decode_cursor, next_cursor
+from cadencia.tools.paging import Keyset, Page
 from cadencia.tools.sandbox import SandboxCapability
 from cadencia.tools.store.claims import claims
 from cadencia.tools.store.mutation import Mutation
@@ -37,6 +37,11 @@ def _days(history: dict[date, Totals], since: date, until: date | None) -> list[
     return [t for d, t in sorted(history.items()) if since <= d <= until]
 
 
+BY_CLAIM = Keyset((claims.c.id,))
+BY_CREATIVE = Keyset((creatives.c.id,))
+BY_EXPERIMENT = Keyset((experiments.c.id,))
+
+
 class AdsContent(SandboxCapability):
     """Creatives, claims and experiments; `SandboxAds` adds campaigns and budgets."""
 
@@ -45,34 +50,36 @@ class AdsContent(SandboxCapability):
     async def list_claims(
         self, *, approved_only: bool = True, category: str | None = None, cursor: str | None = None, limit: int = 20
     ) -> Page[Claim]:
-        offset = decode_cursor(cursor)
+        start = BY_CLAIM.decode(cursor)
 
         def run(conn: Connection) -> Page[Claim]:
-            stmt = select(claims).order_by(claims.c.id)
+            stmt = select(claims).order_by(*BY_CLAIM.order_by())
+            if start is not None:
+                stmt = stmt.where(BY_CLAIM.after(start))
             if approved_only:
                 stmt = stmt.where(claims.c.approved.is_(True))
             if category is not None:
                 stmt = stmt.where(claims.c.category == category)
-            found = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
-            return Page[Claim](
-                items=[rw.claim(r) for r in found[:limit]], next_cursor=next_cursor(offset, limit, len(found))
-            )
+            found = conn.execute(stmt.limit(limit + 1)).mappings().all()
+            return Page[Claim](items=[rw.claim(r) for r in found[:limit]], next_cursor=BY_CLAIM.next(found, limit))
 
         return self._read(run)
 
     async def list_creatives(
         self, *, campaign_id: str | None = None, cursor: str | None = None, limit: int = 20
     ) -> Page[Creative]:
-        offset = decode_cursor(cursor)
+        start = BY_CREATIVE.decode(cursor)
 
         def run(conn: Connection) -> Page[Creative]:
-            stmt = select(creatives).order_by(creatives.c.id)
+            stmt = select(creatives).order_by(*BY_CREATIVE.order_by())
+            if start is not None:
+                stmt = stmt.where(BY_CREATIVE.after(start))
             if campaign_id is not None:
                 rw.campaign_row(conn, campaign_id)
                 stmt = stmt.where(creatives.c.campaign_id == campaign_id)
-            found = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+            found = conn.execute(stmt.limit(limit + 1)).mappings().all()
             return Page[Creative](
-                items=[rw.creative(r) for r in found[:limit]], next_cursor=next_cursor(offset, limit, len(found))
+                items=[rw.creative(r) for r in found[:limit]], next_cursor=BY_CREATIVE.next(found, limit)
             )
 
         return self._read(run)
@@ -151,18 +158,16 @@ class AdsContent(SandboxCapability):
     # -- experiments --------------------------------------------------------------------------------------------
 
     async def list_experiments(self, *, cursor: str | None = None, limit: int = 20) -> Page[Experiment]:
-        offset = decode_cursor(cursor)
+        start = BY_EXPERIMENT.decode(cursor)
 
         def run(conn: Connection) -> Page[Experiment]:
             today = self.store.today(conn)
-            found = (
-                conn.execute(select(experiments).order_by(experiments.c.id).offset(offset).limit(limit + 1))
-                .mappings()
-                .all()
-            )
+            stmt = select(experiments).order_by(*BY_EXPERIMENT.order_by())
+            if start is not None:
+                stmt = stmt.where(BY_EXPERIMENT.after(start))
+            found = conn.execute(stmt.limit(limit + 1)).mappings().all()
             return Page[Experiment](
-                items=[rw.experiment(r, today) for r in found[:limit]],
-                next_cursor=next_cursor(offset, limit, len(found)),
+                items=[rw.experiment(r, today) for r in found[:limit]], next_cursor=BY_EXPERIMENT.next(found, limit)
             )
 
         return self._read(run)

@@ -25,7 +25,7 @@ from cadencia.tools.ads.reports import daily, measure_campaign, resolve_window, 
 from cadencia.tools.ads.tables import campaigns
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
 from cadencia.tools.inventory.tables import products, stock
-from cadencia.tools.paging import Page, decode_cursor, next_cursor
+from cadencia.tools.paging import Keyset, Page, decode_cursor, next_cursor
 from cadencia.tools.store.mutation import Mutation
 from cadencia.tools.undo import UndoResult, describe_changes
 
@@ -34,6 +34,8 @@ LAUNCH_NOTE = (
 )
 PAUSE_NOTE = "Reversible: undo (or resume_campaign) restarts it; caps are checked again when it restarts."
 RESUME_NOTE = "Spend restarts at the daily budget; pause_campaign or undo stops it again."
+
+BY_CAMPAIGN = Keyset((campaigns.c.id,))
 
 
 class SandboxAds(AdsContent):
@@ -55,7 +57,7 @@ class SandboxAds(AdsContent):
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[Campaign]:
-        offset = decode_cursor(cursor)
+        start = BY_CAMPAIGN.decode(cursor)
 
         def run(conn: Connection) -> Page[Campaign]:
             stmt = select(campaigns)
@@ -64,11 +66,12 @@ class SandboxAds(AdsContent):
             if status is not None:
                 stmt = stmt.where(campaigns.c.status == status.value)
             count = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-            found = conn.execute(stmt.order_by(campaigns.c.id).offset(offset).limit(limit + 1)).mappings().all()
+            page = stmt.order_by(*BY_CAMPAIGN.order_by())
+            if start is not None:
+                page = page.where(BY_CAMPAIGN.after(start))
+            found = conn.execute(page.limit(limit + 1)).mappings().all()
             return Page[Campaign](
-                items=[rw.campaign(r) for r in found[:limit]],
-                next_cursor=next_cursor(offset, limit, len(found)),
-                total=count,
+                items=[rw.campaign(r) for r in found[:limit]], next_cursor=BY_CAMPAIGN.next(found, limit), total=count
             )
 
         return self._read(run)

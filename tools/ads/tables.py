@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from cadencia.tools.store.metadata import metadata
 
@@ -62,3 +62,6 @@ experiments = Table(
     Column("started_on", String(10), nullable=False),
     Column("ends_on", String(10), nullable=False),
 )
+
+Index("ix_campaigns_platform_id", campaigns.c.platform, campaigns.c.id)
+Index("ix_campaigns_status_id", campaigns.c.status, campaigns.c.id)

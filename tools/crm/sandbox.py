@@ -33,7 +33,7 @@ from cadencia.tools.crm.segments import rules_clause, rules_json, segment_rules
 from cadencia.tools.crm.tables import consents, contacts, deliveries, messages, segments, sends
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, PolicyViolation
 from cadencia.tools.inventory.models import Category
-from cadencia.tools.paging import Page, decode_cursor, next_cursor
+from cadencia.tools.paging import Keyset, Page
 from cadencia.tools.sandbox import SandboxCapability
 from cadencia.tools.store.mutation import Mutation, RowChange
 from cadencia.tools.undo import UndoResult, describe_changes
@@ -41,6 +41,11 @@ from cadencia.tools.undo import UndoResult, describe_changes
 SEGMENT_NAMES_LOCK = "crm.segment_names"
 
 MAX_SCHEDULE_AHEAD_DAYS = 365
+
+BY_CONTACT = Keyset((contacts.c.id,))
+BY_SEGMENT = Keyset((segments.c.id,))
+BY_MESSAGE = Keyset((messages.c.id,))
+BY_SEND = Keyset((sends.c.id,))
 
 
 class SandboxCrm(SandboxCapability):
@@ -67,11 +72,13 @@ class SandboxCrm(SandboxCapability):
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[ContactSummary]:
-        offset = decode_cursor(cursor)
+        start = BY_CONTACT.decode(cursor)
 
         def run(conn: Connection) -> Page[ContactSummary]:
             c = contacts.c
             where: list[ColumnElement[bool]] = []
+            if (after := BY_CONTACT.after(start)) is not None:
+                where.append(after)
             if country is not None:
                 where.append(c.country == country)
             if language is not None:
@@ -98,13 +105,13 @@ class SandboxCrm(SandboxCapability):
                 if reveal_pii:
                     matches.append(func.lower(c.email).contains(text, autoescape=True))
                 where.append(or_(c.id == query, *matches))
-            stmt = select(contacts).where(*where).order_by(c.id).offset(offset).limit(limit + 1)
+            stmt = select(contacts).where(*where).order_by(*BY_CONTACT.order_by()).limit(limit + 1)
             got = conn.execute(stmt).mappings().all()
             found = got[:limit]
             consent = rows.consent_records(conn, [r["id"] for r in found])
             currency = self._currency(conn)
             items = [rows.contact_summary(r, consent[r["id"]], reveal_pii=reveal_pii, currency=currency) for r in found]
-            return Page[ContactSummary](items=items, next_cursor=next_cursor(offset, limit, len(got)))
+            return Page[ContactSummary](items=items, next_cursor=BY_CONTACT.next(got, limit))
 
         return self._read(run)
 
@@ -151,14 +158,14 @@ class SandboxCrm(SandboxCapability):
     # -- segments -----------------------------------------------------------------------------------------------
 
     async def list_segments(self, *, cursor: str | None = None, limit: int = 20) -> Page[Segment]:
-        offset = decode_cursor(cursor)
+        start = BY_SEGMENT.decode(cursor)
 
         def run(conn: Connection) -> Page[Segment]:
-            found = conn.execute(select(segments).order_by(segments.c.id).offset(offset).limit(limit + 1)).mappings()
-            got = found.all()
-            return Page[Segment](
-                items=[rows.segment(r) for r in got[:limit]], next_cursor=next_cursor(offset, limit, len(got))
-            )
+            stmt = select(segments).order_by(*BY_SEGMENT.order_by())
+            if start is not None:
+                stmt = stmt.where(BY_SEGMENT.after(start))
+            got = conn.execute(stmt.limit(limit + 1)).mappings().all()
+            return Page[Segment](items=[rows.segment(r) for r in got[:limit]], next_cursor=BY_SEGMENT.next(got, limit))
 
         return self._read(run)
 
@@ -246,16 +253,16 @@ class SandboxCrm(SandboxCapability):
     async def list_messages(
         self, *, channel: Channel | None = None, cursor: str | None = None, limit: int = 20
     ) -> Page[Message]:
-        offset = decode_cursor(cursor)
+        start = BY_MESSAGE.decode(cursor)
 
         def run(conn: Connection) -> Page[Message]:
-            stmt = select(messages).order_by(messages.c.id)
+            stmt = select(messages).order_by(*BY_MESSAGE.order_by())
+            if start is not None:
+                stmt = stmt.where(BY_MESSAGE.after(start))
             if channel is not None:
                 stmt = stmt.where(messages.c.channel == channel.value)
-            got = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
-            return Page[Message](
-                items=[rows.message(r) for r in got[:limit]], next_cursor=next_cursor(offset, limit, len(got))
-            )
+            got = conn.execute(stmt.limit(limit + 1)).mappings().all()
+            return Page[Message](items=[rows.message(r) for r in got[:limit]], next_cursor=BY_MESSAGE.next(got, limit))
 
         return self._read(run)
 
@@ -264,16 +271,16 @@ class SandboxCrm(SandboxCapability):
     async def list_sends(
         self, *, status: SendStatus | None = None, cursor: str | None = None, limit: int = 20
     ) -> Page[Send]:
-        offset = decode_cursor(cursor)
+        start = BY_SEND.decode(cursor)
 
         def run(conn: Connection) -> Page[Send]:
-            stmt = select(sends).order_by(sends.c.id)
+            stmt = select(sends).order_by(*BY_SEND.order_by())
+            if start is not None:
+                stmt = stmt.where(BY_SEND.after(start))
             if status is not None:
                 stmt = stmt.where(sends.c.status == status.value)
-            got = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
-            return Page[Send](
-                items=[rows.send(r) for r in got[:limit]], next_cursor=next_cursor(offset, limit, len(got))
-            )
+            got = conn.execute(stmt.limit(limit + 1)).mappings().all()
+            return Page[Send](items=[rows.send(r) for r in got[:limit]], next_cursor=BY_SEND.next(got, limit))
 
         return self._read(run)
 

@@ -30,12 +30,18 @@ from cadencia.tools.inventory.models import (
     StockLevel,
 )
 from cadencia.tools.inventory.tables import products, promotions, purchase_orders, sales_daily, stock, warehouses
-from cadencia.tools.paging import Page, decode_cursor, next_cursor
+from cadencia.tools.paging import Keyset, Page
 from cadencia.tools.sandbox import SandboxCapability
 from cadencia.tools.store.mutation import Mutation, fetch_row
 from cadencia.tools.undo import UndoResult, describe_changes
 
 HISTORY_DAYS = 56
+BY_SKU = Keyset((products.c.sku,))
+BY_STOCK_KEY = Keyset((stock.c.sku, stock.c.warehouse_id))
+BY_PROMOTION = Keyset((promotions.c.id,))
+BY_PURCHASE_ORDER = Keyset((purchase_orders.c.id,))
+SCAN_BATCH = 2000
+"""Rows read per query when a filter is computed in Python (cover, reorder): bounded memory, few round trips."""
 OPEN_PROMOTION = (PromotionStatus.SCHEDULED.value, PromotionStatus.ACTIVE.value)
 
 
@@ -96,6 +102,14 @@ class SandboxInventory(SandboxCapability):
 
     def _on_hand(self, conn: Connection, sku: str) -> int:
         return int(conn.execute(select(func.coalesce(func.sum(stock.c.on_hand), 0)).where(stock.c.sku == sku)).scalar())
+
+    @staticmethod
+    def _on_hand_of(conn: Connection, skus: list[str]) -> dict[str, int]:
+        """Units on hand per SKU over every warehouse, for these SKUs only (absent: no stock row)."""
+        if not skus:
+            return {}
+        totals = select(stock.c.sku, func.sum(stock.c.on_hand)).where(stock.c.sku.in_(skus)).group_by(stock.c.sku)
+        return {sku: int(units) for sku, units in conn.execute(totals)}
 
     def _margin_floor(self, row: Any) -> int:
         return -(-row["cost_minor"] * (100 + self.limits.price.min_margin_pct) // 100)
@@ -162,20 +176,21 @@ class SandboxInventory(SandboxCapability):
     async def list_products(
         self, *, category: Category | None = None, query: str | None = None, cursor: str | None = None, limit: int = 20
     ) -> Page[ProductSummary]:
-        offset = decode_cursor(cursor)
+        start = BY_SKU.decode(cursor)
 
         def run(conn: Connection) -> Page[ProductSummary]:
-            totals = select(stock.c.sku, func.sum(stock.c.on_hand).label("on_hand")).group_by(stock.c.sku).subquery()
-            stmt = select(products, func.coalesce(totals.c.on_hand, 0).label("total_on_hand")).outerjoin(
-                totals, totals.c.sku == products.c.sku
-            )
+            # Page first, then stock totals for the page's SKUs only (not the whole stock table).
+            stmt = select(products).order_by(*BY_SKU.order_by())
+            if (after := BY_SKU.after(start)) is not None:
+                stmt = stmt.where(after)
             if category is not None:
                 stmt = stmt.where(products.c.category == category.value)
             if query:
                 stmt = stmt.where(func.lower(products.c.name).contains(query.lower(), autoescape=True))
-            rows = conn.execute(stmt.order_by(products.c.sku).offset(offset).limit(limit + 1)).mappings().all()
-            items = [self._summary(r, int(r["total_on_hand"])) for r in rows[:limit]]
-            return Page[ProductSummary](items=items, next_cursor=next_cursor(offset, limit, len(rows)))
+            rows = conn.execute(stmt.limit(limit + 1)).mappings().all()
+            on_hand = self._on_hand_of(conn, [r["sku"] for r in rows[:limit]])
+            items = [self._summary(r, on_hand.get(r["sku"], 0)) for r in rows[:limit]]
+            return Page[ProductSummary](items=items, next_cursor=BY_SKU.next(rows, limit))
 
         return self._read(run)
 
@@ -228,39 +243,43 @@ class SandboxInventory(SandboxCapability):
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[StockLevel]:
-        offset = decode_cursor(cursor)
+        start = BY_STOCK_KEY.decode(cursor)
 
         def run(conn: Connection) -> Page[StockLevel]:
             if sku is not None:
                 self._product_row(conn, sku)
             if warehouse_id is not None:
                 self._warehouse(conn, warehouse_id)
-            stmt = select(stock).order_by(stock.c.sku, stock.c.warehouse_id)
+            stmt = select(stock).order_by(*BY_STOCK_KEY.order_by())
             if sku is not None:
                 stmt = stmt.where(stock.c.sku == sku)
             if warehouse_id is not None:
                 stmt = stmt.where(stock.c.warehouse_id == warehouse_id)
             today = self.store.today(conn)
             if max_days_of_cover is None:
-                rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
-                demand = self._daily_demand(conn, sorted({r["sku"] for r in rows}), today)
-                levels = [self._level(r, demand[r["sku"]][0].level) for r in rows]
-                return Page[StockLevel](items=levels[:limit], next_cursor=next_cursor(offset, limit, len(rows)))
-            # Filtering by cover needs the forecast of every row; done in SKU batches to bound memory.
-            matched: list[StockLevel] = []
-            batch_offset = 0
-            while len(matched) < offset + limit + 1:
-                rows = conn.execute(stmt.offset(batch_offset).limit(2000)).mappings().all()
+                page = stmt if start is None else stmt.where(BY_STOCK_KEY.after(start))
+                rows = conn.execute(page.limit(limit + 1)).mappings().all()
+                demand = self._daily_demand(conn, sorted({r["sku"] for r in rows[:limit]}), today)
+                levels = [self._level(r, demand[r["sku"]][0].level) for r in rows[:limit]]
+                return Page[StockLevel](items=levels, next_cursor=BY_STOCK_KEY.next(rows, limit))
+            # Filtering by cover needs each row's forecast: scan on from the cursor in batches until the page is full.
+            matched: list[tuple[Any, StockLevel]] = []
+            position = start
+            while len(matched) <= limit:
+                batch = stmt if position is None else stmt.where(BY_STOCK_KEY.after(position))
+                rows = conn.execute(batch.limit(SCAN_BATCH)).mappings().all()
                 if not rows:
                     break
                 demand = self._daily_demand(conn, sorted({r["sku"] for r in rows}), today)
                 for r in rows:
                     level = self._level(r, demand[r["sku"]][0].level)
                     if level.days_of_cover is not None and level.days_of_cover <= max_days_of_cover:
-                        matched.append(level)
-                batch_offset += len(rows)
-            page = matched[offset : offset + limit + 1]
-            return Page[StockLevel](items=page[:limit], next_cursor=next_cursor(offset, limit, len(page)))
+                        matched.append((r, level))
+                position = BY_STOCK_KEY.key_of(rows[-1])
+            return Page[StockLevel](
+                items=[level for _, level in matched[:limit]],
+                next_cursor=BY_STOCK_KEY.next([r for r, _ in matched], limit),
+            )
 
         return self._read(run)
 
@@ -345,47 +364,52 @@ class SandboxInventory(SandboxCapability):
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[DemandForecast]:
-        offset = decode_cursor(cursor)
+        start = BY_SKU.decode(cursor)
 
         def run(conn: Connection) -> Page[DemandForecast]:
-            stmt = select(products).order_by(products.c.sku)
+            stmt = select(products).order_by(*BY_SKU.order_by())
             if category is not None:
                 stmt = stmt.where(products.c.category == category.value)
             if not reorder_only:
-                rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+                page = stmt if start is None else stmt.where(BY_SKU.after(start))
+                rows = conn.execute(page.limit(limit + 1)).mappings().all()
                 items = self._forecasts(conn, list(rows[:limit]), horizon_days, service_level)
-                return Page[DemandForecast](items=items, next_cursor=next_cursor(offset, limit, len(rows)))
-            # Only SKUs due for reorder: scan in batches so memory stays bounded on large catalogs.
+                return Page[DemandForecast](items=items, next_cursor=BY_SKU.next(rows, limit))
+            # Only SKUs due for reorder: scan on from the cursor in batches so memory stays bounded on large catalogs.
             matched: list[DemandForecast] = []
-            scanned = 0
-            while len(matched) < offset + limit + 1:
-                rows = conn.execute(stmt.offset(scanned).limit(2000)).mappings().all()
+            position = start
+            while len(matched) <= limit:
+                batch = stmt if position is None else stmt.where(BY_SKU.after(position))
+                rows = conn.execute(batch.limit(SCAN_BATCH)).mappings().all()
                 if not rows:
                     break
                 matched += [
                     f for f in self._forecasts(conn, list(rows), horizon_days, service_level) if f.should_reorder
                 ]
-                scanned += len(rows)
-            page = matched[offset : offset + limit + 1]
-            return Page[DemandForecast](items=page[:limit], next_cursor=next_cursor(offset, limit, len(page)))
+                position = BY_SKU.key_of(rows[-1])
+            return Page[DemandForecast](
+                items=matched[:limit], next_cursor=BY_SKU.next([{"sku": f.sku} for f in matched], limit)
+            )
 
         return self._read(run)
 
     async def list_promotions(
         self, *, sku: str | None = None, active_only: bool = False, cursor: str | None = None, limit: int = 20
     ) -> Page[Promotion]:
-        offset = decode_cursor(cursor)
+        start = BY_PROMOTION.decode(cursor)
 
         def run(conn: Connection) -> Page[Promotion]:
-            stmt = select(promotions).order_by(promotions.c.id)
+            stmt = select(promotions).order_by(*BY_PROMOTION.order_by())
+            if start is not None:
+                stmt = stmt.where(BY_PROMOTION.after(start))
             if sku is not None:
                 self._product_row(conn, sku)
                 stmt = stmt.where(promotions.c.sku == sku)
             if active_only:
                 stmt = stmt.where(promotions.c.status.in_(OPEN_PROMOTION))
-            rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+            rows = conn.execute(stmt.limit(limit + 1)).mappings().all()
             return Page[Promotion](
-                items=[_promotion(r) for r in rows[:limit]], next_cursor=next_cursor(offset, limit, len(rows))
+                items=[_promotion(r) for r in rows[:limit]], next_cursor=BY_PROMOTION.next(rows, limit)
             )
 
         return self._read(run)
@@ -398,18 +422,20 @@ class SandboxInventory(SandboxCapability):
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[PurchaseOrder]:
-        offset = decode_cursor(cursor)
+        start = BY_PURCHASE_ORDER.decode(cursor)
 
         def run(conn: Connection) -> Page[PurchaseOrder]:
-            stmt = select(purchase_orders).order_by(purchase_orders.c.id)
+            stmt = select(purchase_orders).order_by(*BY_PURCHASE_ORDER.order_by())
+            if start is not None:
+                stmt = stmt.where(BY_PURCHASE_ORDER.after(start))
             if sku is not None:
                 self._product_row(conn, sku)
                 stmt = stmt.where(purchase_orders.c.sku == sku)
             if status is not None:
                 stmt = stmt.where(purchase_orders.c.status == status.value)
-            rows = conn.execute(stmt.offset(offset).limit(limit + 1)).mappings().all()
+            rows = conn.execute(stmt.limit(limit + 1)).mappings().all()
             items = [_purchase_order(r) for r in rows[:limit]]
-            return Page[PurchaseOrder](items=items, next_cursor=next_cursor(offset, limit, len(rows)))
+            return Page[PurchaseOrder](items=items, next_cursor=BY_PURCHASE_ORDER.next(rows, limit))
 
         return self._read(run)
 

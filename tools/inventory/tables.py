@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
 from cadencia.tools.store.metadata import metadata
 
@@ -78,3 +78,18 @@ purchase_orders = Table(
     Column("expected_on", String(10)),
     Column("received_on", String(10)),
 )
+
+# One index per filter the inventory tools offer, each ending in the list order so a filtered page is a range scan;
+# the sales window carries the summed columns, so sales_report reads the index alone.
+Index("ix_products_category_sku", products.c.category, products.c.sku)
+Index("ix_stock_warehouse_sku", stock.c.warehouse_id, stock.c.sku)
+Index(
+    "ix_sales_daily_window",
+    sales_daily.c.day,
+    sales_daily.c.sku,
+    sales_daily.c.units,
+    sales_daily.c.revenue_minor,
+    sales_daily.c.lost_units,
+)
+Index("ix_promotions_status_id", promotions.c.status, promotions.c.id)
+Index("ix_purchase_orders_status_id", purchase_orders.c.status, purchase_orders.c.id)

@@ -18,7 +18,7 @@ from cadencia.tools.crm.models import Channel, DeliveryKind
 from cadencia.tools.crm.tables import deliveries
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
 from cadencia.tools.inventory.tables import products
-from cadencia.tools.paging import Page, decode_cursor, next_cursor
+from cadencia.tools.paging import Keyset, Page
 from cadencia.tools.reviews import policy
 from cadencia.tools.reviews.eligibility import describe_ineligible, eligibility
 from cadencia.tools.reviews.models import (
@@ -40,6 +40,10 @@ from cadencia.tools.store.claims import claims
 from cadencia.tools.store.mutation import Mutation, fetch_row
 
 MAX_NOTE_CHARS = 500
+
+NEWEST_REVIEW_FIRST = Keyset((reviews.c.created_on, reviews.c.id), descending=True)
+NEWEST_REQUEST_FIRST = Keyset((review_requests.c.sent_on, review_requests.c.id), descending=True)
+BY_CLAIM = Keyset((claims.c.id,))
 
 
 class SandboxReviews(SandboxCapability):
@@ -80,7 +84,7 @@ class SandboxReviews(SandboxCapability):
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[Review]:
-        offset = decode_cursor(cursor)
+        start = NEWEST_REVIEW_FIRST.decode(cursor)
         if rating is not None and (min_rating is not None or max_rating is not None):
             raise InvalidArgument("give either rating or min_rating/max_rating, not both", field="rating")
         if min_rating is not None and max_rating is not None and min_rating > max_rating:
@@ -107,11 +111,13 @@ class SandboxReviews(SandboxCapability):
                 flag_key = review_flags.c.review_id
                 stmt = stmt.where(flag_key.is_not(None) if flagged else flag_key.is_(None))
             total = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-            ordered = stmt.order_by(reviews.c.created_on.desc(), reviews.c.id.desc())
-            rows = conn.execute(ordered.offset(offset).limit(limit + 1)).mappings().all()
+            ordered = stmt.order_by(*NEWEST_REVIEW_FIRST.order_by())
+            if start is not None:
+                ordered = ordered.where(NEWEST_REVIEW_FIRST.after(start))
+            rows = conn.execute(ordered.limit(limit + 1)).mappings().all()
             return Page[Review](
                 items=[to_review(r) for r in rows[:limit]],
-                next_cursor=next_cursor(offset, limit, len(rows)),
+                next_cursor=NEWEST_REVIEW_FIRST.next(rows, limit),
                 total=total,
             )
 
@@ -131,18 +137,20 @@ class SandboxReviews(SandboxCapability):
     async def list_claims(
         self, *, approved_only: bool = True, sku: str | None = None, cursor: str | None = None, limit: int = 20
     ) -> Page[Claim]:
-        offset = decode_cursor(cursor)
+        start = BY_CLAIM.decode(cursor)
 
         def run(conn: Connection) -> Page[Claim]:
-            stmt = select(claims).order_by(claims.c.id)
+            stmt = select(claims).order_by(*BY_CLAIM.order_by())
             if approved_only:
                 stmt = stmt.where(claims.c.approved.is_(True))
             rows = [to_claim(r) for r in conn.execute(stmt).mappings()]
             if sku is not None:
                 self._sku(conn, sku)
                 rows = [c for c in rows if not c.skus or sku in c.skus]
-            page = rows[offset : offset + limit + 1]
-            return Page[Claim](items=page[:limit], next_cursor=next_cursor(offset, limit, len(page)), total=len(rows))
+            page = [c for c in rows if start is None or (c.id,) > start][: limit + 1]
+            return Page[Claim](
+                items=page[:limit], next_cursor=BY_CLAIM.next([{"id": c.id} for c in page], limit), total=len(rows)
+            )
 
         return self._read(run)
 
@@ -155,7 +163,7 @@ class SandboxReviews(SandboxCapability):
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[ReviewRequest]:
-        offset = decode_cursor(cursor)
+        start = NEWEST_REQUEST_FIRST.decode(cursor)
 
         def run(conn: Connection) -> Page[ReviewRequest]:
             stmt = select(review_requests)
@@ -166,10 +174,12 @@ class SandboxReviews(SandboxCapability):
                 stmt = stmt.where(review_requests.c.contact_id == contact_id)
             if since is not None:
                 stmt = stmt.where(review_requests.c.sent_on >= since.isoformat())
-            ordered = stmt.order_by(review_requests.c.sent_on.desc(), review_requests.c.id.desc())
-            rows = conn.execute(ordered.offset(offset).limit(limit + 1)).mappings().all()
+            ordered = stmt.order_by(*NEWEST_REQUEST_FIRST.order_by())
+            if start is not None:
+                ordered = ordered.where(NEWEST_REQUEST_FIRST.after(start))
+            rows = conn.execute(ordered.limit(limit + 1)).mappings().all()
             return Page[ReviewRequest](
-                items=[to_request(r) for r in rows[:limit]], next_cursor=next_cursor(offset, limit, len(rows))
+                items=[to_request(r) for r in rows[:limit]], next_cursor=NEWEST_REQUEST_FIRST.next(rows, limit)
             )
 
         return self._read(run)

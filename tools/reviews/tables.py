@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from cadencia.tools.store.metadata import metadata
 
@@ -49,3 +49,10 @@ review_requests = Table(
     Column("channel", String(16), nullable=False),
     Column("sent_on", String(10), nullable=False),
 )
+
+# list_reviews filters and its newest-first order; review requests by SKU and newest first.
+Index("ix_reviews_newest", reviews.c.created_on, reviews.c.id)
+Index("ix_reviews_rating", reviews.c.rating)
+Index("ix_reviews_language", reviews.c.language)
+Index("ix_review_requests_sku", review_requests.c.sku)
+Index("ix_review_requests_newest", review_requests.c.sent_on, review_requests.c.id)
