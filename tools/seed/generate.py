@@ -1,18 +1,17 @@
 """Seed the sandbox store with Maison Lysa: same seed, same bytes (see `Store.state_hash`).
 
 `small` is the demo (≈40 SKUs, ≈2,000 contacts); `large` is for benchmarks (100k SKUs, 1M contacts) and is
-generated in fixed-size batches, so memory stays bounded whatever the scale. Only what a shop, an ad platform, a
-review site and a CRM would record is written; the latent traits the past was drawn from are not (`latent.py`).
+generated and bulk-loaded in fixed-size batches (`bulk.py`), so memory stays bounded whatever the scale. Only what a
+shop, an ad platform, a review site and a CRM would record is written; the latent traits the past was drawn from
+are not (`latent.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from itertools import islice
-from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 
 from cadencia.tools.ads.tables import ad_performance
 from cadencia.tools.ads.tables import campaigns as campaigns_table
@@ -21,28 +20,27 @@ from cadencia.tools.inventory.tables import products, sales_daily, stock, wareho
 from cadencia.tools.reviews.tables import review_replies, reviews
 from cadencia.tools.seed import ads, catalog, crm, words
 from cadencia.tools.seed import reviews as review_rows
+from cadencia.tools.seed.bulk import indexes_deferred, load
 from cadencia.tools.seed.latent import CampaignTraits, ProductTraits
 from cadencia.tools.seed.sizes import BRAND, CURRENCY, SIZES, Scale
 from cadencia.tools.store.claims import claims
 from cadencia.tools.store.store import DEFAULT_START_DAY, Store
 
-BATCH = 5_000
-
 Progress = Callable[[str, int], None]
 
-
-def _batched(rows: Iterable[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
-    it = iter(rows)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-def _insert(store: Store, table: Table, rows: Iterable[dict[str, Any]], progress: Progress | None) -> None:
-    for chunk in _batched(rows):
-        with store.writing() as conn:
-            conn.execute(insert(table), chunk)
-        if progress:
-            progress(table.name, len(chunk))
+LOADED = (
+    products,
+    stock,
+    sales_daily,
+    campaigns_table,
+    ad_performance,
+    contacts,
+    consents,
+    reviews,
+    review_replies,
+    deliveries,
+)
+"""Tables loaded in bulk, whose secondary indexes are built once after the load."""
 
 
 def seed_store(
@@ -77,21 +75,22 @@ def seed_store(
                 for cid, text, cat, ok in words.CLAIMS
             ],
         )
-    _insert(store, products, catalog.products(seed, sizes.skus), progress)
-    _insert(store, stock, catalog.stock(seed, sizes.skus), progress)
-    _insert(store, sales_daily, catalog.sales(seed, sizes, today), progress)
-    _insert(store, campaigns_table, ads.campaigns(seed, sizes, today), progress)
-    _insert(store, ad_performance, ads.performance(seed, sizes, today), progress)
-    _insert(store, contacts, crm.contacts(seed, sizes.contacts, today), progress)
-    _insert(store, consents, crm.consents(seed, sizes.contacts, today), progress)
-    _insert(store, reviews, review_rows.reviews(seed, sizes, today), progress)
-    _insert(store, review_replies, review_rows.replies(seed, sizes, today), progress)
-    recipients = crm.history_recipients(seed, sizes, today)
-    with store.writing() as conn:
-        conn.execute(insert(segments), crm.segments(today))
-        conn.execute(insert(messages).values(**crm.history_message(today)))
-        conn.execute(insert(sends).values(**crm.history_send(len(recipients), today)))
-    _insert(store, deliveries, crm.history_deliveries(recipients, today), None)
+    with indexes_deferred(store, LOADED):
+        load(store, products, catalog.products(seed, sizes.skus), progress)
+        load(store, stock, catalog.stock(seed, sizes.skus), progress)
+        load(store, sales_daily, catalog.sales(seed, sizes, today), progress)
+        load(store, campaigns_table, ads.campaigns(seed, sizes, today), progress)
+        load(store, ad_performance, ads.performance(seed, sizes, today), progress)
+        load(store, contacts, crm.contacts(seed, sizes.contacts, today), progress)
+        load(store, consents, crm.consents(seed, sizes.contacts, today), progress)
+        load(store, reviews, review_rows.reviews(seed, sizes, today), progress)
+        load(store, review_replies, review_rows.replies(seed, sizes, today), progress)
+        recipients = crm.history_recipients(seed, sizes, today)
+        with store.writing() as conn:
+            conn.execute(insert(segments), crm.segments(today))
+            conn.execute(insert(messages).values(**crm.history_message(today)))
+            conn.execute(insert(sends).values(**crm.history_send(len(recipients), today)))
+        load(store, deliveries, crm.history_deliveries(recipients, today))
 
 
 def product_traits(seed: int, scale: Scale) -> Iterator[tuple[str, ProductTraits]]:
