@@ -2,8 +2,8 @@
 
 Unknown names are refused with the closest known one suggested (`idempotencyKey` → `idempotency_key`), mutating tools
 get JSON's own types with no coercion (`"7"` and `true` are not integers, `"true"` is not a boolean), text must be
-storable by every backend (no NUL, no lone surrogates: SQLite would keep what PostgreSQL refuses), and nesting is
-bounded. Each problem is a field error, so nothing reaches a backend.
+storable by every backend (no NUL, no lone surrogates: SQLite would keep what PostgreSQL refuses; integers fit 64
+bits), and nesting is bounded. Each problem is a field error, so nothing reaches a backend.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, to_json
 MAX_DEPTH = 32
 """Deepest nesting of arrays/objects an argument may have; no tool takes more than three levels."""
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
@@ -52,7 +53,9 @@ def _unstorable(value: Any, loc: Loc) -> Iterator[InitErrorDetails]:
         if len(where) > MAX_DEPTH:
             yield _error("too_deep", f"nested more than {MAX_DEPTH} levels deep", where[:MAX_DEPTH], "…")
             continue
-        if isinstance(item, str):
+        if isinstance(item, int) and not isinstance(item, bool) and not INT64_MIN <= item <= INT64_MAX:
+            yield _error("int64", "must fit a 64-bit integer (no backend stores a larger one)", where, item)
+        elif isinstance(item, str):
             if "\x00" in item:
                 yield _error("text_nul", "must not contain NUL (\\x00) characters", where, item)
             elif not item.isascii() and not _encodable(item):

@@ -131,3 +131,12 @@ async def test_every_published_input_schema_refuses_unknown_properties(backends:
     listed = await server.list_tools()
     assert len(listed) > 50
     assert [t.name for t in listed if t.inputSchema.get("additionalProperties") is not False] == []
+
+
+async def test_an_integer_no_backend_can_store_is_a_field_error(any_store: Store) -> None:
+    before = any_store.state_hash()
+    args = {"sku": "ML-000001", "warehouse_id": "WH-MAD", "delta": 1, "expected_on_hand": 2**63, "reason": "recount"}
+    async with mcp_session("inventory", sandbox_backends(any_store)) as s:
+        text = await call_error(s, "adjust_stock", args)
+    assert text.startswith("[invalid_argument]") and "expected_on_hand: must fit a 64-bit integer" in text
+    assert any_store.state_hash() == before
