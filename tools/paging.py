@@ -23,6 +23,9 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_CURSOR_CHARS = 512
 """Longer than any cursor this server issues: a longer one is refused before it is decoded."""
+MAX_OFFSET = 2**31 - 1
+"""Beyond any list's length, and within every database's OFFSET range."""
+INT64 = range(-(2**63), 2**63)
 
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"Items per page (1-{MAX_LIMIT}).")]
 Cursor = Annotated[str | None, Field(description="Opaque cursor from a previous page's next_cursor; omit for page 1.")]
@@ -71,7 +74,7 @@ def decode_cursor(cursor: str | None) -> int:
         offset = int(value)
     except ValueError as exc:
         raise InvalidArgument(_NOT_OURS, field="cursor") from exc
-    if kind != "o" or offset < 0:
+    if kind != "o" or not 0 <= offset <= MAX_OFFSET:
         raise InvalidArgument(_NOT_OURS, field="cursor")
     return offset
 
@@ -103,7 +106,9 @@ class Keyset:
             key = json.loads(payload) if kind == "k" else None
         except ValueError as exc:
             raise InvalidArgument(_NOT_OURS, field="cursor") from exc
-        if not isinstance(key, list) or len(key) != len(self.columns) or not all(type(v) in (str, int) for v in key):
+        if not isinstance(key, list) or len(key) != len(self.columns):
+            raise InvalidArgument(_NOT_OURS, field="cursor")
+        if not all(_fits(column, value) for column, value in zip(self.columns, key, strict=True)):
             raise InvalidArgument(_NOT_OURS, field="cursor")
         return tuple(key)
 
@@ -126,3 +131,26 @@ class Keyset:
     def next(self, rows: Sequence[Mapping[str, Any]], limit: int) -> str | None:
         """Cursor after the last row of this page when there is a following page (callers fetch limit + 1 rows)."""
         return self.encode(self.key_of(rows[limit - 1])) if len(rows) > limit else None
+
+
+def _fits(column: ColumnElement[Any], value: Any) -> bool:
+    """Whether a decoded key value is one the column could hold, so a forged cursor never reaches SQL as an error."""
+    if type(value) is int:
+        expected: type = int
+        storable = value in INT64
+    elif type(value) is str:
+        expected, storable = str, "\x00" not in value and _encodable(value)
+    else:
+        return False
+    try:
+        return storable and column.type.python_type is expected
+    except NotImplementedError:
+        return storable
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -7,6 +7,7 @@ a number no backend can store, or a day out of range. A strategy per tool; examp
 
 from __future__ import annotations
 
+import base64
 import re
 import string
 from typing import Any
@@ -20,6 +21,18 @@ from cadencia.tools.store.store import Store
 Json = Any
 EXAMPLE = re.compile(r"e\.g\. ([A-Za-z0-9-]+)")
 IDS = st.text(alphabet=string.ascii_uppercase + string.digits + "-", min_size=1, max_size=12)
+
+
+def _cursor(payload: str) -> str:
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+FORGED_CURSORS = [_cursor(p) for p in ("o:" + "9" * 40, "o:-5", "k:[99999999999999999999]", 'k:["\\u0000"]')]
+"""Cursors no server issues and none may pass on to SQL: offsets and keys no database holds."""
+PLAUSIBLE_CURSORS = st.sampled_from(
+    [_cursor(p) for p in ("o:5", "k:[7]", 'k:["ML-000001"]', 'k:["2026-01-01","RV-000001"]', 'k:[7,"x"]', "k:[]")]
+)
+"""Cursors of the right form with keys of any type: a page, or a clean error."""
 
 
 def value(schema: dict[str, Any]) -> st.SearchStrategy[Json]:
@@ -61,27 +74,41 @@ def arguments(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Json]]:
     """Arguments for an object schema: every required name and any subset of the optional ones."""
     properties: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
+    values = {
+        name: st.one_of(value(prop), PLAUSIBLE_CURSORS) if name == "cursor" else value(prop)
+        for name, prop in properties.items()
+    }
     return st.fixed_dictionaries(
-        {name: value(prop) for name, prop in properties.items() if name in required},
-        optional={name: value(prop) for name, prop in properties.items() if name not in required},
+        {name: values[name] for name in properties if name in required},
+        optional={name: values[name] for name in properties if name not in required},
     )
 
 
-@st.composite
-def broken(draw: st.DrawFn, schema: dict[str, Any]) -> dict[str, Json]:
-    """Valid-shaped arguments with one change that the schema (and so the server) must refuse."""
+def breakages(schema: dict[str, Any]) -> list[str]:
+    """The ways `broken` can break arguments of this schema."""
     properties: dict[str, Any] = schema.get("properties", {})
-    args = draw(arguments(schema))
-    texts = [n for n, p in properties.items() if p.get("type") == "string" and "format" not in p]
-    kinds = ["unknown", "deep", "type"] + (["nul"] if texts else [])
+    kinds = ["unknown", "deep", "type"]
+    kinds += ["nul"] if _texts(properties) else []
     kinds += ["huge"] if any(p.get("type") == "integer" for p in properties.values()) else []
     kinds += ["day"] if any(p.get("format") == "date" for p in properties.values()) else []
-    kind = draw(st.sampled_from(kinds))
+    kinds += ["cursor"] if "cursor" in properties else []
+    return kinds
+
+
+def _texts(properties: dict[str, Any]) -> list[str]:
+    return [n for n, p in properties.items() if p.get("type") == "string" and "format" not in p]
+
+
+@st.composite
+def broken(draw: st.DrawFn, schema: dict[str, Any], kind: str) -> dict[str, Json]:
+    """Valid-shaped arguments with one change (of `kind`) that the schema, and so the server, must refuse."""
+    properties: dict[str, Any] = schema.get("properties", {})
+    args = draw(arguments(schema))
     if kind == "unknown":
         name = draw(st.sampled_from([*properties, "idempotencyKey", "x"]))
         return {**args, name + draw(st.sampled_from(["_", "s", "Id", "2"])): 1}
     if kind == "nul":
-        name = draw(st.sampled_from(texts))
+        name = draw(st.sampled_from(_texts(properties)))
         return {**args, name: draw(st.text(max_size=5)) + "\x00"}
     if kind == "huge":
         name = draw(st.sampled_from([n for n, p in properties.items() if p.get("type") == "integer"]))
@@ -89,6 +116,8 @@ def broken(draw: st.DrawFn, schema: dict[str, Any]) -> dict[str, Json]:
     if kind == "day":
         name = draw(st.sampled_from([n for n, p in properties.items() if p.get("format") == "date"]))
         return {**args, name: draw(st.sampled_from(["0001-01-01", "9999-12-31", "2026-02-30", "soon"]))}
+    if kind == "cursor":
+        return {**args, "cursor": draw(st.sampled_from(FORGED_CURSORS))}
     name = draw(st.sampled_from(list(properties))) if properties else "x"
     if kind == "deep":
         deep: Json = "x"

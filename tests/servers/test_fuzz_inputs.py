@@ -3,14 +3,14 @@ error that writes nothing, and no argument the schema allows ends as `[internal]
 
 from __future__ import annotations
 
-from helpers.fuzz import arguments, broken, count_writes, examples, writes
+from helpers.fuzz import arguments, breakages, broken, count_writes, examples, writes
 from helpers.mcp import mcp_session
 from mcp.types import CallToolResult
 
 from cadencia.servers.sandbox import sandbox_backends
 from cadencia.tools.store.store import Store
 
-BROKEN_PER_TOOL = 4
+BROKEN_PER_KIND = 2
 VALID_PER_TOOL = 6
 
 
@@ -24,10 +24,15 @@ async def test_broken_arguments_to_every_tool_are_field_errors_that_write_nothin
     async with mcp_session("all", sandbox_backends(any_store)) as s:
         tools = (await s.list_tools()).tools
         for tool in tools:
-            for args in examples(broken(tool.inputSchema), BROKEN_PER_TOOL):
-                result = await s.call_tool(tool.name, args)
-                text = _text(result)
-                assert result.isError and text.startswith(f"[invalid_argument] {tool.name}: "), (tool.name, args, text)
+            for kind in breakages(tool.inputSchema):
+                for args in examples(broken(tool.inputSchema, kind), BROKEN_PER_KIND):
+                    result = await s.call_tool(tool.name, args)
+                    text = _text(result)
+                    assert result.isError and text.startswith("[invalid_argument]"), (
+                        tool.name,
+                        args,
+                        text,
+                    )
     assert writes(any_store) == 0
     assert any_store.state_hash() == before
 

@@ -182,12 +182,14 @@ async def test_list_products_cursor_round_trip_covers_every_product_exactly_once
         paged = await _all_pages(s, "list_products", {}, limit=7)
         makeup = await _all_pages(s, "list_products", {"category": "makeup"}, limit=4)
         past_the_end = await call_ok(s, "list_products", {"cursor": BY_SKU.encode(["ML-999999"])})
+        makeup_page = await call_ok(s, "list_products", {"category": "makeup", "limit": 2})
     skus = [p["sku"] for p in paged]
-    assert len(everything["items"]) == 40 and everything["next_cursor"] is None
+    assert len(everything["items"]) == 40 and everything["next_cursor"] is None and everything["total"] == 40
     assert skus == sorted(set(skus)) == [p["sku"] for p in everything["items"]]
     assert {p["category"] for p in makeup} == {"makeup"}
     assert len(makeup) == sum(1 for p in everything["items"] if p["category"] == "makeup")
-    assert past_the_end == {"items": [], "next_cursor": None, "total": None}
+    assert past_the_end == {"items": [], "next_cursor": None, "total": 40}
+    assert makeup_page["total"] == len(makeup) and len(makeup_page["items"]) == 2
 
 
 async def test_name_query_matches_a_literal_case_insensitive_substring(backends: Backends) -> None:

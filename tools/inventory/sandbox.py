@@ -180,17 +180,19 @@ class SandboxInventory(SandboxCapability):
 
         def run(conn: Connection) -> Page[ProductSummary]:
             # Page first, then stock totals for the page's SKUs only (not the whole stock table).
-            stmt = select(products).order_by(*BY_SKU.order_by())
+            matching = []
+            if category is not None:
+                matching.append(products.c.category == category.value)
+            if query:
+                matching.append(func.lower(products.c.name).contains(query.lower(), autoescape=True))
+            stmt = select(products).where(*matching).order_by(*BY_SKU.order_by())
             if (after := BY_SKU.after(start)) is not None:
                 stmt = stmt.where(after)
-            if category is not None:
-                stmt = stmt.where(products.c.category == category.value)
-            if query:
-                stmt = stmt.where(func.lower(products.c.name).contains(query.lower(), autoescape=True))
             rows = conn.execute(stmt.limit(limit + 1)).mappings().all()
             on_hand = self._on_hand_of(conn, [r["sku"] for r in rows[:limit]])
             items = [self._summary(r, on_hand.get(r["sku"], 0)) for r in rows[:limit]]
-            return Page[ProductSummary](items=items, next_cursor=BY_SKU.next(rows, limit))
+            total = conn.execute(select(func.count()).select_from(products).where(*matching)).scalar_one()
+            return Page[ProductSummary](items=items, next_cursor=BY_SKU.next(rows, limit), total=total)
 
         return self._read(run)
 
