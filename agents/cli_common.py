@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import AbstractAsyncContextManager
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from cadencia.agents.console import make_console
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails import Policy
 from cadencia.agents.planners.factory import make_planner
 from cadencia.agents.runs import RunRecord
 from cadencia.agents.session import AgentSession, open_session
 from cadencia.agents.workdir import Workdir
-
-PIPED_WIDTH = 160
-"""Columns when output is piped (rich would assume 80, wrapping hashes and squeezing payloads); $COLUMNS wins."""
-
-
-def make_console() -> Console:
-    """A console for command output: the terminal's width, or a wide one when piped."""
-    console = Console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = PIPED_WIDTH
-    return console
-
 
 console = make_console()
 

@@ -76,3 +76,13 @@ def test_the_default_registry_is_the_servers_trusted_one() -> None:
     tools = trusted_tools()
     assert tools["inventory_set_price"].value == "reversible"
     assert tools["inventory_confirm_purchase_order"].value == "irreversible"
+
+
+def test_explain_reads_facts_from_the_sandbox_by_default(tmp_path: Path, seeded_sqlite_template: Path) -> None:
+    goal, _ = _files(tmp_path)
+    action = {"tool": "inventory_set_price", "args": {"sku": "ML-000001", "price_minor": 900, "currency": "EUR"}}
+    args = ["explain", "--goal", str(goal), "--action", json.dumps(action), "--db", str(seeded_sqlite_template)]
+    result = CliRunner().invoke(policy_app, args, env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "unknown" not in result.output
+    assert "below the floor" in result.output and "decision: clamp" in result.output
