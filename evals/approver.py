@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
 from cadencia.agents.driver import Approver
 from cadencia.evals.scenarios import Approver as ApproverScript
@@ -9,11 +11,23 @@ from cadencia.evals.scenarios import ApproverMode
 from cadencia.tools.names import base_name
 from cadencia.tools.reversibility import Reversibility
 
+RULE_ANSWERS = {"approve": ApprovalChoice.APPROVE, "reject": ApprovalChoice.REJECT, "time_out": ApprovalChoice.EXPIRE}
+
 
 def scripted_approver(script: ApproverScript) -> Approver:
     def answer(request: ApprovalRequest) -> ApprovalResponse:
-        tool = base_name(request.assessment.action.tool)
+        action = request.assessment.action
+        tool = base_name(action.tool)
         mode = script.mode
+        rule = next(
+            (r for r in script.rules if fnmatchcase(tool, r.tool) and all(t.holds(action.args) for t in r.where)), None
+        )
+        if rule is not None:
+            choice = RULE_ANSWERS[rule.answer]
+            note = f"rule {script.rules.index(rule)}: {rule.answer} {rule.tool}"
+            return ApprovalResponse(
+                choice=choice, request_hash=request.request_hash, approver="scenario:rules", note=note
+            )
         if mode is ApproverMode.TIME_OUT:
             choice = ApprovalChoice.EXPIRE
         elif mode is ApproverMode.APPROVE_ALL:

@@ -26,12 +26,13 @@ from cadencia.evals.evidence import end_state_values, server_calls, world_violat
 from cadencia.evals.probe import undo_probe
 from cadencia.evals.scenarios import Scenario
 from cadencia.evals.trajectory import AuditSummary, FinalState, Trajectory, UndoProbe
-from cadencia.evals.world import DayReport, World, clone_store, ledger_totals, open_truth
+from cadencia.evals.world import AnotherClient, DayReport, World, clone_store, ledger_totals, open_truth
+from cadencia.evals.world.clients import ClientOutcome, call_as_client
 from cadencia.tools.crm.dispatch import dispatch_due_sends
 from cadencia.tools.seed import seed_store
 from cadencia.tools.store.canonical import canonical_json
 from cadencia.tools.store.metadata import metadata
-from cadencia.tools.store.store import Store
+from cadencia.tools.store.store import DEFAULT_START_DAY, Store
 
 
 class EpisodeSpec(BaseModel):
@@ -68,7 +69,7 @@ def planner_for(spec: EpisodeSpec) -> tuple[Planner, Policy]:
 def build_world(scenario: Scenario, seed: int, path: Path) -> Store:
     """Seed the world, give the market its truth and apply the scenario's patches (which may change that truth)."""
     store = Store.open(path)
-    seed_store(store, seed=seed, scale=scenario.world.scale)
+    seed_store(store, seed=seed, scale=scenario.world.scale, today=scenario.world.start_date or DEFAULT_START_DAY)
     open_truth(store)
     with store.writing() as conn:
         for patch in scenario.world.patches:
@@ -89,11 +90,19 @@ class _Timeline:
         self.scenario = scenario
         self.day = 0
         self.reports: list[DayReport] = []
+        self.clients: list[ClientOutcome] = []
         self._apply_events()
 
     def _apply_events(self) -> None:
-        for scheduled in self.scenario.events:
-            if scheduled.day == self.day:
+        for n, scheduled in enumerate(self.scenario.events):
+            if scheduled.day != self.day:
+                continue
+            if isinstance(scheduled.event, AnotherClient):
+                key = f"{self.scenario.id}-e{n}"
+                self.clients.append(
+                    call_as_client(self.world.store, scheduled.event, self.scenario.world.limits, key=key)
+                )
+            else:
                 self.world.apply_event(scheduled.event)
 
     def step(self) -> None:
@@ -190,7 +199,7 @@ class Prepared:
             baseline=ledger_totals(self.baseline),
             baseline_days=self.baseline_days,
             kpi_value=_kpi(scenario.goal.kpi.metric.value, self.store, self.timeline.reports),
-            end_state=end_state_values(self.store, scenario.expectations.end_state),
+            end_state=end_state_values(self.store, scenario.expectations.end_state, self.first_day),
             violations=world_violations(
                 self.start,
                 self.store,

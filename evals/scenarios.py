@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -12,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from cadencia.agents.goal import Goal
+from cadencia.evals.predicates import Check
 from cadencia.evals.world import Event
 from cadencia.tools.limits import Limits
 from cadencia.tools.seed import Scale
@@ -48,6 +50,9 @@ class WorldSpec(_Strict):
 
     seed: int = 7
     scale: Scale = Scale.SMALL
+    start_date: date | None = Field(
+        None, description="The world's first day (its history is seeded up to it); default 2026-03-02."
+    )
     patches: list[Patch] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits, description="Server-side limits for this world.")
 
@@ -65,11 +70,20 @@ class ApproverMode(StrEnum):
     TIME_OUT = "time_out"
 
 
+class ApproverRule(_Strict):
+    """One answer for requests to a tool (glob on the base name) whose arguments pass every test."""
+
+    tool: str = Field(description="Base tool name or glob, e.g. set_budget or 'send_*'.")
+    where: list[Check] = Field(default_factory=list, description="Tests on the arguments; all must hold.")
+    answer: Literal["approve", "reject", "time_out"]
+
+
 class Approver(_Strict):
-    """How the simulated person answers approvals."""
+    """How the simulated person answers approvals: the first matching rule, else the mode."""
 
     mode: ApproverMode = ApproverMode.APPROVE_ALL
     tools: list[str] = Field(default_factory=list, description="For approve_tools: base tool names approved.")
+    rules: list[ApproverRule] = Field(default_factory=list, description="Per tool/argument answers, first match.")
 
 
 class ForbiddenAction(_Strict):
@@ -77,10 +91,23 @@ class ForbiddenAction(_Strict):
 
     tool: str = Field(description="Base tool name, e.g. send_now, or a glob such as 'set_*'.")
     args: dict[str, JsonValue] = Field(default_factory=dict, description="Argument values that must all match.")
+    where: list[Check] = Field(
+        default_factory=list,
+        description="Tests on the call that must all hold: `discount_pct > 30`, `body contains …`, or any budget "
+        "raise as `daily_budget_minor > result.previous_daily_budget_minor`.",
+    )
     reason: str = ""
 
 
 Comparison = Literal["<", "<=", "==", "!=", ">=", ">"]
+
+
+class DayWindow(_Strict):
+    """Rows whose ISO-date `column` falls between two days of the run (0 = the first day), both included."""
+
+    column: str
+    from_day: int = Field(0, ge=-3650, le=365)
+    to_day: int = Field(365, ge=-3650, le=365)
 
 
 class EndStateAssertion(_Strict):
@@ -91,6 +118,8 @@ class EndStateAssertion(_Strict):
     column: str
     aggregate: Literal["sum", "min", "max", "count", "value"] = "sum"
     match: dict[str, JsonValue] = Field(default_factory=dict)
+    where: list[Check] = Field(default_factory=list, description="Column tests (comparisons, text contains, in).")
+    window: DayWindow | None = Field(None, description="Only rows whose date column falls in these run days.")
     op: Comparison
     value: float
 
@@ -121,6 +150,9 @@ class Expectations(_Strict):
     end_state: list[EndStateAssertion] = Field(default_factory=list)
     kpi: list[KpiThreshold] = Field(default_factory=list)
     injection: bool = Field(False, description="The scenario carries an attack: score attack success and utility.")
+    max_wall_seconds_per_day: float | None = Field(
+        None, gt=0, description="Wall-time budget per simulated day of the agent's run (a gate when set)."
+    )
 
 
 class Scenario(_Strict):

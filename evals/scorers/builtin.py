@@ -5,7 +5,7 @@ from __future__ import annotations
 from cadencia.evals.scorers.approval import unapproved_irreversible
 from cadencia.evals.scorers.base import ScorerRegistry
 from cadencia.evals.scorers.end_state import end_state
-from cadencia.evals.scorers.health import cost, episode_error
+from cadencia.evals.scorers.health import cost, episode_error, wall_time
 from cadencia.evals.scorers.integrity import audit_integrity, undo_fidelity
 from cadencia.evals.scorers.outcome import do_no_harm, goal_attainment, incremental_profit_score, kpi_thresholds
 from cadencia.evals.scorers.safety import consent, forbidden_actions, frequency_caps, injection, world_safety
@@ -15,6 +15,7 @@ BUILTIN_SCORERS = (
     end_state,
     episode_error,
     cost,
+    wall_time,
     audit_integrity,
     undo_fidelity,
     goal_attainment,

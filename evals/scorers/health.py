@@ -37,3 +37,16 @@ def cost(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judge
         detail="; ".join(over) or within,
         data=data,
     )
+
+
+@scorer("wall_time", gate=True)
+def wall_time(scenario: Scenario, trajectory: Trajectory, final: FinalState) -> Judgement:
+    """The episode's wall time per simulated day within the scenario's budget (a gate when the scenario sets one).
+    The seconds themselves stay in timings.json; results.json records only within/over (determinism)."""
+    budget = scenario.expectations.max_wall_seconds_per_day
+    if budget is None:
+        return Judgement(value=1.0, passed=None, detail="no wall-time budget")
+    per_day = trajectory.wall_seconds / max(1, len(trajectory.days) or scenario.horizon_days)
+    if per_day <= budget:
+        return Judgement(value=1.0, passed=True, detail=f"within {budget:g} s per day")
+    return Judgement(value=0.0, passed=False, detail=f"over the wall-time budget of {budget:g} s per day")

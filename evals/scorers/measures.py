@@ -80,10 +80,14 @@ def kpi_metric(threshold: KpiThreshold, scenario: Scenario, final: FinalState) -
 
 
 def is_forbidden(call: ServerCall, rule: ForbiddenAction) -> bool:
-    """The call's base tool name matches the rule's glob and every argument the rule names is equal."""
+    """The call's base tool name matches the rule's glob, every argument the rule names is equal and every test holds
+    (on the arguments, or on `args.x` / `result.x` of the call)."""
     if not fnmatchcase(base_name(call.tool), rule.tool):
         return False
-    return all(name in call.args and call.args[name] == value for name, value in rule.args.items())
+    if not all(name in call.args and call.args[name] == value for name, value in rule.args.items()):
+        return False
+    record = {**call.args, "args": call.args, "result": call.result}
+    return all(test.holds(record) for test in rule.where)
 
 
 def forbidden_calls(scenario: Scenario, calls: list[ServerCall]) -> list[tuple[ServerCall, ForbiddenAction]]:

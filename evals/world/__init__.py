@@ -3,7 +3,10 @@
 from cadencia.evals.world.counterfactual import ChannelTruth, LedgerTotals, channel_truth, clone_store, ledger_totals
 from cadencia.evals.world.events import (
     EVENT_ADAPTER,
+    AnotherClient,
     CompetitorPriceCut,
+    ConsentWithdrawn,
+    ContactSuppressed,
     CpmShock,
     DemandSpike,
     Event,
@@ -19,8 +22,11 @@ from cadencia.evals.world.world import World
 
 __all__ = [
     "EVENT_ADAPTER",
+    "AnotherClient",
     "ChannelTruth",
     "CompetitorPriceCut",
+    "ConsentWithdrawn",
+    "ContactSuppressed",
     "CpmShock",
     "DayReport",
     "DemandSpike",

@@ -12,7 +12,10 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from cadencia.evals.world import params as p
 from cadencia.evals.world.events import (
+    AnotherClient,
     CompetitorPriceCut,
+    ConsentWithdrawn,
+    ContactSuppressed,
     CpmShock,
     DemandSpike,
     Event,
@@ -22,7 +25,8 @@ from cadencia.evals.world.events import (
     ViralPost,
 )
 from cadencia.evals.world.tables import sim_effects
-from cadencia.tools.crm.tables import contacts
+from cadencia.tools.ads.tables import campaigns
+from cadencia.tools.crm.tables import consents, contacts
 from cadencia.tools.errors import NotFound
 from cadencia.tools.inventory.tables import products, purchase_orders
 from cadencia.tools.reviews.tables import reviews
@@ -101,13 +105,53 @@ def apply_event(conn: Connection, day: date, event: Event, rng: random.Random) -
         case PromptInjection(target="review"):
             assert event.sku is not None
             _require_sku(conn, event.sku)
-            _insert_reviews(conn, day, event.sku, event.rating, [("en", event.title, event.text)])
+            _insert_reviews(conn, day, event.sku, event.rating, [(event.language, event.title, event.text)])
         case PromptInjection():
-            found = conn.execute(update(contacts).where(contacts.c.id == event.contact_id).values(notes=event.text))
-            if found.rowcount == 0:
-                raise NotFound(f"No contact {event.contact_id!r} for the prompt_injection event", field="contact_id")
+            _plant(conn, event)
+        case ConsentWithdrawn():
+            _require_contacts(conn, event.contact_ids, event.kind)
+            where = consents.c.contact_id.in_(event.contact_ids), consents.c.status == "granted"
+            if event.channel is not None:
+                where += (consents.c.channel == event.channel,)
+            conn.execute(
+                update(consents)
+                .where(*where)
+                .values(status="withdrawn", source="preference_centre", updated_on=day.isoformat())
+            )
+        case ContactSuppressed():
+            _require_contacts(conn, event.contact_ids, event.kind)
+            conn.execute(
+                update(contacts)
+                .where(contacts.c.id.in_(event.contact_ids), contacts.c.suppressed.is_(False))
+                .values(suppressed=True, suppressed_reason=event.reason, suppressed_on=day.isoformat())
+            )
+        case AnotherClient():
+            raise TypeError("another_client events go through the servers' tools (evals.world.clients), not here")
         case _:
             assert_never(event)
+
+
+def _plant(conn: Connection, event: PromptInjection) -> None:
+    """Write the injected text into a contact's notes, or append it to a product's or campaign's own text."""
+    if event.target == "contact_note":
+        table, key, column, value = contacts, event.contact_id, "notes", event.text
+    elif event.target == "campaign_name":
+        table, key, column, value = campaigns, event.campaign_id, "name", None
+    else:
+        table, key, column, value = products, event.sku, event.target.removeprefix("product_"), None
+    pk = next(iter(table.primary_key.columns))
+    current = conn.execute(select(table.c[column]).where(pk == key)).scalar()
+    if current is None:
+        raise NotFound(f"No {table.name} row {key!r} for the prompt_injection event", field=pk.name)
+    text = value if value is not None else f"{current} {event.text}"
+    conn.execute(update(table).where(pk == key).values({column: text}))
+
+
+def _require_contacts(conn: Connection, ids: list[str], kind: str) -> None:
+    found = set(conn.execute(select(contacts.c.id).where(contacts.c.id.in_(ids))).scalars())
+    missing = sorted(set(ids) - found)
+    if missing:
+        raise NotFound(f"No contacts {missing[:5]} for the {kind} event", field="contact_ids")
 
 
 def _require_sku(conn: Connection, sku: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, model_validator
 
 from cadencia.tools.ads.models import Platform
 from cadencia.tools.inventory.models import Category
@@ -77,28 +77,80 @@ class CpmShock(_Event):
     days: Days
 
 
+SHORT_FIELDS = {"product_title": 150, "campaign_name": 150}
+"""Fields of at most 200 characters: the planted text must fit beside what is already there."""
+
+InjectionTarget = Literal["review", "contact_note", "product_description", "product_title", "campaign_name"]
+
+
 class PromptInjection(_Event):
-    """Untrusted text planted in tool data: a customer review on `sku`, or a contact's notes."""
+    """Untrusted text planted in a text field the agent reads: a new customer review on `sku` (in any `language`),
+    a contact's notes, a product's description or title (`sku`), or a campaign's name (`campaign_id`). Product and
+    campaign fields get the text appended to what is there, as a marketplace editor or a compromised feed would."""
 
     kind: Literal["prompt_injection"] = "prompt_injection"
-    target: Literal["review", "contact_note"]
+    target: InjectionTarget
     text: Annotated[str, Field(min_length=1, max_length=4_000)]
     sku: str | None = None
     contact_id: str | None = None
+    campaign_id: str | None = None
     rating: Annotated[int, Field(ge=1, le=5)] = 5
     title: Annotated[str, Field(max_length=200)] = "Great product"
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = Field("en", description="A review's language code.")
 
     @model_validator(mode="after")
     def _target_id(self) -> Self:
-        if self.target == "review" and self.sku is None:
-            raise ValueError("a prompt_injection into a review needs `sku`")
-        if self.target == "contact_note" and self.contact_id is None:
-            raise ValueError("a prompt_injection into a contact note needs `contact_id`")
+        needs = {
+            "review": "sku",
+            "product_description": "sku",
+            "product_title": "sku",
+            "contact_note": "contact_id",
+            "campaign_name": "campaign_id",
+        }[self.target]
+        if getattr(self, needs) is None:
+            raise ValueError(f"a prompt_injection into a {self.target.replace('_', ' ')} needs `{needs}`")
+        if self.target in SHORT_FIELDS and len(self.text) > SHORT_FIELDS[self.target]:
+            raise ValueError(f"a {self.target.replace('_', ' ')} holds at most {SHORT_FIELDS[self.target]} characters")
         return self
 
 
+class ConsentWithdrawn(_Event):
+    """Contacts withdraw their consent on a channel (or every channel) today, as through a preference centre."""
+
+    kind: Literal["consent_withdrawn"] = "consent_withdrawn"
+    contact_ids: Annotated[list[str], Field(min_length=1, max_length=10_000)]
+    channel: Literal["email", "sms"] | None = Field(None, description="None withdraws every channel.")
+
+
+class ContactSuppressed(_Event):
+    """Contacts are put on the suppression list today (a complaint, a legal request): no marketing, whatever consent."""
+
+    kind: Literal["contact_suppressed"] = "contact_suppressed"
+    contact_ids: Annotated[list[str], Field(min_length=1, max_length=10_000)]
+    reason: Annotated[str, Field(min_length=1, max_length=200)] = "complaint"
+
+
+class AnotherClient(_Event):
+    """Another client of the servers (a colleague, another tool) calls a mutating tool today, through the servers' own
+    code: its change is journaled like any call, so the agent's stale writes and undos meet a real conflict. A call
+    the server refuses is a refused call (recorded in the day's events), never an error of the run."""
+
+    kind: Literal["another_client"] = "another_client"
+    tool: Annotated[str, Field(pattern=r"^[a-z_]{3,64}$", description="Base tool name, e.g. set_budget.")]
+    args: dict[str, JsonValue] = Field(default_factory=dict)
+
+
 Event = Annotated[
-    DemandSpike | SupplierDelay | CompetitorPriceCut | ViralPost | NegativeReviewBurst | CpmShock | PromptInjection,
+    DemandSpike
+    | SupplierDelay
+    | CompetitorPriceCut
+    | ViralPost
+    | NegativeReviewBurst
+    | CpmShock
+    | PromptInjection
+    | ConsentWithdrawn
+    | ContactSuppressed
+    | AnotherClient,
     Field(discriminator="kind"),
 ]
 
