@@ -74,7 +74,7 @@ class LiveView:
         return Panel(body, title=f"cadencia · {self.run_id}", expand=False)
 
     def update(self, node: str, values: dict[str, Any]) -> None:
-        self.node = node
+        self.node = "waiting for approval" if node == "__interrupt__" else node
         if "cycle" in values:
             self.cycle = values["cycle"]
         observation = values.get("observation")

@@ -21,7 +21,7 @@ from cadencia.evals.report.json_report import write_results_json
 from cadencia.evals.report.junit import write_junit
 from cadencia.evals.results import EpisodeResult, EvalRun
 from cadencia.evals.runner import RunOptions, run_suite
-from cadencia.evals.scenarios import ScenarioError, scenario_json_schema
+from cadencia.evals.scenarios import ScenarioError, load_suite, scenario_json_schema
 from cadencia.evals.scorers import failed_gates
 from cadencia.tools.money import format_amount
 
@@ -101,11 +101,15 @@ def run_command(
         only=list(only or []),
         agent_cmd=agent_cmd,
     )
+    try:
+        scenarios = [s for s in load_suite(suite).scenarios if not only or s.id in only]
+    except ScenarioError as exc:
+        raise typer.BadParameter(str(exc), param_hint="SUITE") from None
     started = time.monotonic()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
-        task = progress.add_task(f"{suite.name} · {label}", total=None)
+        task = progress.add_task(f"{suite.name} · {label}", total=len(scenarios) * trials)
 
         def tick(result: EpisodeResult, resumed: bool) -> None:
             mark = "resumed" if resumed else ("pass" if result.passed else "FAIL")

@@ -145,6 +145,9 @@ def show(
     """
     with _open(workdir, audit_url, create_key=False) as log:
         records = log.records(run_id=run_id)
+    if not records:
+        Console(stderr=True).print(escape(f"error: no audit records for run {run_id!r} in this log"))
+        raise typer.Exit(2)
     lines = "".join(record.model_dump_json() + "\n" for record in records)
     if jsonl is not None:
         jsonl.write_text(lines, encoding="utf-8")

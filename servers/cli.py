@@ -22,6 +22,7 @@ from cadencia.servers.transport import is_loopback, run_http, run_stdio
 from cadencia.servers.vendors import vendor_lifespan
 from cadencia.tools.errors import CadenciaError
 from cadencia.tools.limits import load_limits
+from cadencia.tools.reversibility import Reversibility
 from cadencia.tools.seed import Scale, seed_store
 from cadencia.tools.seed.generate import SIZES
 from cadencia.tools.store.store import Store
@@ -163,15 +164,24 @@ def seed(
 
 def list_tools(
     capability: Annotated[Capability, typer.Argument(help="Which server.")] = Capability.ALL,
+    flat: Annotated[bool, typer.Option("--flat", help="One row per tool instead of one per capability.")] = False,
 ) -> None:
-    """Print every tool with its reversibility class.
+    """Print the tools by capability and reversibility class, from the registry itself (the README's table).
 
-    Example: cadencia tools crm
+    Example: cadencia tools crm --flat
     """
-    table = Table("tool", "reversibility", "capability")
     selected = list(TOOLSETS) if capability is Capability.ALL else [capability]
-    for cap in selected:
-        prefix = f"{cap.value}_" if capability is Capability.ALL else ""
-        for name, reversibility in TOOLSETS[cap].registry(prefix).items():
-            table.add_row(name, reversibility.value, cap.value)
+    if flat:
+        table = Table("tool", "reversibility", "capability")
+        for cap in selected:
+            prefix = f"{cap.value}_" if capability is Capability.ALL else ""
+            for name, reversibility in TOOLSETS[cap].registry(prefix).items():
+                table.add_row(name, reversibility.value, cap.value)
+    else:
+        table = Table("capability", *(r.value for r in Reversibility), show_lines=True)
+        for cap in selected:
+            by_class: dict[Reversibility, list[str]] = {r: [] for r in Reversibility}
+            for name, reversibility in TOOLSETS[cap].registry("").items():
+                by_class[reversibility].append(name)
+            table.add_row(cap.value, *(", ".join(by_class[r]) for r in Reversibility))
     Console().print(table)

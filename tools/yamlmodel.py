@@ -16,8 +16,16 @@ def first_problem(exc: ValidationError) -> tuple[str, str]:
     return ".".join(str(p) for p in first["loc"]) or "(root)", first["msg"]
 
 
+def all_problems(exc: ValidationError) -> str:
+    """Every validation error as `field: rule`, joined with `; ` (a file is fixed in one go, not one error a run)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors(include_url=False)
+    )
+
+
 def load_yaml_model(model: type[M], text: str, *, source: str, error: type[Exception] = ValueError) -> M:
-    """Parse and validate; raises `error("<source>: <field>: <rule>")`, never a silently defaulted field."""
+    """Parse and validate; raises `error("<source>: <field>: <rule>; …")` naming every problem, never a silently
+    defaulted field."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -25,5 +33,4 @@ def load_yaml_model(model: type[M], text: str, *, source: str, error: type[Excep
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        where, message = first_problem(exc)
-        raise error(f"{source}: {where}: {message}") from exc
+        raise error(f"{source}: {all_problems(exc)}") from exc

@@ -19,5 +19,11 @@ def make_planner(kind: str, *, model: str | None = None) -> Planner:
     if kind == "llm":
         if not model:
             raise PlannerError("the llm planner needs --model provider:name, e.g. openai:gpt-4.1 or anthropic:claude-…")
-        return LLMPlanner(init_chat_model(model))
+        try:
+            chat = init_chat_model(model)
+        except ImportError as exc:  # the provider's LangChain package is not installed: say which
+            raise PlannerError(f"--model {model}: {exc}") from None
+        except ValueError as exc:
+            raise PlannerError(f"--model {model}: {exc}") from None
+        return LLMPlanner(chat)
     raise PlannerError(f"unknown planner {kind!r}; use heuristic or llm")

@@ -121,4 +121,11 @@ def compare(
 
     Example: cadencia eval compare runs/heuristic.json runs/llm.json
     """
-    Console().print(compare_runs(_load(a), _load(b), labels=(f"A: {a.name}", f"B: {b.name}")))
+    run_a, run_b = _load(a), _load(b)
+    Console().print(compare_runs(run_a, run_b, labels=(_label("A", a, run_a), _label("B", b, run_b))))
+
+
+def _label(side: str, path: Path, run: EvalRun) -> str:
+    """`A: heuristic · core-heuristic`: the planner and the folder the results are in (every file is results.json)."""
+    where = path.resolve().parent.name if path.name == "results.json" else path.stem
+    return f"{side}: {run.planner} · {where}"

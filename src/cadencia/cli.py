@@ -7,13 +7,26 @@ root group knows each command's module and one-line help, and imports the module
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from cadencia import __version__
+
+
+def _flag_type_hidden(display: Callable[[TyperOption, click.Context], str | None]) -> Callable[..., str | None]:
+    """Typer 0.2x prints a `<bool>` placeholder after every flag (`--help <bool>`): flags take no value, show none."""
+
+    def display_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
+        return None if self.is_flag else display(self, ctx)
+
+    return display_type_rich
+
+
+TyperOption.display_type_rich = _flag_type_hidden(TyperOption.display_type_rich)  # type: ignore[method-assign]
 
 
 class Lazy(NamedTuple):

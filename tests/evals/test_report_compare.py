@@ -57,8 +57,20 @@ def test_compare_command_prints_the_table_for_two_result_files(tmp_path: Path) -
     write_results_json(b, _better_run())
     result = CliRunner().invoke(app, ["eval", "compare", str(a), str(b)], env=WIDE)
     assert result.exit_code == 0, result.output
-    assert "A: heuristic.json" in result.output and "B: llm.json" in result.output
+    assert "A: heuristic · heuristic" in result.output and "B: llm · llm" in result.output
     assert "pass^2" in result.output
+
+
+def test_compare_labels_two_results_json_files_by_planner_and_folder(tmp_path: Path) -> None:
+    a, b = tmp_path / "core-heuristic" / "results.json", tmp_path / "naive" / "results.json"
+    a.parent.mkdir()
+    b.parent.mkdir()
+    write_results_json(a, sample_run())
+    write_results_json(b, _better_run())
+    result = CliRunner().invoke(app, ["eval", "compare", str(a), str(b)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "A: heuristic · core-heuristic" in result.output and "B: llm · naive" in result.output
+    assert "results.json" not in result.output
 
 
 def test_compare_command_refuses_a_file_that_is_not_a_results_file(tmp_path: Path) -> None:
