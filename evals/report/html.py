@@ -39,7 +39,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: fr
         "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{_h(c)}</td>" for i, c in enumerate(row)) + "</tr>"
         for row in rows
     )
-    return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return Markup(f"<div class=scroll><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+SHOWN_AS_NUMBER = frozenset({"goal_attainment"})
+"""Graded scores shown as their value in the matrix: a stretch KPI target missed by a little is not a red cross."""
 
 
 def pct(rate: float | None) -> str:
@@ -159,6 +163,8 @@ def _matrix(run: EvalRun, names: Sequence[str]) -> Markup:
             score = score_of(episode, name)
             mark = "·" if score is None or score.passed is None else ("✓" if score.passed else "✗")
             css = "na" if mark == "·" else ("pass" if mark == "✓" else "fail")
+            if name in SHOWN_AS_NUMBER and score is not None and name not in GATES:
+                mark, css = pct(score.value), "num"
             tip = escape(score.detail if score else "not scored", quote=True)
             cells.append(f'<td class="{css}" title="{tip}">{mark}</td>')
         label = escape(f"{episode.scenario_id} · trial {episode.trial}")

@@ -9,8 +9,14 @@ from pathlib import Path
 from helpers.scorers import day, sample_run
 
 from cadencia.evals.report import read_results_json, render_html, write_html, write_junit, write_results_json
-from cadencia.evals.report.plots import baseline_profit, cumulative_major, profit_chart
-from cadencia.evals.report.svg import nice_ticks
+from cadencia.evals.report.plots import (
+    TRIAL_COLORS,
+    baseline_profit,
+    cumulative_major,
+    incremental_profit,
+    profit_chart,
+)
+from cadencia.evals.report.svg import PALETTE, nice_ticks
 from cadencia.evals.results import EvalRun
 
 NASTY = "<script>alert(1)</script>"
@@ -135,9 +141,27 @@ def test_axis_ticks_are_round_and_cover_the_range() -> None:
     assert nice_ticks(0, 3, count=8, min_step=1) == [0, 1, 2, 3]  # days: no half-day ticks
 
 
-def test_trials_sharing_a_baseline_draw_it_once_and_different_baselines_are_drawn_per_trial() -> None:
+def test_the_profit_chart_draws_each_trial_minus_its_own_baseline_against_a_zero_line() -> None:
     clean = [e for e in sample_run().episodes if e.scenario_id == "spring-launch"]
-    assert profit_chart(clean).count("<title>baseline</title>") == 1
-    clean[1].final.baseline_days = []
+    episode = clean[0]
+    episode.trajectory.days = [day(0, profit=100), day(1, profit=300)]
+    episode.final.baseline_days = [day(0, profit=50), day(1, profit=50)]
+    assert incremental_profit(episode) == [(0.0, 0.0), (1.0, 0.5), (2.0, 3.0)]
+    clean[1].final.baseline_days = []  # a baseline known only by its total is interpolated day by day
     chart = profit_chart(clean)
-    assert "<title>baseline 1</title>" in chart and "<title>baseline 2</title>" in chart
+    assert chart.count("<title>do-nothing baseline</title>") == 1 and "baseline 1" not in chart
+    assert "minus the do-nothing baseline" in chart
+
+
+def test_trial_lines_never_take_the_channel_colours() -> None:
+    assert not set(TRIAL_COLORS) & set(PALETTE)
+    clean = [e for e in sample_run().episodes if e.scenario_id == "spring-launch"]
+    chart = profit_chart(clean)
+    assert TRIAL_COLORS[0] in chart and not any(color in chart for color in PALETTE)
+
+
+def test_goal_attainment_is_shown_as_a_number_and_wide_tables_scroll() -> None:
+    html = render_html(sample_run())
+    matrix = html[html.index("Scores by episode") :]
+    assert re.search(r'<td class="num" title="[^"]*">\d+\.\d%</td>', matrix)
+    assert "<div class=scroll><table>" in html
