@@ -33,6 +33,11 @@ REPLIES = {
     "en": "We are sorry about your experience. We want to make it right: {claim}. Please contact us. — Maison Lysa",
 }
 REPLY_CLAIM = "CL-RETURN"
+CLAIM_WORDING = {
+    # The approved claim, as the reply says it in each language (cited by id; the library's text is English).
+    ("CL-RETURN", "es"): "devolución en 30 días",
+    ("CL-RETURN", "fr"): "retours sous 30 jours",
+}
 
 
 def _action(tool: str, args: dict[str, JsonValue], rationale: str, effect: str, entities: list[str]) -> ProposedAction:
@@ -249,11 +254,13 @@ class HeuristicPlanner:
                 continue
             if claim is None:
                 continue
-            template = REPLIES.get(review.language, REPLIES["en"])
+            wording = CLAIM_WORDING.get((claim.id, review.language))
+            # One language per reply: the review's when the claim has a wording in it, else English throughout.
+            template, said = (REPLIES[review.language], wording) if wording else (REPLIES["en"], claim.text)
             actions.append(
                 _action(
                     Reviews.REPLY_TO_REVIEW,
-                    {"review_id": review.id, "body": template.format(claim=claim.text), "claim_ids": [claim.id]},
+                    {"review_id": review.id, "body": template.format(claim=said), "claim_ids": [claim.id]},
                     f"{review.rating}-star review on {review.sku} is unanswered; replying lifts later ratings",
                     "public apology with an approved claim",
                     [review.id, review.sku],
