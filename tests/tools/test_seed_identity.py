@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from sqlalchemy import select
 
+from cadencia.tools.seed import seed_store
 from cadencia.tools.store.metadata import is_bookkeeping, metadata
 from cadencia.tools.store.store import Store
 
@@ -33,3 +35,15 @@ def world_digest(store: Store) -> str:
 
 def test_the_seeded_small_world_is_byte_identical_to_the_row_by_row_seed(any_store: Store) -> None:
     assert world_digest(any_store) == SMALL_WORLD_DIGEST
+
+
+def test_seeding_reports_the_index_builds_after_the_last_rows(tmp_path: Path) -> None:
+    events: list[tuple[str, int]] = []
+    store = Store.open(tmp_path / "seeded.db")
+    seed_store(store, seed=7, progress=lambda table, rows: events.append((table, rows)))
+    store.close()
+    names = [name for name, _ in events]
+    built = [i for i, name in enumerate(names) if name.startswith("index ")]
+    assert built, "index builds are silent"
+    last_reply_rows = max(i for i, name in enumerate(names) if name == "review_replies")
+    assert min(built) > last_reply_rows

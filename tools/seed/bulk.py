@@ -81,8 +81,12 @@ def _prepend(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[
 
 
 @contextmanager
-def indexes_deferred(store: Store, tables: Sequence[Table]) -> Iterator[None]:
-    """Drop the secondary indexes of `tables` (empty, so this is free), load, then build each index once."""
+def indexes_deferred(store: Store, tables: Sequence[Table], progress: Progress | None = None) -> Iterator[None]:
+    """Drop the secondary indexes of `tables` (empty, so this is free), load, then build each index once.
+
+    `progress` hears `index <name>` (0 rows) before each build: at the large scale they take minutes after the
+    last row is in, and a bar at 100 % should not sit there silent.
+    """
     indexes = [index for table in tables for index in sorted(table.indexes, key=lambda i: str(i.name))]
     with store.writing() as conn:
         for index in indexes:
@@ -90,4 +94,6 @@ def indexes_deferred(store: Store, tables: Sequence[Table]) -> Iterator[None]:
     yield
     with store.writing() as conn:
         for index in indexes:
+            if progress:
+                progress(f"index {index.name}", 0)
             index.create(conn, checkfirst=True)

@@ -75,7 +75,7 @@ def seed_store(
                 for cid, text, cat, ok in words.CLAIMS
             ],
         )
-    with indexes_deferred(store, LOADED):
+    with indexes_deferred(store, LOADED, progress):
         load(store, products, catalog.products(seed, sizes.skus), progress)
         load(store, stock, catalog.stock(seed, sizes.skus), progress)
         load(store, sales_daily, catalog.sales(seed, sizes, today), progress)
