@@ -29,6 +29,7 @@ from cadencia.evals.trajectory import AuditSummary, FinalState, Trajectory, Undo
 from cadencia.evals.world import AnotherClient, DayReport, World, clone_store, ledger_totals, open_truth
 from cadencia.evals.world.clients import ClientOutcome, call_as_client
 from cadencia.tools.crm.dispatch import dispatch_due_sends
+from cadencia.tools.fx import write_rates
 from cadencia.tools.seed import seed_store
 from cadencia.tools.store.canonical import canonical_json
 from cadencia.tools.store.metadata import metadata
@@ -77,6 +78,8 @@ def build_world(scenario: Scenario, seed: int, path: Path) -> Store:
             where = and_(*(table.c[k] == v for k, v in patch.match.items())) if patch.match else None
             stmt = update(table).values(**patch.set)
             conn.execute(stmt.where(where) if where is not None else stmt)
+        if scenario.world.fx_rates:
+            write_rates(conn, scenario.world.fx_rates)
     return store
 
 

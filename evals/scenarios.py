@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -54,6 +55,11 @@ class WorldSpec(_Strict):
         None, description="The world's first day (its history is seeded up to it); default 2026-03-02."
     )
     patches: list[Patch] = Field(default_factory=list)
+    fx_rates: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Annotated[Decimal, Field(gt=0)]] = Field(
+        default_factory=dict,
+        description="Exchange rates kept in the store: account-currency units one unit of each currency buys "
+        "(COP: 0.00023 for EUR). The servers' caps and the simulator's books convert at them.",
+    )
     limits: Limits = Field(default_factory=Limits, description="Server-side limits for this world.")
 
 

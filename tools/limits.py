@@ -5,7 +5,9 @@ Loaded from a YAML file; every field has a sane default so an empty file (or non
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +28,11 @@ class BudgetLimits(_Strict):
     account_daily_cap_minor: int = Field(350_000, ge=0, description="Sum of all active daily budgets, minor units.")
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     min_daily_budget_minor: int = Field(500, ge=0)
+    fx_rates: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Annotated[Decimal, Field(gt=0)]] = Field(
+        default_factory=dict,
+        description="Units of `currency` one unit of another currency buys (e.g. COP: 0.00023): campaigns billed "
+        "in it count towards the caps converted. Rates kept in the store (the world's) take precedence.",
+    )
 
 
 class PriceLimits(_Strict):

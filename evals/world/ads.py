@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
@@ -16,6 +17,7 @@ from cadencia.evals.world.effects import Effects
 from cadencia.evals.world.response import click_rate, cpm_minor, cpm_season, direct_response, platform_rates
 from cadencia.evals.world.tables import sim_campaign_truth, sim_campaigns, sim_state
 from cadencia.tools.ads.tables import ad_performance, campaigns
+from cadencia.tools.fx import account_currency, from_account_minor, read_rates, to_account_minor
 from cadencia.tools.inventory.tables import stock
 from cadencia.tools.seed import MarketSpec
 from cadencia.tools.seed.rand import stream
@@ -49,11 +51,16 @@ class CampaignDay:
     platform: str
     sku: str | None
     spend: int
+    """In minor units of the account currency (what the books and every cap compare)."""
     impressions: int
     clicks: int
     direct: float
     attributed: int
     brand_carry: float
+    native_spend: int = 0
+    """In minor units of the campaign's own currency (what its platform reports)."""
+    to_native: Callable[[int], int] = int
+    """Account-currency minor units to the campaign's currency (for the platform's reported revenue)."""
 
 
 @dataclass(frozen=True)
@@ -93,16 +100,18 @@ def simulate_ads(conn: Connection, seed: int, day: date, effects: Effects, marke
     skus = sorted({r["sku"] for r in rows if r["sku"] is not None})
     sellable = dict(conn.execute(SELLABLE, {"skus": skus}).all())
     season = cpm_season(market, day)
+    account, rates = account_currency(conn), read_rates(conn)
     results: list[CampaignDay] = []
     reports: list[dict[str, Any]] = []
     for row in rows:
         rng = stream(seed, "sim", iso, "ads", row["id"])
         in_stock = row["sku"] is None or (sellable.get(row["sku"]) or 0) > 0
         factor = season * effects.cpm(row["platform"])
-        today, spend_carry = _deliver(market, row, rng, factor, carried[row["id"]], in_stock)
+        money = _Money(row["currency"], account, rates)
+        today, spend_carry = _deliver(market, row, rng, factor, carried[row["id"]], in_stock, money)
         results.append(today)
         carried[row["id"]] = (spend_carry, today.brand_carry)
-        if today.spend > 0:
+        if today.native_spend > 0:
             reports.append(_report(market, (rng.random(), rng.random()), row, iso, today))
     if reports:
         conn.execute(insert(ad_performance), reports)
@@ -118,10 +127,13 @@ def _deliver(
     cpm_factor: float,
     carry: tuple[float, float],
     in_stock: bool,
+    money: _Money,
 ) -> tuple[CampaignDay, float]:
-    """Spend, impressions and clicks; the adstocked true response (0 when its SKU is out of stock); new spend carry."""
+    """Spend, impressions and clicks; the adstocked true response (0 when its SKU is out of stock); new spend carry.
+    The market works in the account currency: a campaign billed in another one spends its budget converted."""
     delivery, noise, u_clicks = rng.uniform(*market.delivery), rng.uniform(*market.attribution_noise), rng.random()
-    spend = round(row["daily_budget_minor"] * delivery) if row["status"] == "active" else 0
+    native = round(row["daily_budget_minor"] * delivery) if row["status"] == "active" else 0
+    spend = money.to_account(native)
     saturation, theta = row["saturation_minor"], row["adstock_theta"]
     rates = platform_rates(market, row["platform"])
     impressions = round(1000 * spend / cpm_minor(rates, spend, saturation, cpm_factor)) if spend else 0
@@ -138,8 +150,25 @@ def _deliver(
         direct=direct,
         attributed=round(direct * row["attribution_inflation"] * noise),
         brand_carry=impressions / 1000 + p.BRAND_THETA * carry[1],
+        native_spend=native,
+        to_native=money.to_native,
     )
     return today, spend_carry
+
+
+@dataclass(frozen=True)
+class _Money:
+    """Conversions between a campaign's currency and the account's, at the world's Decimal rates."""
+
+    currency: str
+    account: str
+    rates: Mapping[str, Decimal]
+
+    def to_account(self, amount_minor: int) -> int:
+        return to_account_minor(amount_minor, self.currency, self.account, self.rates)
+
+    def to_native(self, amount_minor: int) -> int:
+        return from_account_minor(amount_minor, self.currency, self.account, self.rates)
 
 
 def prime_campaigns(conn: Connection, day: date) -> None:
@@ -162,11 +191,11 @@ def _report(
     return {
         "campaign_id": row["id"],
         "day": iso,
-        "spend_minor": day.spend,
+        "spend_minor": day.native_spend,
         "impressions": day.impressions,
         "clicks": day.clicks,
         "conversions": conversions,
-        "revenue_minor": day.attributed,
+        "revenue_minor": day.to_native(day.attributed),
         "holdout_users": holdout_users,
         "holdout_conversions": holdout_conversions,
         "exposed_users": exposed,

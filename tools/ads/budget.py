@@ -8,6 +8,8 @@ raises that each fit the cap cannot both pass on two server processes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -15,6 +17,7 @@ from sqlalchemy import Connection, func, select
 from cadencia.tools.ads.models import ActiveTotals, BudgetLimitsView, CampaignStatus, Platform, PlatformHeadroom
 from cadencia.tools.ads.tables import campaigns
 from cadencia.tools.errors import InvalidArgument, PolicyViolation
+from cadencia.tools.fx import MissingRate, read_rates, to_account_minor
 from cadencia.tools.limits import BudgetLimits
 from cadencia.tools.money import format_minor
 from cadencia.tools.store.mutation import Mutation
@@ -39,7 +42,23 @@ class BudgetRules:
     def _money(self, amount: int) -> str:
         return format_minor(amount, self.limits.currency)
 
-    def check_currency(self, row: Any, currency: str) -> None:
+    def rates(self, conn: Connection | None = None) -> dict[str, Decimal]:
+        """Exchange rates into the caps' currency: the limits file's, overridden by the world's kept in the store."""
+        return {**self.limits.fx_rates, **(read_rates(conn) if conn is not None else {})}
+
+    def to_cap_minor(self, amount_minor: int, currency: str, rates: Mapping[str, Decimal], field: str) -> int:
+        """An amount in the caps' currency; a currency without a rate is refused (a cap it escapes is no cap)."""
+        try:
+            return to_account_minor(amount_minor, currency, self.limits.currency, rates)
+        except MissingRate:
+            raise refusal(
+                field,
+                "cap_currency",
+                f"budget caps are set in {self.limits.currency} and no exchange rate from {currency} is configured, "
+                f"so a {currency} budget cannot be checked against them; ask the operator for a {currency} rate",
+            ) from None
+
+    def check_currency(self, row: Any, currency: str, rates: Mapping[str, Decimal] | None = None) -> None:
         """The caller's currency must be the campaign's, and the campaign's must be the caps' currency."""
         if currency != row["currency"]:
             raise InvalidArgument(
@@ -47,10 +66,13 @@ class BudgetRules:
                 f"give daily_budget_minor in {row['currency']}",
                 field="currency",
             )
-        self.check_cap_currency(currency)
+        self.check_cap_currency(currency, rates=rates)
 
-    def check_cap_currency(self, currency: str, field: str = "currency") -> None:
-        if currency != self.limits.currency:
+    def check_cap_currency(
+        self, currency: str, field: str = "currency", rates: Mapping[str, Decimal] | None = None
+    ) -> None:
+        known = self.limits.fx_rates if rates is None else rates
+        if currency != self.limits.currency and currency not in known:
             raise refusal(
                 field,
                 "cap_currency",
@@ -97,15 +119,22 @@ class BudgetRules:
         m.serialize(BUDGET_LOCK)
 
     def snapshot(self, conn: Connection) -> Snapshot:
+        """Active daily budgets per platform in the caps' currency: every campaign counts, converted at the world's
+        rate (a campaign billed in a currency without a rate makes the caps uncheckable: refused)."""
         rows = conn.execute(
-            select(campaigns.c.platform, func.coalesce(func.sum(campaigns.c.daily_budget_minor), 0))
-            .where(
-                campaigns.c.status == CampaignStatus.ACTIVE.value,
-                campaigns.c.currency == self.limits.currency,
+            select(
+                campaigns.c.platform, campaigns.c.currency, func.coalesce(func.sum(campaigns.c.daily_budget_minor), 0)
             )
-            .group_by(campaigns.c.platform)
+            .where(campaigns.c.status == CampaignStatus.ACTIVE.value)
+            .group_by(campaigns.c.platform, campaigns.c.currency)
+            .order_by(campaigns.c.platform, campaigns.c.currency)
         ).all()
-        return {platform: int(amount) for platform, amount in rows}
+        rates = self.rates(conn) if any(currency != self.limits.currency for _, currency, _ in rows) else {}
+        totals: Snapshot = {}
+        for platform, currency, amount in rows:
+            converted = self.to_cap_minor(int(amount), currency, rates, "currency")
+            totals[platform] = totals.get(platform, 0) + converted
+        return totals
 
     def enforce(self, conn: Connection, before: Snapshot, field: str = "daily_budget_minor") -> Snapshot:
         """Refuse if the change raised a platform's or the account's active total above its cap."""

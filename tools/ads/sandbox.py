@@ -163,8 +163,10 @@ class SandboxAds(AdsContent):
             )
         before = self.rules.snapshot(m.conn)
         if target is CampaignStatus.ACTIVE:
-            self.rules.check_cap_currency(row["currency"], field="campaign_id")
-            self.rules.check_minimum(row["daily_budget_minor"], field="campaign_id")
+            rates = self.rules.rates(m.conn)
+            self.rules.check_cap_currency(row["currency"], field="campaign_id", rates=rates)
+            budget = self.rules.to_cap_minor(row["daily_budget_minor"], row["currency"], rates, "campaign_id")
+            self.rules.check_minimum(budget, field="campaign_id")
             self._check_stock(m.conn, row)
         old, new = m.update(campaigns, {"id": campaign_id}, {"status": target.value})
         after = self.rules.enforce(m.conn, before, field="campaign_id")
@@ -208,7 +210,8 @@ class SandboxAds(AdsContent):
         def apply(m: Mutation) -> BudgetChange:
             self.rules.lock(m)
             row = rw.campaign_row(m.conn, campaign_id, lock=True)
-            self.rules.check_currency(row, currency)
+            rates = self.rules.rates(m.conn)
+            self.rules.check_currency(row, currency, rates)
             current = row["daily_budget_minor"]
             if current != expected_current_minor:
                 raise Conflict(
@@ -216,7 +219,7 @@ class SandboxAds(AdsContent):
                     f"budget is now {current}; decide again from the current value and retry with it",
                     field="expected_current_minor",
                 )
-            self.rules.check_minimum(daily_budget_minor)
+            self.rules.check_minimum(self.rules.to_cap_minor(daily_budget_minor, currency, rates, "currency"))
             self.rules.check_change(current, daily_budget_minor)
             before = self.rules.snapshot(m.conn)
             old, new = m.update(campaigns, {"id": campaign_id}, {"daily_budget_minor": daily_budget_minor})
@@ -250,8 +253,9 @@ class SandboxAds(AdsContent):
         idempotency_key: str | None = None,
     ) -> CampaignChange:
         def apply(m: Mutation) -> CampaignChange:
-            self.rules.check_cap_currency(currency)
-            self.rules.check_minimum(daily_budget_minor)
+            rates = self.rules.rates(m.conn)
+            self.rules.check_cap_currency(currency, rates=rates)
+            self.rules.check_minimum(self.rules.to_cap_minor(daily_budget_minor, currency, rates, "currency"))
             if not 0 <= holdout_pct <= 50:
                 raise InvalidArgument(f"holdout_pct must be between 0 and 50 (got {holdout_pct})", field="holdout_pct")
             if sku is not None and m.row(products, sku=sku) is None:
