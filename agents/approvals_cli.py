@@ -136,7 +136,7 @@ def approve(
     edit: Annotated[
         str | None,
         typer.Option(
-            help="JSON merge patch over the shown arguments, e.g. '{\"quantity\": 120}' (null removes one); checked "
+            help='JSON merge patch over the shown arguments, e.g. \'{"body": "…"}\' (null removes one); checked '
             "against the tool's input schema, then guarded again."
         ),
     ] = None,
@@ -158,7 +158,7 @@ def approve(
     refused, 3 the run paused on its next approval.
 
     Examples: cadencia approvals approve run-1a2b3c/c0.4 --workdir ./lysa
-              cadencia approvals approve run-1a2b3c/c0.4 --edit '{"quantity": 120}'
+              cadencia approvals approve run-1a2b3c/c0.4 --edit '{"body": "Sorry! 30-day returns."}'
               cadencia approvals approve --all --run run-1a2b3c --tool reviews_reply_to_review
     """
     where = Workdir.at(workdir)

@@ -9,13 +9,13 @@ from typing import Annotated
 
 import typer
 
-from cadencia.agents.console import make_console
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails import Policy
 from cadencia.agents.planners.factory import make_planner
 from cadencia.agents.runs import RunRecord
 from cadencia.agents.session import AgentSession, open_session
 from cadencia.agents.workdir import Workdir
+from cadencia.console import make_console
 
 console = make_console()
 

@@ -10,9 +10,9 @@ from typing import Annotated
 import anyio
 import typer
 
-from cadencia.agents.console import make_console
 from cadencia.agents.terminal import print_report
 from cadencia.agents.workdir import Workdir
+from cadencia.console import make_console
 from cadencia.evals.demo import held_state, new_run_id, run_demo, totals_line
 from cadencia.servers.paths import default_workdir
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cadencia.console import make_console
 from cadencia.servers.paths import default_workdir
 from cadencia.tools.audit.errors import AuditError, AuditIntegrityError
 from cadencia.tools.audit.log import AuditLog
@@ -55,7 +56,7 @@ class OutputFormat(StrEnum):
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
+    make_console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code)
 
 
@@ -127,7 +128,7 @@ def verify(
             report = log.verify(external_checkpoints=external, public_key=trusted, full=full)
         except AuditError as exc:
             raise _fail(f"{exc} (use --public-key)") from exc
-    _print_report(Console(), report)
+    _print_report(make_console(), report)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_TAMPERED)
 
 
@@ -146,12 +147,12 @@ def show(
     with _open(workdir, audit_url, create_key=False) as log:
         records = log.records(run_id=run_id)
     if not records:
-        Console(stderr=True).print(escape(f"error: no audit records for run {run_id!r} in this log"))
+        make_console(stderr=True).print(escape(f"error: no audit records for run {run_id!r} in this log"))
         raise typer.Exit(2)
     lines = "".join(record.model_dump_json() + "\n" for record in records)
     if jsonl is not None:
         jsonl.write_text(lines, encoding="utf-8")
-        Console().print(escape(f"wrote {len(records)} records of run {run_id!r} to {jsonl}"))
+        make_console().print(escape(f"wrote {len(records)} records of run {run_id!r} to {jsonl}"))
         return
     if output is OutputFormat.JSONL:
         typer.echo(lines, nl=False)
@@ -166,7 +167,7 @@ def show(
             payload = payload[: PAYLOAD_WIDTH - 1] + "…"
         when = record.recorded_at[:19].replace("T", " ")
         table.add_row(str(record.seq), when, escape(record.actor), str(record.kind), escape(payload))
-    Console().print(table)
+    make_console().print(table)
 
 
 @audit_app.command()
@@ -220,7 +221,7 @@ def checkpoint(
             signed = log.checkpoint()
         except AuditIntegrityError as exc:
             raise _fail(str(exc), EXIT_TAMPERED) from exc
-        console = Console()
+        console = make_console()
         assert log.signing_key is not None
         _print_checkpoint(console, signed, public_key_hex(log.signing_key.public_key()))
         if export is not None:
@@ -251,7 +252,7 @@ def migrate(
             raise _fail(str(exc), EXIT_TAMPERED) from exc
         except AuditError as exc:
             raise _fail(str(exc)) from exc
-    console = Console()
+    console = make_console()
     console.print(
         escape(f"checked {done.records} records against {done.checkpoints_checked} checkpoints; signed them:")
     )

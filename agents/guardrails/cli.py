@@ -15,9 +15,9 @@ from rich.table import Table
 
 from cadencia.agents.actions import Assessment, Decision, ProposedAction, Verdict
 from cadencia.agents.connect import inprocess_toolbox
-from cadencia.agents.console import make_console
 from cadencia.agents.facts_mcp import McpFacts
 from cadencia.agents.goal import Goal, GoalError
+from cadencia.console import make_console
 from cadencia.servers.app import TOOLSETS
 from cadencia.servers.paths import default_db
 from cadencia.servers.sandbox import open_store, sandbox_backends
