@@ -15,6 +15,7 @@ from cadencia.agents.driver import DriveResult, DriveStatus, RunClosed, drive
 from cadencia.agents.executions import run_executions
 from cadencia.agents.goal import Goal, GoalError
 from cadencia.agents.guardrails import load_policy
+from cadencia.agents.mcp_client import ConnectFailed
 from cadencia.agents.planners.factory import PlannerError, make_planner
 from cadencia.agents.rollback import rollback
 from cadencia.agents.runs import RunIndex, RunRecord, RunStatus
@@ -153,6 +154,9 @@ def run(
         result = anyio.run(main)
     except RunClosed as exc:
         raise fail(str(exc)) from None
+    except ConnectFailed as exc:
+        RunIndex(where.runs).set_status(rid, RunStatus.FAILED)
+        raise fail(f"{exc} (run {rid} marked failed)") from None
     finish(result, where)
 
 

@@ -1,62 +1,91 @@
-"""A client session that validates structured tool results with a compiled validator per tool.
+"""Connected SDK clients (in-process, stdio, streamable HTTP) with failures a person can read in one line.
 
-The SDK's ClientSession re-checks the output schema against the JSON Schema metaschema on every call (tens of
-milliseconds for a nested schema); results are still validated here, the schema is compiled once.
+Every path goes through `mcp.Client`, which negotiates the protocol era itself (`mode="auto"`: 2026-07-28 when the
+server offers it, else the 2025-11-25 initialize handshake). An HTTP server that refuses the token is reported as
+such (status, and the server's `WWW-Authenticate`), not as a transport traceback.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-import anyio
-from jsonschema import Draft202012Validator, SchemaError
-from jsonschema.validators import validator_for
-from mcp import ClientSession, types
-from mcp.server.lowlevel import Server
-from mcp.shared.memory import create_client_server_memory_streams
+import httpx2
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.server.mcpserver import MCPServer
+from mcp.shared.exceptions import MCPError
+
+from cadencia.tools.errors import CadenciaError
+
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
-class ValidatingClientSession(ClientSession):
-    """ClientSession whose output-schema validators are compiled once per tool."""
+class ConnectFailed(CadenciaError):
+    """An MCP server could not be reached or refused us; the message says which and what to do."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._validators: dict[str, Draft202012Validator] = {}
-
-    async def _validate_tool_result(self, name: str, result: types.CallToolResult) -> None:
-        if name not in self._tool_output_schemas:
-            await self.list_tools()
-        schema = self._tool_output_schemas.get(name)
-        if schema is None:
-            return
-        if result.structuredContent is None:
-            raise RuntimeError(f"Tool {name} has an output schema but did not return structured content")
-        validator = self._validators.get(name)
-        if validator is None:
-            cls = validator_for(schema, default=Draft202012Validator)
-            try:
-                cls.check_schema(schema)
-            except SchemaError as exc:
-                raise RuntimeError(f"Invalid schema for tool {name}: {exc.message}") from exc
-            validator = self._validators[name] = cls(schema)
-        errors = sorted(validator.iter_errors(result.structuredContent), key=lambda e: list(e.path))
-        if errors:
-            raise RuntimeError(f"Invalid structured content returned by tool {name}: {errors[0].message}")
+    code = "connect_failed"
 
 
 @asynccontextmanager
-async def memory_session(server: Server[Any]) -> AsyncIterator[ValidatingClientSession]:
-    """A connected session to a lowlevel server running in this process over in-memory streams."""
-    async with create_client_server_memory_streams() as (client_streams, server_streams):
-        client_read, client_write = client_streams
-        server_read, server_write = server_streams
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(lambda: server.run(server_read, server_write, server.create_initialization_options()))
-            try:
-                async with ValidatingClientSession(client_read, client_write) as session:
-                    await session.initialize()
-                    yield session
-            finally:
-                tg.cancel_scope.cancel()
+async def memory_client(server: MCPServer[Any], *, mode: str = "auto") -> AsyncIterator[Client]:
+    """A connected client to a server running in this process (no transport, no framing at 2026-07-28)."""
+    async with Client(server, mode=mode, cache=None) as client:
+        yield client
+
+
+@asynccontextmanager
+async def stdio_client(command: list[str], *, mode: str = "auto") -> AsyncIterator[Client]:
+    """A connected client to a server started as a subprocess speaking stdio."""
+    params = StdioServerParameters(command=command[0], args=command[1:])
+    async with Client(params, mode=mode, cache=None) as client:
+        yield client
+
+
+def cadencia_stdio_command(db: str, capability: str = "all") -> list[str]:
+    return [sys.executable, "-m", "cadencia", "serve", capability, "--db", db]
+
+
+@asynccontextmanager
+async def http_client(url: str, *, token: str | None = None, mode: str = "auto") -> AsyncIterator[Client]:
+    """A connected client to a streamable-HTTP server; a refused token or a dead URL raises `ConnectFailed`."""
+    refused: list[httpx2.Response] = []
+
+    async def remember_refusal(response: httpx2.Response) -> None:
+        if response.status_code in (401, 403):
+            refused.append(response)
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(
+            httpx2.AsyncClient(
+                headers=headers, timeout=httpx2.Timeout(60, read=300), event_hooks={"response": [remember_refusal]}
+            )
+        )
+        try:
+            client = await stack.enter_async_context(
+                Client(streamable_http_client(url, http_client=http), mode=mode, cache=None)
+            )
+        except (MCPError, httpx2.HTTPError, OSError) as exc:
+            raise _explain(url, token, refused, exc) from None
+        except BaseExceptionGroup as group:
+            inner = group.subgroup((MCPError, httpx2.HTTPError, OSError))
+            if inner is None:
+                raise
+            raise _explain(url, token, refused, inner.exceptions[0]) from None
+        yield client
+
+
+def _explain(url: str, token: str | None, refused: list[httpx2.Response], exc: BaseException) -> ConnectFailed:
+    if refused:
+        response = refused[-1]
+        challenge = dict(_CHALLENGE_PARAM.findall(response.headers.get("www-authenticate", "")))
+        what = "refused the token" if token else "needs a token (pass --token)"
+        reason = " ".join(v for k, v in challenge.items() if k in ("error", "error_description"))
+        return ConnectFailed(f"{url} {what}: HTTP {response.status_code}" + (f" {reason}" if reason else ""))
+    if isinstance(exc, httpx2.ConnectError | OSError):
+        return ConnectFailed(f"cannot reach {url}: {exc}; is `cadencia serve ... --http` running there?")
+    return ConnectFailed(f"{url} failed: {exc}")

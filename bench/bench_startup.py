@@ -29,9 +29,9 @@ EAGER += (
     "cadencia.servers.cli, cadencia.servers.audit_cli, cadencia.servers.vendors_cli, cadencia.agents.guardrails.cli"
 )
 BARE_SERVER = """
-from mcp.server.fastmcp import FastMCP
+from mcp.server.mcpserver import MCPServer
 
-mcp = FastMCP("bare")
+mcp = MCPServer("bare")
 
 
 @mcp.tool()

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from mcp.server.auth.settings import AuthSettings
-from mcp.server.fastmcp import FastMCP
-from mcp.server.fastmcp.exceptions import ToolError
+from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.types import CallToolResult, ContentBlock
-from pydantic import ValidationError
 
 from cadencia import __version__
 from cadencia.servers import ads, crm, inventory, reviews
 from cadencia.servers.auth import StaticTokenVerifier
 from cadencia.servers.context import Backends, Scope, ServerContext
+from cadencia.servers.errors import ToolErrorMiddleware, format_validation_error
+from cadencia.servers.hosts import host_literal, http_security
 from cadencia.servers.toolset import ToolSet
-from cadencia.tools.errors import CadenciaError
 from cadencia.tools.reversibility import Reversibility
 
-log = logging.getLogger("cadencia.servers")
+__all__ = ["TOOLSETS", "CadenciaMCP", "Capability", "HttpSettings", "build_server", "format_validation_error"]
 
 
 class Capability(StrEnum):
@@ -54,45 +52,24 @@ COMMON = (
 )
 
 
-def format_validation_error(tool: str, exc: ValidationError) -> str:
-    """One line per bad argument: field, rule, and what was given; nothing was changed."""
-    problems = []
-    for err in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "arguments"
-        given = repr(err.get("input"))
-        given = given if len(given) <= 60 else given[:57] + "..."
-        problems.append(f"{where}: {err['msg']} (got {given})")
-    return f"[invalid_argument] {tool}: " + "; ".join(problems) + ". Fix the argument and call again; nothing changed."
+@dataclass(frozen=True)
+class HttpSettings:
+    """How the server is offered over streamable HTTP (the SDK takes these when the app is built, not before)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    json_response: bool = True
+    stateless: bool = True
+    security: TransportSecuritySettings = field(default_factory=TransportSecuritySettings)
 
 
-class CadenciaMCP(FastMCP[ServerContext]):
-    """FastMCP with error messages written for the model: field and rule named, no tracebacks."""
+class CadenciaMCP(MCPServer[ServerContext]):
+    """The SDK's server plus what Cadencia declares about it: the reversibility registry and its HTTP settings."""
 
-    def __init__(self, *args: Any, registry: dict[str, Reversibility], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, registry: dict[str, Reversibility], http: HttpSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.registry = registry
-
-    async def call_tool(
-        self, name: str, arguments: dict[str, Any]
-    ) -> Sequence[ContentBlock] | dict[str, Any] | CallToolResult:
-        try:
-            result = await super().call_tool(name, arguments)
-        except ToolError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, ValidationError):
-                raise ToolError(format_validation_error(name, cause)) from None
-            if isinstance(cause, CadenciaError):
-                raise ToolError(str(cause)) from None
-            if cause is not None:
-                log.exception("tool %s failed unexpectedly", name, exc_info=cause)
-                raise ToolError(f"[internal] {name} failed unexpectedly; nothing was changed. This is a bug.") from None
-            raise
-        if isinstance(result, tuple) and len(result) == 2:
-            # Structured output is the model_dump of the very pydantic type the outputSchema was generated from,
-            # so re-validating it with jsonschema on every call (~50 ms for our schemas) proves nothing.
-            content, structured = result
-            return CallToolResult(content=list(content), structuredContent=structured, isError=False)
-        return result
+        self.http = http
 
 
 def build_server(
@@ -105,7 +82,7 @@ def build_server(
     host: str = "127.0.0.1",
     port: int = 8000,
     json_response: bool = True,
-    stateless_http: bool = False,
+    stateless_http: bool = True,
     tokens: dict[str, frozenset[Scope]] | None = None,
     public_url: str | None = None,
     allowed_hosts: list[str] | None = None,
@@ -121,7 +98,7 @@ def build_server(
     scopes = frozenset(s for s in default_scopes if s == "read") if read_only else default_scopes
 
     @asynccontextmanager
-    async def lifespan(_server: FastMCP[ServerContext]) -> AsyncIterator[ServerContext]:
+    async def lifespan(_server: MCPServer[ServerContext]) -> AsyncIterator[ServerContext]:
         if backends is not None:
             yield ServerContext(backends=backends, default_scopes=scopes)
             return
@@ -132,12 +109,15 @@ def build_server(
     selected = list(TOOLSETS) if capability is Capability.ALL else [capability]
     prefixed = capability is Capability.ALL
     registry: dict[str, Reversibility] = {}
+    tools = []
     for cap in selected:
-        registry |= TOOLSETS[cap].registry(f"{cap.value}_" if prefixed else "")
+        prefix = f"{cap.value}_" if prefixed else ""
+        registry |= TOOLSETS[cap].registry(prefix)
+        tools += TOOLSETS[cap].build(prefix=prefix, read_only=read_only)
 
     auth_kwargs: dict[str, Any] = {}
     if tokens:
-        base = public_url or f"http://{host}:{port}"
+        base = public_url or f"http://{host_literal(host)}:{port}"
         auth_kwargs = {
             "token_verifier": StaticTokenVerifier(tokens),
             "auth": AuthSettings(
@@ -146,28 +126,22 @@ def build_server(
                 required_scopes=["read"],
             ),
         }
-    security = None
-    if allowed_hosts is not None:
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=allowed_hosts,
-            allowed_origins=[f"http://{h}" for h in allowed_hosts] + [f"https://{h}" for h in allowed_hosts],
-        )
     instructions = (" ".join(INSTRUCTIONS[c] for c in selected) if prefixed else INSTRUCTIONS[capability]) + COMMON
-    server = CadenciaMCP(
+    return CadenciaMCP(
         name=f"cadencia-{capability.value}",
+        version=__version__,
         instructions=instructions,
         lifespan=lifespan,
-        host=host,
-        port=port,
-        json_response=json_response,
-        stateless_http=stateless_http,
+        tools=tools,
+        middleware=[ToolErrorMiddleware({t.name: t for t in tools})],
         log_level=log_level,  # type: ignore[arg-type]
-        transport_security=security,
         registry=registry,
+        http=HttpSettings(
+            host=host,
+            port=port,
+            json_response=json_response,
+            stateless=stateless_http,
+            security=http_security(host, port, allowed_hosts),
+        ),
         **auth_kwargs,
     )
-    server._mcp_server.version = __version__
-    for cap in selected:
-        TOOLSETS[cap].register(server, prefix=f"{cap.value}_" if prefixed else "", read_only=read_only)
-    return server

@@ -16,9 +16,10 @@ from rich.table import Table
 from cadencia.servers.app import TOOLSETS, Capability, build_server
 from cadencia.servers.auth import parse_token_spec
 from cadencia.servers.context import Backends, Scope
+from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, host_literal, is_loopback
 from cadencia.servers.paths import default_db
 from cadencia.servers.sandbox import open_store, sandbox_backends
-from cadencia.servers.transport import is_loopback, run_http, run_stdio
+from cadencia.servers.transport import run_http, run_stdio
 from cadencia.servers.vendors import vendor_lifespan
 from cadencia.tools.errors import CadenciaError
 from cadencia.tools.limits import load_limits
@@ -74,8 +75,16 @@ def serve(
         tokens = dict(parse_token_spec(s) for s in specs)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--token") from None
-    if http and not is_loopback(host) and not tokens:
-        raise typer.BadParameter(f"binding {host} (not loopback) requires --token", param_hint="--token")
+    if http and not is_loopback(host):
+        if not tokens:
+            raise typer.BadParameter(f"binding {host} (not loopback) requires --token", param_hint="--token")
+        short = [t for t in tokens if len(t) < MIN_PUBLIC_TOKEN_CHARS]
+        if short:
+            raise typer.BadParameter(
+                f"binding {host} (not loopback) needs tokens of at least {MIN_PUBLIC_TOKEN_CHARS} characters "
+                f"({len(short)} shorter); make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                param_hint="--token",
+            )
     scopes: frozenset[Scope] = frozenset({"read", "write", "pii"} if pii else {"read", "write"})
     if shadow and backends is None:
         raise typer.BadParameter("--shadow needs --backends (the sandbox is already harmless)", param_hint="--shadow")
@@ -101,12 +110,12 @@ def serve(
         json_response=not sse,
         stateless_http=not stateful,
         tokens=tokens or None,
-        allowed_hosts=allowed_host if allowed_host else (None if is_loopback(host) else [f"{host}:{port}"]),
+        allowed_hosts=allowed_host,
         log_level=log_level.upper(),
     )
     try:
         if http:
-            where = f"cadencia-{capability.value} on http://{host}:{port}/mcp"
+            where = f"cadencia-{capability.value} on http://{host_literal(host)}:{port}/mcp"
             err.print(where + (" (token required)" if tokens else ""))
             run_http(server, log_level=log_level)
         else:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.fastmcp import Context
+from mcp.server.mcpserver import Context
 
 from cadencia.tools.ads.backend import AdsBackend
 from cadencia.tools.crm.backend import CrmBackend

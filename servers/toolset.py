@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
-from mcp.server.fastmcp import FastMCP
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 from pydantic import TypeAdapter
 
 from cadencia.servers.arguments import tighten
 from cadencia.servers.context import Scope, require_scope
+from cadencia.servers.errors import guarded
 from cadencia.tools import untrusted
 from cadencia.tools.names import CAPABILITY_META_KEY
 from cadencia.tools.reversibility import META_KEY, Reversibility
@@ -88,15 +89,17 @@ class ToolSet:
     def registry(self, prefix: str = "") -> dict[str, Reversibility]:
         return {prefix + spec.name: spec.reversibility for spec in self.specs}
 
-    def register(self, server: FastMCP, *, prefix: str = "", read_only: bool = False) -> None:
-        """Add every tool to `server`; mutating tools are hidden in read-only mode and need the `write` scope."""
+    def build(self, *, prefix: str = "", read_only: bool = False) -> list[Tool]:
+        """SDK tools for every spec; mutating tools are left out in read-only mode and need the `write` scope."""
+        tools = []
         for spec in self.specs:
             if read_only and spec.reversibility.mutates:
                 continue
+            name = prefix + spec.name
             fn = _requiring(spec.fn, "write") if spec.reversibility.mutates else spec.fn
-            server.add_tool(
-                fn,
-                name=prefix + spec.name,
+            tool = Tool.from_function(
+                guarded(name, fn),
+                name=name,
                 title=spec.title,
                 annotations=spec.annotations(),
                 meta={
@@ -106,8 +109,9 @@ class ToolSet:
                 },
                 structured_output=True,
             )
-            registered = server._tool_manager.get_tool(prefix + spec.name)
-            tighten(registered, strict=spec.reversibility.mutates)
+            tighten(tool, strict=spec.reversibility.mutates)
+            tools.append(tool)
+        return tools
 
 
 def _requiring(fn: Callable[..., Awaitable[R]], scope: Scope) -> Callable[..., Awaitable[R]]:

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from helpers.guard import act, goal
-from langchain_mcp_adapters.tools import load_mcp_tools
-from mcp.server.fastmcp import FastMCP
+from mcp.server.mcpserver import MCPServer
 
 from cadencia.agents.actions import Decision
 from cadencia.agents.facts_mcp import McpFacts
 from cadencia.agents.guardrails import GuardrailEngine, RunView, default_policy
-from cadencia.agents.mcp_client import memory_session
+from cadencia.agents.mcp_client import memory_client
+from cadencia.agents.mcp_tools import load_tools
 from cadencia.agents.results import ToolResultError
 from cadencia.agents.toolbox import Toolbox
 from cadencia.agents.views import ProductRow, ProductView
@@ -25,9 +25,9 @@ from cadencia.tools.reversibility import Reversibility as Rv
 PRODUCT = {"sku": "SERUM", "name": "Hydra Serum", "category": "skincare", "currency": "EUR"}
 
 
-def _drifted_server() -> FastMCP:
+def _drifted_server() -> MCPServer:
     """A server whose product results renamed `price_minor` to `unit_price_minor` and lost `cost_minor` once."""
-    server = FastMCP("drifted")
+    server = MCPServer("drifted")
 
     @server.tool(name=Inventory.GET_PRODUCT.value)
     async def get_product(sku: str) -> dict[str, Any]:
@@ -44,8 +44,8 @@ def _drifted_server() -> FastMCP:
 
 @asynccontextmanager
 async def _toolbox() -> AsyncIterator[Toolbox]:
-    async with memory_session(_drifted_server()._mcp_server) as session:
-        yield Toolbox.of(await load_mcp_tools(session))
+    async with memory_client(_drifted_server()) as client:
+        yield Toolbox.of(await load_tools(client))
 
 
 async def test_a_result_missing_a_field_the_agent_reads_names_the_tool_and_the_field() -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers.guard import act, assess, facts, fired, goal
-from langchain_mcp_adapters.tools import load_mcp_tools
 
 from cadencia.agents.actions import Decision
 from cadencia.agents.guardrails import GuardrailEngine, default_policy, demo_policy
-from cadencia.agents.mcp_client import memory_session
+from cadencia.agents.mcp_client import memory_client
+from cadencia.agents.mcp_tools import load_tools
 from cadencia.agents.toolbox import Toolbox
 from cadencia.evals.scenarios import load_suite
 from cadencia.servers.app import Capability, build_server
@@ -127,8 +127,8 @@ async def test_with_every_guarded_tool_present_other_tools_of_the_capability_are
 
 async def test_a_single_capability_server_is_seen_under_the_same_names(backends: Backends) -> None:
     server = build_server(Capability.REVIEWS, backends=backends)
-    async with memory_session(server._mcp_server) as session:
-        toolbox = Toolbox.of(await load_mcp_tools(session))
+    async with memory_client(server) as client:
+        toolbox = Toolbox.of(await load_tools(client))
         assert Reviews.LIST_REVIEWS in toolbox.tools and "list_reviews" not in toolbox.tools
         assert toolbox.tools[Reviews.LIST_REVIEWS].name == Reviews.LIST_REVIEWS
         assert toolbox.reversibility(Reviews.REPLY_TO_REVIEW) is Rv.IRREVERSIBLE
@@ -139,7 +139,7 @@ async def test_a_single_capability_server_is_seen_under_the_same_names(backends:
 async def test_two_servers_publishing_the_same_tool_are_refused_not_shadowed(backends: Backends) -> None:
     single = build_server(Capability.REVIEWS, backends=backends)
     combined = build_server(Capability.ALL, backends=backends)
-    async with memory_session(single._mcp_server) as one, memory_session(combined._mcp_server) as both:
-        tools = [*await load_mcp_tools(both), *await load_mcp_tools(one)]
+    async with memory_client(single) as one, memory_client(combined) as both:
+        tools = [*await load_tools(both), *await load_tools(one)]
     with pytest.raises(ValueError, match="both named 'reviews_list_reviews'"):
         Toolbox.of(tools)

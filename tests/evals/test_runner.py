@@ -43,16 +43,15 @@ SCENARIO = {
 
 AGENT = """
 import asyncio, os
-import httpx
-from mcp import ClientSession
+import httpx2
+from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 async def main():
     headers = {"Authorization": "Bearer " + os.environ["CADENCIA_TOKEN"]}
-    async with httpx.AsyncClient(headers=headers) as client:
-        async with streamable_http_client(os.environ["CADENCIA_MCP_URL"], http_client=client) as (r, w, _):
-            async with ClientSession(r, w) as s:
-                await s.initialize()
+    async with httpx2.AsyncClient(headers=headers) as client:
+        async with Client(streamable_http_client(os.environ["CADENCIA_MCP_URL"], http_client=client)) as s:
+            if True:
                 day = int(os.environ["CADENCIA_DAY"])
                 await s.call_tool("inventory_set_price", {"sku": "ML-000001", "price_minor": 2790 - day * 10,
                                                          "currency": "EUR"})

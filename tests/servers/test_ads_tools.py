@@ -63,8 +63,8 @@ async def test_tools_publish_reversibility_and_never_expose_hidden_simulator_col
         assert listed[name].meta is not None
         assert listed[name].meta["cadencia/reversibility"] == cls
     assert listed["launch_campaign"].annotations is not None
-    assert listed["launch_campaign"].annotations.destructiveHint is True
-    assert "Platform-attributed" in json.dumps(listed["get_performance"].outputSchema)
+    assert listed["launch_campaign"].annotations.destructive_hint is True
+    assert "Platform-attributed" in json.dumps(listed["get_performance"].output_schema)
     schemas = json.dumps([t.model_dump(mode="json") for t in listed.values()]).replace("adstock_theta", "")
     for word in HIDDEN:
         assert word not in schemas and word not in json.dumps(page)

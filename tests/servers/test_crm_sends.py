@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from helpers.mcp import call_error, call_ok, mcp_session
-from mcp import ClientSession
+from mcp import Client
 from sqlalchemy import and_, func, select
 
 from cadencia.servers.context import Backends
@@ -25,7 +25,7 @@ EMAIL_DRAFT = {
 }
 
 
-async def _draft(s: ClientSession, **overrides: Any) -> str:
+async def _draft(s: Client, **overrides: Any) -> str:
     created = await call_ok(s, "draft_message", {**EMAIL_DRAFT, **overrides})
     return str(created["message"]["id"])
 
@@ -129,14 +129,14 @@ async def test_send_tools_publish_honest_reversibility(backends: Backends) -> No
         listed = {t.name: t for t in (await s.list_tools()).tools}
     send_now = listed["send_now"]
     assert send_now.meta and send_now.meta["cadencia/reversibility"] == "irreversible"
-    assert send_now.annotations and send_now.annotations.destructiveHint and send_now.annotations.openWorldHint
+    assert send_now.annotations and send_now.annotations.destructive_hint and send_now.annotations.open_world_hint
     assert "IRREVERSIBLE" in (send_now.description or "")
     suppress = listed["suppress_contact"]
     assert suppress.meta and suppress.meta["cadencia/reversibility"] == "irreversible"
     for name in ("schedule_send", "cancel_send", "create_segment", "draft_message", "undo"):
         assert listed[name].meta and listed[name].meta["cadencia/reversibility"] == "reversible"
     for name in ("find_contacts", "get_contact", "estimate_segment", "list_sends"):
-        assert listed[name].annotations and listed[name].annotations.readOnlyHint
+        assert listed[name].annotations and listed[name].annotations.read_only_hint
 
 
 async def test_mutating_tools_need_the_write_scope_and_vanish_when_read_only(store: Store, backends: Backends) -> None:

@@ -102,7 +102,7 @@ async def test_notes_are_described_to_the_model_as_untrusted(backends: Backends)
         listed = {t.name: t for t in (await s.list_tools()).tools}
     for name in ("find_contacts", "get_contact"):
         assert "untrusted" in (listed[name].description or "").lower()
-    schema = str(listed["get_contact"].outputSchema)
+    schema = str(listed["get_contact"].output_schema)
     assert "UNTRUSTED" in schema
 
 

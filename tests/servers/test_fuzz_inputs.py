@@ -24,11 +24,11 @@ async def test_broken_arguments_to_every_tool_are_field_errors_that_write_nothin
     async with mcp_session("all", sandbox_backends(any_store)) as s:
         tools = (await s.list_tools()).tools
         for tool in tools:
-            for kind in breakages(tool.inputSchema):
-                for args in examples(broken(tool.inputSchema, kind), BROKEN_PER_KIND):
+            for kind in breakages(tool.input_schema):
+                for args in examples(broken(tool.input_schema, kind), BROKEN_PER_KIND):
                     result = await s.call_tool(tool.name, args)
                     text = _text(result)
-                    assert result.isError and text.startswith("[invalid_argument]"), (
+                    assert result.is_error and text.startswith("[invalid_argument]"), (
                         tool.name,
                         args,
                         text,
@@ -42,11 +42,11 @@ async def test_schema_valid_arguments_to_every_tool_succeed_or_fail_cleanly_writ
     async with mcp_session("all", sandbox_backends(any_store)) as s:
         tools = (await s.list_tools()).tools
         for tool in tools:
-            read_only = bool(tool.annotations and tool.annotations.readOnlyHint)
-            for args in examples(arguments(tool.inputSchema), VALID_PER_TOOL):
+            read_only = bool(tool.annotations and tool.annotations.read_only_hint)
+            for args in examples(arguments(tool.input_schema), VALID_PER_TOOL):
                 written = writes(any_store)
                 result = await s.call_tool(tool.name, args)
                 text = _text(result)
                 assert not text.startswith("[internal]") and "Traceback" not in text, (tool.name, args, text)
-                if result.isError or read_only:
+                if result.is_error or read_only:
                     assert writes(any_store) == written, (tool.name, args, text)

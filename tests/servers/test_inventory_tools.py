@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.mcp import call_error, call_ok, mcp_session
-from mcp import ClientSession
+from mcp import Client
 
 from cadencia.servers.app import TOOLSETS, Capability
 from cadencia.servers.context import Backends
@@ -110,7 +110,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
 ]
 
 
-async def _all_pages(s: ClientSession, tool: str, args: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+async def _all_pages(s: Client, tool: str, args: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     cursor = None
     for _ in range(100):
@@ -132,10 +132,10 @@ async def test_tools_publish_their_reversibility_and_hints_that_match_it(backend
     assert set(listed) == set(REGISTRY)
     for name, tool in listed.items():
         assert tool.meta and tool.meta["cadencia/reversibility"] == REGISTRY[name].value, name
-        assert tool.annotations is not None and tool.description and tool.outputSchema, name
-        assert tool.annotations.readOnlyHint is (REGISTRY[name] is Reversibility.READ), name
+        assert tool.annotations is not None and tool.description and tool.output_schema, name
+        assert tool.annotations.read_only_hint is (REGISTRY[name] is Reversibility.READ), name
     assert REGISTRY["confirm_purchase_order"] is Reversibility.IRREVERSIBLE
-    assert listed["confirm_purchase_order"].annotations.destructiveHint is True  # type: ignore[union-attr]
+    assert listed["confirm_purchase_order"].annotations.destructive_hint is True  # type: ignore[union-attr]
     assert "IRREVERSIBLE" in (listed["confirm_purchase_order"].description or "")
     reversible = {n for n, rv in REGISTRY.items() if rv is Reversibility.REVERSIBLE}
     assert reversible == MUTATING - {"confirm_purchase_order"}

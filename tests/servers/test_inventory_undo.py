@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from helpers.mcp import call_error, call_ok, mcp_session
-from mcp import ClientSession
+from mcp import Client
 from sqlalchemy import delete, func, select
 
 from cadencia.servers.app import TOOLSETS, Capability
@@ -19,7 +19,7 @@ from cadencia.tools.store.store import Store
 SKU = "ML-000001"
 REGISTRY = TOOLSETS[Capability.INVENTORY].registry()
 PROMOTION = {"sku": SKU, "discount_pct": 10, "starts_on": "2026-03-02", "ends_on": "2026-03-08", "label": "Spring"}
-Prepare = Callable[[ClientSession], Awaitable[dict[str, Any]]]
+Prepare = Callable[[Client], Awaitable[dict[str, Any]]]
 
 
 def recount(delta: int, expected: int, *, sku: str = SKU, warehouse_id: str = "WH-MAD") -> dict[str, Any]:
@@ -27,18 +27,18 @@ def recount(delta: int, expected: int, *, sku: str = SKU, warehouse_id: str = "W
 
 
 def given(args: dict[str, Any]) -> Prepare:
-    async def prepare(_s: ClientSession) -> dict[str, Any]:
+    async def prepare(_s: Client) -> dict[str, Any]:
         return args
 
     return prepare
 
 
-async def running_promotion(s: ClientSession) -> dict[str, Any]:
+async def running_promotion(s: Client) -> dict[str, Any]:
     created = await call_ok(s, "schedule_promotion", PROMOTION)
     return {"promotion_id": created["promotion"]["id"]}
 
 
-async def draft_order(s: ClientSession) -> dict[str, Any]:
+async def draft_order(s: Client) -> dict[str, Any]:
     created = await call_ok(s, "create_purchase_order", {"sku": SKU, "warehouse_id": "WH-BOG", "quantity": 40})
     return {"purchase_order_id": created["purchase_order"]["id"]}
 

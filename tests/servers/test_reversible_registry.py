@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from helpers.mcp import call_ok, mcp_session
-from mcp import ClientSession
+from mcp import Client
 from mcp.types import Tool
 
 from cadencia.servers.app import TOOLSETS
@@ -24,7 +24,7 @@ REGISTRY: dict[str, Reversibility] = {
 CAPABILITY_OF = {name: cap.value for cap, tools in TOOLSETS.items() for name in tools.registry(f"{cap.value}_")}
 REVERSIBLE = {name for name, rv in REGISTRY.items() if rv is Reversibility.REVERSIBLE and not name.endswith("_undo")}
 
-Prepare = Callable[[ClientSession], Awaitable[dict[str, Any]]]
+Prepare = Callable[[Client], Awaitable[dict[str, Any]]]
 """Makes whatever the forward call needs (before the state is hashed) and returns its arguments."""
 
 PROMOTION = {"sku": "ML-000001", "discount_pct": 10, "starts_on": "2026-03-02", "ends_on": "2026-03-08", "label": "S"}
@@ -38,7 +38,7 @@ EMAIL = {
 
 
 def given(args: dict[str, Any]) -> Prepare:
-    async def prepare(_s: ClientSession) -> dict[str, Any]:
+    async def prepare(_s: Client) -> dict[str, Any]:
         return args
 
     return prepare
@@ -47,13 +47,13 @@ def given(args: dict[str, Any]) -> Prepare:
 def after(tool: str, args: dict[str, Any], pick: Callable[[dict[str, Any]], dict[str, Any]]) -> Prepare:
     """Call `tool` first (e.g. create what the case cancels) and derive the case's arguments from its result."""
 
-    async def prepare(s: ClientSession) -> dict[str, Any]:
+    async def prepare(s: Client) -> dict[str, Any]:
         return pick(await call_ok(s, tool, args))
 
     return prepare
 
 
-async def scheduled_send(s: ClientSession) -> dict[str, Any]:
+async def scheduled_send(s: Client) -> dict[str, Any]:
     message = (await call_ok(s, "crm_draft_message", EMAIL))["message"]["id"]
     send = await call_ok(
         s, "crm_schedule_send", {"message_id": message, "segment_id": "SEG-VIP", "scheduled_for": "2026-03-05"}
@@ -130,7 +130,7 @@ def _differing(store: Store, tables: dict[str, str]) -> list[str]:
 
 
 def _properties(tool: Tool) -> set[str]:
-    return set(tool.inputSchema.get("properties", {}))
+    return set(tool.input_schema.get("properties", {}))
 
 
 async def test_every_tool_publishes_its_reversibility_with_matching_hints_a_schema_and_a_description(
@@ -143,10 +143,10 @@ async def test_every_tool_publishes_its_reversibility_with_matching_hints_a_sche
         assert tool.meta is not None and tool.meta[META_KEY] == rv.value, name
         assert tool.meta["cadencia/capability"] == CAPABILITY_OF[name], name
         assert tool.annotations is not None, name
-        assert tool.annotations.readOnlyHint is (rv is Reversibility.READ), name
+        assert tool.annotations.read_only_hint is (rv is Reversibility.READ), name
         destructive = rv in (Reversibility.COMPENSABLE, Reversibility.IRREVERSIBLE)
-        assert tool.annotations.destructiveHint is destructive, name
-        assert tool.outputSchema and tool.outputSchema.get("type") == "object", name
+        assert tool.annotations.destructive_hint is destructive, name
+        assert tool.output_schema and tool.output_schema.get("type") == "object", name
         assert tool.description and len(tool.description) >= 20, name
         assert tool.annotations.title, name
     for name in (n for n, rv in REGISTRY.items() if rv is Reversibility.IRREVERSIBLE):
@@ -168,7 +168,7 @@ async def test_every_list_tool_accepts_a_cursor_and_a_limit(backends: Backends) 
     missing = [name for name in lists if not {"cursor", "limit"} <= _properties(listed[name])]
     assert missing == []
     for name in lists:
-        limit = listed[name].inputSchema["properties"]["limit"]
+        limit = listed[name].input_schema["properties"]["limit"]
         assert (limit.get("minimum"), limit.get("maximum")) == (1, 100), name
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.mcp import call_error, call_ok, mcp_session
-from mcp import ClientSession
+from mcp import Client
 from sqlalchemy import select, update
 
 from cadencia.servers.context import Backends
@@ -36,7 +36,7 @@ def count(store: Store, table: Any) -> int:
         return len(conn.execute(select(table)).all())
 
 
-async def reply(s: ClientSession, review_id: str, **extra: Any) -> dict[str, Any]:
+async def reply(s: Client, review_id: str, **extra: Any) -> dict[str, Any]:
     return await call_ok(s, "reply_to_review", {"review_id": review_id, "body": BODY, **extra})
 
 

@@ -38,9 +38,9 @@ async def test_every_tool_publishes_its_reversibility_and_matching_hints(backend
         listed = (await s.list_tools()).tools
     assert {t.name: t.meta[META_KEY] for t in listed if t.meta} == EXPECTED
     hints = {t.name: t.annotations for t in listed}
-    assert hints["reply_to_review"].destructiveHint and hints["reply_to_review"].openWorldHint
-    assert hints["request_reviews"].destructiveHint and hints["request_reviews"].openWorldHint
-    assert hints["list_reviews"].readOnlyHint and not hints["flag_review"].destructiveHint
+    assert hints["reply_to_review"].destructive_hint and hints["reply_to_review"].open_world_hint
+    assert hints["request_reviews"].destructive_hint and hints["request_reviews"].open_world_hint
+    assert hints["list_reviews"].read_only_hint and not hints["flag_review"].destructive_hint
 
 
 async def test_no_tool_can_create_edit_or_delete_a_customer_review(backends: Backends) -> None:
@@ -62,7 +62,7 @@ async def test_read_only_server_hides_every_mutating_tool_but_keeps_the_eligibil
 async def test_list_reviews_frames_customer_text_as_untrusted_and_hides_contact_details(backends: Backends) -> None:
     async with mcp_session("reviews", backends) as s:
         page = await call_ok(s, "list_reviews", {"limit": 5})
-        schema = next(t for t in (await s.list_tools()).tools if t.name == "list_reviews").outputSchema
+        schema = next(t for t in (await s.list_tools()).tools if t.name == "list_reviews").output_schema
     first = page["items"][0]
     assert set(first["customer_text"]) == {"title", "body"}
     assert "contact_id" not in first and "email" not in str(first).lower()

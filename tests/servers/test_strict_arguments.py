@@ -130,7 +130,7 @@ async def test_every_published_input_schema_refuses_unknown_properties(backends:
     server = build_server(Capability.ALL, backends=backends)
     listed = await server.list_tools()
     assert len(listed) > 50
-    assert [t.name for t in listed if t.inputSchema.get("additionalProperties") is not False] == []
+    assert [t.name for t in listed if t.input_schema.get("additionalProperties") is not False] == []
 
 
 async def test_an_integer_no_backend_can_store_is_a_field_error(any_store: Store) -> None:

@@ -15,7 +15,8 @@ import httpx
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
+
+from cadencia.agents.mcp_client import http_client
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +56,7 @@ async def test_each_server_answers_a_client_over_stdio(db: Path, capability: str
             names = {t.name for t in (await session.list_tools()).tools}
             assert tool in names
             result = await session.call_tool(tool, {"limit": 2})
-            assert not result.isError, result.content
+            assert not result.is_error, result.content
 
 
 def _free_port() -> int:
@@ -104,15 +105,9 @@ def http_server(db: Path) -> Iterator[str]:
 
 
 async def _call(url: str, token: str, tool: str, args: dict[str, object]) -> tuple[bool, str]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with (
-        httpx.AsyncClient(headers=headers) as client,
-        streamable_http_client(url, http_client=client) as (read, write, _),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        result = await session.call_tool(tool, args)
-        return bool(result.isError), result.content[0].text  # type: ignore[union-attr]
+    async with http_client(url, token=token) as client:
+        result = await client.call_tool(tool, args)
+        return bool(result.is_error), result.content[0].text  # type: ignore[union-attr]
 
 
 async def test_http_requires_a_token_and_rejects_a_bad_host(http_server: str) -> None:

@@ -51,17 +51,17 @@ async def test_serve_all_in_shadow_reads_the_vendor_and_only_records_writes(
                 names = {t.name for t in (await session.list_tools()).tools}
                 assert {"inventory_get_product", "inventory_adjust_stock", "ads_list_campaigns"} <= names
                 product = await session.call_tool("inventory_get_product", {"sku": "ML-000001"})
-                assert not product.isError and product.structuredContent
-                assert product.structuredContent["on_hand"] == 133
+                assert not product.is_error and product.structured_content
+                assert product.structured_content["on_hand"] == 133
                 adjusted = await session.call_tool(
                     "inventory_adjust_stock",
                     {"sku": "ML-000001", "warehouse_id": "11", "delta": -3, "expected_on_hand": 133, "reason": "count"},
                 )
-                assert not adjusted.isError, adjusted.content
+                assert not adjusted.is_error, adjusted.content
                 po = await session.call_tool(
                     "inventory_create_purchase_order", {"sku": "ML-000001", "warehouse_id": "11", "quantity": 5}
                 )
-                assert po.isError and "not supported by Shopify" in po.content[0].text  # type: ignore[union-attr]
+                assert po.is_error and "not supported by Shopify" in po.content[0].text  # type: ignore[union-attr]
         check = subprocess.run(
             [sys.executable, "-m", "cadencia", "backends", "check", str(config), "--db", str(db)],
             capture_output=True,
@@ -136,8 +136,8 @@ async def test_serve_all_answers_from_every_vendor_in_shadow_and_sends_nothing(
 
                 async def call(tool: str, arguments: dict[str, object]) -> dict[str, object]:
                     result = await session.call_tool(tool, arguments)
-                    assert not result.isError, (tool, result.content)
-                    return result.structuredContent or {}
+                    assert not result.is_error, (tool, result.content)
+                    return result.structured_content or {}
 
                 campaigns = await call("ads_list_campaigns", {"limit": 10})
                 ids = [c["id"] for c in campaigns["items"]]  # type: ignore[union-attr, index]
