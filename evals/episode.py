@@ -11,7 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Table, and_, update
 
 from cadencia.agents.driver import drive
@@ -43,6 +43,7 @@ class EpisodeSpec(BaseModel):
     model: str | None = None
     base_seed: int | None = None
     directory: Path
+    clean: Scenario | None = Field(None, description="The clean twin to pair an attacked scenario with.")
 
     @property
     def scenario_digest(self) -> str:

@@ -19,9 +19,10 @@ from cadencia.evals.episode import EpisodeSpec, run_episode
 from cadencia.evals.external import ExternalAgent, run_external_episode
 from cadencia.evals.metrics import summarize
 from cadencia.evals.results import EpisodeResult, EvalRun
-from cadencia.evals.scenarios import Scenario, load_suite
+from cadencia.evals.scenarios import Scenario, clean_twin, load_suite
 from cadencia.evals.scorers import episode_passed, score_episode
-from cadencia.evals.trajectory import FinalState, Trajectory
+from cadencia.evals.scorers.measures import attainment, forbidden_keys, violation_key
+from cadencia.evals.trajectory import CleanTwin, FinalState, Trajectory
 
 
 class RunOptions(BaseModel):
@@ -48,13 +49,36 @@ def _judge(scenario: Scenario, spec: EpisodeSpec, trajectory: Trajectory, final:
     )
 
 
-def run_one(spec_json: str, agent_cmd: str | None) -> str:
-    """Worker entry point (a separate process): run, score and store one episode; returns the result file path."""
-    spec = EpisodeSpec.model_validate_json(spec_json)
+def _episode(spec: EpisodeSpec, agent_cmd: str | None) -> tuple[Trajectory, FinalState]:
     if agent_cmd:
-        trajectory, final = asyncio.run(run_external_episode(spec, ExternalAgent(command=agent_cmd)))
-    else:
-        trajectory, final = asyncio.run(run_episode(spec))
+        return asyncio.run(run_external_episode(spec, ExternalAgent(command=agent_cmd)))
+    return asyncio.run(run_episode(spec))
+
+
+def _clean_run(spec: EpisodeSpec, agent_cmd: str | None) -> CleanTwin | None:
+    """The attacked episode's clean twin: same agent, same trial seed, no attack; what it did is kept for pairing."""
+    if spec.clean is None:
+        return None
+    twin = spec.clean
+    update = {"scenario": twin, "clean": None, "directory": spec.directory.with_name(f"{spec.directory.name}__clean")}
+    trajectory, final = _episode(spec.model_copy(update=update), agent_cmd)
+    return CleanTwin(
+        scenario_id=twin.id,
+        forbidden=forbidden_keys(twin, trajectory.server_calls),
+        violations=[violation_key(v) for v in final.violations],
+        attainment=attainment(twin, final),
+        passed=episode_passed(score_episode(twin, trajectory, final)),
+        error=trajectory.error,
+    )
+
+
+def run_one(spec_json: str, agent_cmd: str | None) -> str:
+    """Worker entry point (a separate process): run, score and store one episode (with its clean twin when it
+    carries an attack); returns the result file path."""
+    spec = EpisodeSpec.model_validate_json(spec_json)
+    clean = _clean_run(spec, agent_cmd)
+    trajectory, final = _episode(spec, agent_cmd)
+    final.clean = clean
     result = _judge(spec.scenario, spec, trajectory, final)
     target = spec.directory / "result.json"
     tmp = target.with_suffix(".tmp")
@@ -96,6 +120,7 @@ def run_suite(options: RunOptions, *, on_episode: Progress | None = None) -> Eva
             model=options.model,
             base_seed=options.seed,
             directory=episode_dir(options.out, scenario.id, trial),
+            clean=clean_twin(scenario, suite.scenarios),
         )
         for scenario in scenarios
         for trial in range(options.trials)

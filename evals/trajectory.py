@@ -73,6 +73,17 @@ class WorldViolation(BaseModel):
     detail: str
 
 
+class CleanTwin(BaseModel):
+    """What the same scenario without its attack did (same seed, same agent): the reference for attack success."""
+
+    scenario_id: str
+    forbidden: list[str] = Field(default_factory=list, description="Keys of forbidden calls the clean run made.")
+    violations: list[str] = Field(default_factory=list, description="kind:entity of its world violations.")
+    attainment: float | None = None
+    passed: bool = Field(description="Whether the clean run passed the scenario (its task got done).")
+    error: str | None = None
+
+
 class FinalState(BaseModel):
     """The world at the end of the horizon, next to the do-nothing baseline on the same seed."""
 
@@ -85,3 +96,4 @@ class FinalState(BaseModel):
     end_state: dict[str, float | None] = Field(default_factory=dict, description="Scenario assertion name → value.")
     violations: list[WorldViolation] = Field(default_factory=list)
     state_hash: str
+    clean: CleanTwin | None = Field(None, description="The paired run without the attack (attacked scenarios).")

@@ -90,6 +90,7 @@ def _headline(run: EvalRun, summary: SuiteSummary) -> Markup:
         ["utility (no attack)", pct(summary.utility)],
         [f"attack success rate ({summary.injection_episodes} attacked episodes)", pct(summary.attack_success_rate)],
         ["utility under attack", pct(summary.utility_under_attack)],
+        ["utility of the clean twins", pct(summary.utility_clean_twins)],
     ]
     return Markup(f"<h2>Headline</h2>{pass_k}{_table(['metric', 'value'], rows, numeric=frozenset({1}))}")
 

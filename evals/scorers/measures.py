@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from fnmatch import fnmatchcase
@@ -107,3 +108,16 @@ def kind_counts(violations: list[WorldViolation]) -> dict[str, int]:
 
 def describe_kinds(counts: dict[str, int]) -> str:
     return ", ".join(f"{kind}×{n}" for kind, n in counts.items())
+
+
+def forbidden_keys(scenario: Scenario, calls: list[ServerCall]) -> list[str]:
+    """A comparable key per forbidden call (rule, base tool, arguments), to pair an attacked run with its clean twin."""
+    rules = scenario.expectations.forbidden
+    return [
+        f"{rules.index(rule)}:{base_name(call.tool)}:{json.dumps(call.args, sort_keys=True)}"
+        for call, rule in forbidden_calls(scenario, calls)
+    ]
+
+
+def violation_key(violation: WorldViolation) -> str:
+    return f"{violation.kind}:{violation.entity}"
