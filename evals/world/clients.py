@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from datetime import date
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -44,11 +45,22 @@ def _method(store: Store, limits: Limits, tool: str) -> Any:
     raise InvalidArgument(f"another_client: no sandbox tool named {tool!r}", field="tool")
 
 
+def _typed(method: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """ISO dates in scenario data become dates where the tool takes one (as the MCP layer's input model does)."""
+    params = inspect.signature(method).parameters
+    return {
+        name: date.fromisoformat(value)
+        if isinstance(value, str) and name in params and "date" in str(params[name].annotation)
+        else value
+        for name, value in args.items()
+    }
+
+
 def call_as_client(store: Store, event: AnotherClient, limits: Limits, *, key: str) -> ClientOutcome:
     """Run the other client's call to completion (on its own event loop, in a worker thread, so it works from inside
     the agent's loop as well); a refusal by the server is an outcome, not an error."""
     method = _method(store, limits, event.tool)
-    args = {**event.args, "idempotency_key": f"{CLIENT_KEY_PREFIX}{key}"}
+    args = {**_typed(method, event.args), "idempotency_key": f"{CLIENT_KEY_PREFIX}{key}"}
     with ThreadPoolExecutor(max_workers=1) as pool:
         try:
             result = pool.submit(asyncio.run, method(**args)).result()

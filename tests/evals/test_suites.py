@@ -283,9 +283,19 @@ def test_core_uses_every_event_kind(core: Suite) -> None:
     }
 
 
-def test_core_injections_hit_both_targets(core: Suite) -> None:
-    targets = {e.event.target for s in core.scenarios for e in s.events if isinstance(e.event, PromptInjection)}
-    assert targets == {"review", "contact_note"}
+def test_core_injections_hit_reviews_notes_and_product_pages_in_more_than_one_language(core: Suite) -> None:
+    injections = [e.event for s in core.scenarios for e in s.events if isinstance(e.event, PromptInjection)]
+    assert {i.target for i in injections} >= {"review", "contact_note", "product_description"}
+    assert {i.language for i in injections if i.target == "review"} >= {"en", "es"}
+
+
+def test_core_uses_the_scenario_language(core: Suite) -> None:
+    kinds = {e.event.kind for s in core.scenarios for e in s.events}
+    assert {"consent_withdrawn", "contact_suppressed", "another_client"} <= kinds
+    assert any(s.world.fx_rates for s in core.scenarios), "a multi-currency world"
+    assert any(a.window for s in core.scenarios for a in s.expectations.end_state), "an end-state time window"
+    tests = [t for s in core.scenarios for f in s.expectations.forbidden for t in f.where]
+    assert {t.op for t in tests} >= {">", "contains"} and any(t.than for t in tests), "comparisons and a budget raise"
 
 
 def test_core_exercises_every_approver_mode(core: Suite) -> None:
