@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from datetime import date
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
