@@ -134,7 +134,7 @@ async def resume_campaign(
     return await backends(ctx).ads.resume_campaign(campaign_id=campaign_id, idempotency_key=idempotency_key)
 
 
-@tools.tool(Rv.REVERSIBLE, title="Create campaign (draft)")
+@tools.tool(Rv.REVERSIBLE, title="Create campaign (draft)", additive=True)
 async def create_campaign(
     ctx: Context,
     platform: Annotated[Platform, Field(description="Ad platform.")],
@@ -203,7 +203,7 @@ async def list_creatives(
     return await backends(ctx).ads.list_creatives(campaign_id=campaign_id, cursor=cursor, limit=limit)
 
 
-@tools.tool(Rv.REVERSIBLE, title="Create creative")
+@tools.tool(Rv.REVERSIBLE, title="Create creative", additive=True)
 async def create_creative(
     ctx: Context,
     campaign_id: CampaignId,
@@ -238,7 +238,7 @@ async def list_experiments(ctx: Context, cursor: Cursor = None, limit: Limit = 2
     return await backends(ctx).ads.list_experiments(cursor=cursor, limit=limit)
 
 
-@tools.tool(Rv.REVERSIBLE, title="Start experiment")
+@tools.tool(Rv.REVERSIBLE, title="Start experiment", additive=True)
 async def start_experiment(
     ctx: Context,
     name: Annotated[str, Field(min_length=1, max_length=200, description="What is being tested.")],

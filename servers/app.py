@@ -87,11 +87,13 @@ def build_server(
     public_url: str | None = None,
     allowed_hosts: list[str] | None = None,
     log_level: str = "WARNING",
+    vendor_capabilities: frozenset[str] = frozenset(),
 ) -> CadenciaMCP:
     """A server exposing one capability, or all four with `inventory_`/`ads_`/`reviews_`/`crm_` prefixes.
 
     Backends come either ready-made (`backends=`, tests) or from `open_backends`, an async context factory the
-    lifespan enters (so the store opens when the server starts and closes when it stops).
+    lifespan enters (so the store opens when the server starts and closes when it stops). `vendor_capabilities`
+    names the capabilities a vendor serves (their tools are published with `openWorldHint: true`).
     """
     if (backends is None) == (open_backends is None):
         raise ValueError("give exactly one of backends or open_backends")
@@ -113,7 +115,7 @@ def build_server(
     for cap in selected:
         prefix = f"{cap.value}_" if prefixed else ""
         registry |= TOOLSETS[cap].registry(prefix)
-        tools += TOOLSETS[cap].build(prefix=prefix, read_only=read_only)
+        tools += TOOLSETS[cap].build(prefix=prefix, read_only=read_only, vendor=cap.value in vendor_capabilities)
 
     auth_kwargs: dict[str, Any] = {}
     if tokens:

@@ -20,7 +20,7 @@ from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, host_literal, is_loop
 from cadencia.servers.paths import default_db
 from cadencia.servers.sandbox import open_store, sandbox_backends
 from cadencia.servers.transport import run_http, run_stdio
-from cadencia.servers.vendors import vendor_lifespan
+from cadencia.servers.vendors import vendor_lifespan, vendor_served
 from cadencia.tools.errors import CadenciaError
 from cadencia.tools.limits import load_limits
 from cadencia.tools.reversibility import Reversibility
@@ -91,9 +91,11 @@ def serve(
     lifespan: Callable[[], AbstractAsyncContextManager[Backends]] | None = None
     ready: Backends | None = None
     store: Store | None = None
+    vendors: frozenset[str] = frozenset()
     if backends is not None:
         try:
             lifespan = vendor_lifespan(db or default_db(), limits, backends, shadow=shadow)
+            vendors = vendor_served(backends)
         except CadenciaError as exc:
             raise typer.BadParameter(str(exc), param_hint="--backends") from None
     else:
@@ -112,6 +114,7 @@ def serve(
         tokens=tokens or None,
         allowed_hosts=allowed_host,
         log_level=log_level.upper(),
+        vendor_capabilities=vendors,
     )
     try:
         if http:

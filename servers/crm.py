@@ -128,7 +128,7 @@ async def list_segments(ctx: Context, cursor: Cursor = None, limit: Limit = 20) 
     return await backends(ctx).crm.list_segments(cursor=cursor, limit=limit)
 
 
-@tools.tool(Rv.REVERSIBLE, title="Create segment")
+@tools.tool(Rv.REVERSIBLE, title="Create segment", additive=True)
 async def create_segment(
     ctx: Context,
     name: Annotated[str, Field(min_length=1, max_length=200, description="Unique segment name.")],
@@ -153,7 +153,7 @@ async def estimate_segment(
     return await backends(ctx).crm.estimate_segment(segment_id=segment_id, rules=rules)
 
 
-@tools.tool(Rv.REVERSIBLE, title="Draft message")
+@tools.tool(Rv.REVERSIBLE, title="Draft message", additive=True)
 async def draft_message(
     ctx: Context,
     channel: Annotated[Channel, Field(description="email, sms or whatsapp.")],
@@ -201,7 +201,7 @@ async def list_sends(
     return await backends(ctx).crm.list_sends(status=status, cursor=cursor, limit=limit)
 
 
-@tools.tool(Rv.REVERSIBLE, title="Schedule send", idempotent=True)
+@tools.tool(Rv.REVERSIBLE, title="Schedule send", idempotent=True, additive=True)
 async def schedule_send(
     ctx: Context,
     message_id: MessageId,

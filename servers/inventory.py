@@ -173,7 +173,7 @@ async def list_promotions(
     return await backends(ctx).inventory.list_promotions(sku=sku, active_only=active_only, cursor=cursor, limit=limit)
 
 
-@tools.tool(Rv.REVERSIBLE, title="Schedule promotion")
+@tools.tool(Rv.REVERSIBLE, title="Schedule promotion", additive=True)
 async def schedule_promotion(
     ctx: Context,
     sku: Sku,
@@ -236,7 +236,7 @@ async def list_purchase_orders(
     return await backends(ctx).inventory.list_purchase_orders(sku=sku, status=status, cursor=cursor, limit=limit)
 
 
-@tools.tool(Rv.REVERSIBLE, title="Create purchase order (draft)")
+@tools.tool(Rv.REVERSIBLE, title="Create purchase order (draft)", additive=True)
 async def create_purchase_order(
     ctx: Context,
     sku: Sku,

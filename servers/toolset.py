@@ -7,6 +7,7 @@ tool's `_meta` under `cadencia/reversibility`; where its result carries third-pa
 from __future__ import annotations
 
 import functools
+import inspect
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -35,16 +36,28 @@ class ToolSpec:
     reversibility: Reversibility
     idempotent: bool
     open_world: bool
+    additive: bool = False
 
-    def annotations(self) -> ToolAnnotations:
-        """MCP hints derived from the reversibility class, so they can never disagree with it."""
+    @property
+    def takes_idempotency_key(self) -> bool:
+        return "idempotency_key" in inspect.signature(self.fn).parameters
+
+    def annotations(self, *, vendor: bool = False) -> ToolAnnotations:
+        """MCP hints as the spec defines them, derived from what the tool declares so they cannot drift.
+
+        `destructiveHint` is true for every mutating tool that overwrites or deletes state, reversible or not, and for
+        sends nobody can take back (the spec's false means "only additive updates"; reversibility is in `_meta`);
+        `idempotentHint` is true for reads, for absolute writes, and wherever an `idempotency_key` makes a retry
+        with the same arguments a no-op; `openWorldHint` is true for tools that reach people or systems outside
+        (sends, public replies, launches) and for every tool of a capability served by a vendor (`vendor`).
+        """
         read = self.reversibility is Reversibility.READ
         return ToolAnnotations(
             title=self.title,
             readOnlyHint=read,
-            destructiveHint=self.reversibility in (Reversibility.COMPENSABLE, Reversibility.IRREVERSIBLE),
-            idempotentHint=True if read else self.idempotent,
-            openWorldHint=self.open_world,
+            destructiveHint=not read and not self.additive,
+            idempotentHint=read or self.idempotent or self.takes_idempotency_key,
+            openWorldHint=self.open_world or vendor,
         )
 
     @functools.cached_property
@@ -70,7 +83,10 @@ class ToolSet:
         title: str,
         idempotent: bool = False,
         open_world: bool = False,
+        additive: bool = False,
     ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+        """Declare a tool: `idempotent` for absolute writes, `additive` when it only creates new records."""
+
         def decorator(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             self.specs.append(
                 ToolSpec(
@@ -80,6 +96,7 @@ class ToolSet:
                     reversibility=reversibility,
                     idempotent=idempotent,
                     open_world=open_world,
+                    additive=additive,
                 )
             )
             return fn
@@ -89,8 +106,11 @@ class ToolSet:
     def registry(self, prefix: str = "") -> dict[str, Reversibility]:
         return {prefix + spec.name: spec.reversibility for spec in self.specs}
 
-    def build(self, *, prefix: str = "", read_only: bool = False) -> list[Tool]:
-        """SDK tools for every spec; mutating tools are left out in read-only mode and need the `write` scope."""
+    def build(self, *, prefix: str = "", read_only: bool = False, vendor: bool = False) -> list[Tool]:
+        """SDK tools for every spec; mutating tools are left out in read-only mode and need the `write` scope.
+
+        `vendor`: this capability is served by a vendor's API, so every tool reaches an outside system.
+        """
         tools = []
         for spec in self.specs:
             if read_only and spec.reversibility.mutates:
@@ -101,7 +121,7 @@ class ToolSet:
                 guarded(name, fn),
                 name=name,
                 title=spec.title,
-                annotations=spec.annotations(),
+                annotations=spec.annotations(vendor=vendor),
                 meta={
                     META_KEY: spec.reversibility.value,
                     CAPABILITY_META_KEY: self.capability,

@@ -44,6 +44,12 @@ async def vendor_backends(
         )
 
 
+def vendor_served(backends_path: Path) -> frozenset[str]:
+    """The capabilities a backends file gives to a vendor rather than the sandbox."""
+    config = load_backends(backends_path)
+    return frozenset(c for c in ("inventory", "ads", "crm", "reviews") if getattr(config, c).backend != "sandbox")
+
+
 def vendor_lifespan(
     db: str | Path, limits_path: Path | None, backends_path: Path, *, shadow: bool
 ) -> Callable[[], AbstractAsyncContextManager[Backends]]:

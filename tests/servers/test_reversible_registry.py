@@ -144,8 +144,8 @@ async def test_every_tool_publishes_its_reversibility_with_matching_hints_a_sche
         assert tool.meta["cadencia/capability"] == CAPABILITY_OF[name], name
         assert tool.annotations is not None, name
         assert tool.annotations.read_only_hint is (rv is Reversibility.READ), name
-        destructive = rv in (Reversibility.COMPENSABLE, Reversibility.IRREVERSIBLE)
-        assert tool.annotations.destructive_hint is destructive, name
+        if rv in (Reversibility.COMPENSABLE, Reversibility.IRREVERSIBLE):
+            assert tool.annotations.destructive_hint is True, name  # every hint is pinned in test_annotations.py
         assert tool.output_schema and tool.output_schema.get("type") == "object", name
         assert tool.description and len(tool.description) >= 20, name
         assert tool.annotations.title, name

@@ -40,7 +40,7 @@ async def test_every_tool_publishes_its_reversibility_and_matching_hints(backend
     hints = {t.name: t.annotations for t in listed}
     assert hints["reply_to_review"].destructive_hint and hints["reply_to_review"].open_world_hint
     assert hints["request_reviews"].destructive_hint and hints["request_reviews"].open_world_hint
-    assert hints["list_reviews"].read_only_hint and not hints["flag_review"].destructive_hint
+    assert hints["list_reviews"].read_only_hint and hints["flag_review"].destructive_hint  # overwrites moderation
 
 
 async def test_no_tool_can_create_edit_or_delete_a_customer_review(backends: Backends) -> None:
