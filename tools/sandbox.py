@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 
 class SandboxCapability:
-    """Base of the SQL sandbox backends: one transaction per call, idempotency keys, undo journal."""
+    """Base of the SQL sandbox backends: one transaction per call, idempotency keys, undo journal, SQL off the loop."""
 
     capability: str = ""
 
@@ -26,11 +26,16 @@ class SandboxCapability:
         self.store = store
         self.limits = limits or Limits()
 
-    def _read(self, fn: Callable[[Connection], T]) -> T:
-        with self.store.reading() as conn:
-            return fn(conn)
+    async def _read(self, fn: Callable[[Connection], T]) -> T:
+        """`fn` in one read connection, on a worker thread (the event loop keeps serving meanwhile)."""
 
-    def _write(
+        def run() -> T:
+            with self.store.reading() as conn:
+                return fn(conn)
+
+        return await self.store.offload.run(run)
+
+    async def _write(
         self,
         tool: str,
         args: dict[str, Any],
@@ -40,15 +45,20 @@ class SandboxCapability:
         *,
         reversible: bool,
     ) -> R:
-        return self.store.write(
-            capability=self.capability,
-            tool=tool,
-            args=args,
-            idempotency_key=idempotency_key,
-            apply=apply,
-            result_type=result_type,
-            reversible=reversible,
+        """One mutating call (`Store.write`), on a worker thread."""
+        return await self.store.offload.run(
+            lambda: self.store.write(
+                capability=self.capability,
+                tool=tool,
+                args=args,
+                idempotency_key=idempotency_key,
+                apply=apply,
+                result_type=result_type,
+                reversible=reversible,
+            )
         )
 
     async def undo(self, *, token: str, idempotency_key: str | None = None) -> UndoResult:
-        return undo_call(self.store, capability=self.capability, token=token, idempotency_key=idempotency_key)
+        return await self.store.offload.run(
+            lambda: undo_call(self.store, capability=self.capability, token=token, idempotency_key=idempotency_key)
+        )

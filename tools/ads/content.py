@@ -63,7 +63,7 @@ class AdsContent(SandboxCapability):
             found = conn.execute(stmt.limit(limit + 1)).mappings().all()
             return Page[Claim](items=[rw.claim(r) for r in found[:limit]], next_cursor=BY_CLAIM.next(found, limit))
 
-        return self._read(run)
+        return await self._read(run)
 
     async def list_creatives(
         self, *, campaign_id: str | None = None, cursor: str | None = None, limit: int = 20
@@ -82,7 +82,7 @@ class AdsContent(SandboxCapability):
                 items=[rw.creative(r) for r in found[:limit]], next_cursor=BY_CREATIVE.next(found, limit)
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     def _check_claims(self, conn: Connection, campaign_sku: str | None, claim_ids: list[str], copy: str) -> None:
         """Only existing, approved claims valid for the campaign's SKU; no unapproved claim's wording in the copy."""
@@ -153,7 +153,7 @@ class AdsContent(SandboxCapability):
             "ai_generated": ai_generated,
             "claim_ids": claim_ids,
         }
-        return self._write("create_creative", args, idempotency_key, apply, CreativeChange, reversible=True)
+        return await self._write("create_creative", args, idempotency_key, apply, CreativeChange, reversible=True)
 
     # -- experiments --------------------------------------------------------------------------------------------
 
@@ -170,7 +170,7 @@ class AdsContent(SandboxCapability):
                 items=[rw.experiment(r, today) for r in found[:limit]], next_cursor=BY_EXPERIMENT.next(found, limit)
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     async def start_experiment(
         self,
@@ -229,7 +229,7 @@ class AdsContent(SandboxCapability):
             return ExperimentChange(experiment=rw.experiment(created, m.today))
 
         args = {"name": name, "campaign_a": campaign_a, "campaign_b": campaign_b, "metric": metric.value, "days": days}
-        return self._write("start_experiment", args, idempotency_key, apply, ExperimentChange, reversible=True)
+        return await self._write("start_experiment", args, idempotency_key, apply, ExperimentChange, reversible=True)
 
     async def get_experiment(self, *, experiment_id: str) -> ExperimentReport:
         def run(conn: Connection) -> ExperimentReport:
@@ -248,4 +248,4 @@ class AdsContent(SandboxCapability):
                 until=until,
             )
 
-        return self._read(run)
+        return await self._read(run)

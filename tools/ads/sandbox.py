@@ -74,13 +74,13 @@ class SandboxAds(AdsContent):
                 items=[rw.campaign(r) for r in found[:limit]], next_cursor=BY_CAMPAIGN.next(found, limit), total=count
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     async def get_campaign(self, *, campaign_id: str) -> Campaign:
-        return self._read(lambda conn: rw.campaign(rw.campaign_row(conn, campaign_id)))
+        return await self._read(lambda conn: rw.campaign(rw.campaign_row(conn, campaign_id)))
 
     async def get_budget_limits(self) -> BudgetLimitsView:
-        return self._read(lambda conn: self.rules.view(self.rules.snapshot(conn)))
+        return await self._read(lambda conn: self.rules.view(self.rules.snapshot(conn)))
 
     async def get_performance(
         self,
@@ -131,7 +131,7 @@ class SandboxAds(AdsContent):
                 next_cursor=next_cursor(offset, limit, len(measured) - offset),
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     # -- campaign writes ----------------------------------------------------------------------------------------
 
@@ -182,21 +182,21 @@ class SandboxAds(AdsContent):
             return self._status_change(m, campaign_id, CampaignStatus.ACTIVE, CampaignStatus.PAUSED, PAUSE_NOTE)
 
         args = {"campaign_id": campaign_id}
-        return self._write("pause_campaign", args, idempotency_key, apply, CampaignChange, reversible=True)
+        return await self._write("pause_campaign", args, idempotency_key, apply, CampaignChange, reversible=True)
 
     async def resume_campaign(self, *, campaign_id: str, idempotency_key: str | None = None) -> CampaignChange:
         def apply(m: Mutation) -> CampaignChange:
             return self._status_change(m, campaign_id, CampaignStatus.PAUSED, CampaignStatus.ACTIVE, RESUME_NOTE)
 
         args = {"campaign_id": campaign_id}
-        return self._write("resume_campaign", args, idempotency_key, apply, CampaignChange, reversible=True)
+        return await self._write("resume_campaign", args, idempotency_key, apply, CampaignChange, reversible=True)
 
     async def launch_campaign(self, *, campaign_id: str, idempotency_key: str | None = None) -> CampaignChange:
         def apply(m: Mutation) -> CampaignChange:
             return self._status_change(m, campaign_id, CampaignStatus.DRAFT, CampaignStatus.ACTIVE, LAUNCH_NOTE)
 
         args = {"campaign_id": campaign_id}
-        return self._write("launch_campaign", args, idempotency_key, apply, CampaignChange, reversible=False)
+        return await self._write("launch_campaign", args, idempotency_key, apply, CampaignChange, reversible=False)
 
     async def set_budget(
         self,
@@ -238,7 +238,7 @@ class SandboxAds(AdsContent):
             "currency": currency,
             "expected_current_minor": expected_current_minor,
         }
-        return self._write("set_budget", args, idempotency_key, apply, BudgetChange, reversible=True)
+        return await self._write("set_budget", args, idempotency_key, apply, BudgetChange, reversible=True)
 
     async def create_campaign(
         self,
@@ -292,7 +292,7 @@ class SandboxAds(AdsContent):
             "sku": sku,
             "holdout_pct": holdout_pct,
         }
-        return self._write("create_campaign", args, idempotency_key, apply, CampaignChange, reversible=True)
+        return await self._write("create_campaign", args, idempotency_key, apply, CampaignChange, reversible=True)
 
     # -- undo ---------------------------------------------------------------------------------------------------
 
@@ -306,4 +306,4 @@ class SandboxAds(AdsContent):
             self.rules.enforce(m.conn, before, field="token")
             return UndoResult(token=token, tool=tool, restored=describe_changes(changes))
 
-        return self._write("undo", {"token": token}, idempotency_key, apply, UndoResult, reversible=False)
+        return await self._write("undo", {"token": token}, idempotency_key, apply, UndoResult, reversible=False)

@@ -113,7 +113,7 @@ class SandboxCrm(SandboxCapability):
             items = [rows.contact_summary(r, consent[r["id"]], reveal_pii=reveal_pii, currency=currency) for r in found]
             return Page[ContactSummary](items=items, next_cursor=BY_CONTACT.next(got, limit))
 
-        return self._read(run)
+        return await self._read(run)
 
     async def get_contact(self, *, contact_id: str, reveal_pii: bool = False) -> Contact:
         def run(conn: Connection) -> Contact:
@@ -132,7 +132,7 @@ class SandboxCrm(SandboxCapability):
                 channels=contact_eligibility(conn, contact_id, today, lim),
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     async def suppress_contact(
         self, *, contact_id: str, reason: str, idempotency_key: str | None = None
@@ -153,7 +153,7 @@ class SandboxCrm(SandboxCapability):
             return SuppressionChange(contact_id=contact_id, previous_suppressed=False, suppressed=True, reason=reason)
 
         args = {"contact_id": contact_id, "reason": reason}
-        return self._write("suppress_contact", args, idempotency_key, apply, SuppressionChange, reversible=False)
+        return await self._write("suppress_contact", args, idempotency_key, apply, SuppressionChange, reversible=False)
 
     # -- segments -----------------------------------------------------------------------------------------------
 
@@ -167,7 +167,7 @@ class SandboxCrm(SandboxCapability):
             got = conn.execute(stmt.limit(limit + 1)).mappings().all()
             return Page[Segment](items=[rows.segment(r) for r in got[:limit]], next_cursor=BY_SEGMENT.next(got, limit))
 
-        return self._read(run)
+        return await self._read(run)
 
     async def create_segment(
         self, *, name: str, rules: SegmentRules, idempotency_key: str | None = None
@@ -184,7 +184,7 @@ class SandboxCrm(SandboxCapability):
             return SegmentChange(segment=rows.segment(created), previous=None)
 
         args = {"name": name, "rules": rules.model_dump(mode="json", exclude_none=True)}
-        return self._write("create_segment", args, idempotency_key, apply, SegmentChange, reversible=True)
+        return await self._write("create_segment", args, idempotency_key, apply, SegmentChange, reversible=True)
 
     async def estimate_segment(
         self, *, segment_id: str | None = None, rules: SegmentRules | None = None
@@ -209,7 +209,7 @@ class SandboxCrm(SandboxCapability):
                 channels=[channel_reach(conn, where, channel, today, lim) for channel in Channel],
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     # -- messages -----------------------------------------------------------------------------------------------
 
@@ -248,7 +248,7 @@ class SandboxCrm(SandboxCapability):
             "claim_ids": claim_ids,
             "ai_generated": ai_generated,
         }
-        return self._write("draft_message", args, idempotency_key, apply, MessageChange, reversible=True)
+        return await self._write("draft_message", args, idempotency_key, apply, MessageChange, reversible=True)
 
     async def list_messages(
         self, *, channel: Channel | None = None, cursor: str | None = None, limit: int = 20
@@ -264,7 +264,7 @@ class SandboxCrm(SandboxCapability):
             got = conn.execute(stmt.limit(limit + 1)).mappings().all()
             return Page[Message](items=[rows.message(r) for r in got[:limit]], next_cursor=BY_MESSAGE.next(got, limit))
 
-        return self._read(run)
+        return await self._read(run)
 
     # -- sends --------------------------------------------------------------------------------------------------
 
@@ -282,7 +282,7 @@ class SandboxCrm(SandboxCapability):
             got = conn.execute(stmt.limit(limit + 1)).mappings().all()
             return Page[Send](items=[rows.send(r) for r in got[:limit]], next_cursor=BY_SEND.next(got, limit))
 
-        return self._read(run)
+        return await self._read(run)
 
     async def schedule_send(
         self, *, message_id: str, segment_id: str, scheduled_for: date, idempotency_key: str | None = None
@@ -321,7 +321,7 @@ class SandboxCrm(SandboxCapability):
             return SendChange(send=rows.send(created), previous_status=None, estimate=reach)
 
         args = {"message_id": message_id, "segment_id": segment_id, "scheduled_for": scheduled_for.isoformat()}
-        return self._write("schedule_send", args, idempotency_key, apply, SendChange, reversible=True)
+        return await self._write("schedule_send", args, idempotency_key, apply, SendChange, reversible=True)
 
     async def cancel_send(self, *, send_id: str, idempotency_key: str | None = None) -> SendChange:
         def apply(m: Mutation) -> SendChange:
@@ -337,7 +337,9 @@ class SandboxCrm(SandboxCapability):
             _, after = m.update(sends, {"id": send_id}, {"status": SendStatus.CANCELLED.value})
             return SendChange(send=rows.send(after), previous_status=SendStatus.SCHEDULED)
 
-        return self._write("cancel_send", {"send_id": send_id}, idempotency_key, apply, SendChange, reversible=True)
+        return await self._write(
+            "cancel_send", {"send_id": send_id}, idempotency_key, apply, SendChange, reversible=True
+        )
 
     async def send_now(self, *, message_id: str, segment_id: str, idempotency_key: str | None = None) -> SendReport:
         def apply(m: Mutation) -> SendReport:
@@ -375,7 +377,7 @@ class SandboxCrm(SandboxCapability):
             return SendReport(send=rows.send(created), audience=outcome.reach)
 
         args = {"message_id": message_id, "segment_id": segment_id}
-        return self._write("send_now", args, idempotency_key, apply, SendReport, reversible=False)
+        return await self._write("send_now", args, idempotency_key, apply, SendReport, reversible=False)
 
     # -- undo ---------------------------------------------------------------------------------------------------
 
@@ -394,7 +396,7 @@ class SandboxCrm(SandboxCapability):
                 )
             return UndoResult(token=token, tool=tool, restored=describe_changes(changes))
 
-        return self._write("undo", {"token": token}, idempotency_key, apply, UndoResult, reversible=False)
+        return await self._write("undo", {"token": token}, idempotency_key, apply, UndoResult, reversible=False)
 
 
 def _lifts_suppression(change: RowChange) -> bool:

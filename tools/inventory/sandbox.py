@@ -194,7 +194,7 @@ class SandboxInventory(SandboxCapability):
             total = conn.execute(select(func.count()).select_from(products).where(*matching)).scalar_one()
             return Page[ProductSummary](items=items, next_cursor=BY_SKU.next(rows, limit), total=total)
 
-        return self._read(run)
+        return await self._read(run)
 
     async def get_product(self, *, sku: str) -> Product:
         def run(conn: Connection) -> Product:
@@ -221,7 +221,7 @@ class SandboxInventory(SandboxCapability):
                 price_floor_minor=self.price_floor(row),
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     def _daily_demand(self, conn: Connection, skus: list[str], today: date) -> dict[str, tuple[fc.Smoothed, int]]:
         """Smoothed demand (sales + lost sales) per SKU over the history window, and how many days it covers."""
@@ -283,7 +283,7 @@ class SandboxInventory(SandboxCapability):
                 next_cursor=BY_STOCK_KEY.next([r for r, _ in matched], limit),
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     @staticmethod
     def _level(row: Any, daily: float) -> StockLevel:
@@ -354,7 +354,7 @@ class SandboxInventory(SandboxCapability):
         def run(conn: Connection) -> DemandForecast:
             return self._forecasts(conn, [self._product_row(conn, sku)], horizon_days, service_level)[0]
 
-        return self._read(run)
+        return await self._read(run)
 
     async def list_forecasts(
         self,
@@ -393,7 +393,7 @@ class SandboxInventory(SandboxCapability):
                 items=matched[:limit], next_cursor=BY_SKU.next([{"sku": f.sku} for f in matched], limit)
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     async def list_promotions(
         self, *, sku: str | None = None, active_only: bool = False, cursor: str | None = None, limit: int = 20
@@ -414,7 +414,7 @@ class SandboxInventory(SandboxCapability):
                 items=[_promotion(r) for r in rows[:limit]], next_cursor=BY_PROMOTION.next(rows, limit)
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     async def list_purchase_orders(
         self,
@@ -439,7 +439,7 @@ class SandboxInventory(SandboxCapability):
             items = [_purchase_order(r) for r in rows[:limit]]
             return Page[PurchaseOrder](items=items, next_cursor=BY_PURCHASE_ORDER.next(rows, limit))
 
-        return self._read(run)
+        return await self._read(run)
 
     async def sales_report(
         self,
@@ -486,7 +486,7 @@ class SandboxInventory(SandboxCapability):
                 skus=int(skus),
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     # -- writes -------------------------------------------------------------------------------------------------
 
@@ -531,7 +531,7 @@ class SandboxInventory(SandboxCapability):
             "expected_on_hand": expected_on_hand,
             "reason": reason,
         }
-        return self._write("adjust_stock", args, idempotency_key, apply, StockAdjustment, reversible=True)
+        return await self._write("adjust_stock", args, idempotency_key, apply, StockAdjustment, reversible=True)
 
     def _check_price(self, row: Any, price_minor: int) -> None:
         floor = self.price_floor(row)
@@ -578,7 +578,7 @@ class SandboxInventory(SandboxCapability):
             )
 
         args = {"sku": sku, "price_minor": price_minor, "currency": currency}
-        return self._write("set_price", args, idempotency_key, apply, PriceChange, reversible=True)
+        return await self._write("set_price", args, idempotency_key, apply, PriceChange, reversible=True)
 
     async def schedule_promotion(
         self,
@@ -644,7 +644,7 @@ class SandboxInventory(SandboxCapability):
             "ends_on": ends_on.isoformat(),
             "label": label,
         }
-        return self._write("schedule_promotion", args, idempotency_key, apply, PromotionChange, reversible=True)
+        return await self._write("schedule_promotion", args, idempotency_key, apply, PromotionChange, reversible=True)
 
     async def end_promotion(self, *, promotion_id: str, idempotency_key: str | None = None) -> PromotionChange:
         def apply(m: Mutation) -> PromotionChange:
@@ -663,7 +663,7 @@ class SandboxInventory(SandboxCapability):
             return PromotionChange(promotion=_promotion(after), previous=_promotion(before))
 
         args = {"promotion_id": promotion_id}
-        return self._write("end_promotion", args, idempotency_key, apply, PromotionChange, reversible=True)
+        return await self._write("end_promotion", args, idempotency_key, apply, PromotionChange, reversible=True)
 
     async def update_product_content(
         self,
@@ -689,7 +689,7 @@ class SandboxInventory(SandboxCapability):
             return ContentChange(sku=sku, previous=_content(before), content=_content(after))
 
         args = {"sku": sku, "title": title, "description": description, "bullets": bullets}
-        return self._write("update_product_content", args, idempotency_key, apply, ContentChange, reversible=True)
+        return await self._write("update_product_content", args, idempotency_key, apply, ContentChange, reversible=True)
 
     async def create_purchase_order(
         self, *, sku: str, warehouse_id: str, quantity: int, idempotency_key: str | None = None
@@ -729,7 +729,9 @@ class SandboxInventory(SandboxCapability):
             return PurchaseOrderChange(purchase_order=_purchase_order(created), previous_status=None)
 
         args = {"sku": sku, "warehouse_id": warehouse_id, "quantity": quantity}
-        return self._write("create_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=True)
+        return await self._write(
+            "create_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=True
+        )
 
     def _draft(self, m: Mutation, purchase_order_id: str, action: str) -> Any:
         row = m.row(purchase_orders, id=purchase_order_id)
@@ -763,7 +765,7 @@ class SandboxInventory(SandboxCapability):
             return PurchaseOrderChange(purchase_order=_purchase_order(after), previous_status=PurchaseOrderStatus.DRAFT)
 
         args = {"purchase_order_id": purchase_order_id}
-        return self._write(
+        return await self._write(
             "confirm_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=False
         )
 
@@ -778,7 +780,9 @@ class SandboxInventory(SandboxCapability):
             return PurchaseOrderChange(purchase_order=_purchase_order(after), previous_status=PurchaseOrderStatus.DRAFT)
 
         args = {"purchase_order_id": purchase_order_id}
-        return self._write("cancel_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=True)
+        return await self._write(
+            "cancel_purchase_order", args, idempotency_key, apply, PurchaseOrderChange, reversible=True
+        )
 
     async def undo(self, *, token: str, idempotency_key: str | None = None) -> UndoResult:
         """Undo one reversible inventory call; refused if it would leave an open promotion below a price floor."""
@@ -798,4 +802,4 @@ class SandboxInventory(SandboxCapability):
                 )
             return UndoResult(token=token, tool=tool, restored=describe_changes(changes))
 
-        return self._write("undo", {"token": token}, idempotency_key, apply, UndoResult, reversible=False)
+        return await self._write("undo", {"token": token}, idempotency_key, apply, UndoResult, reversible=False)

@@ -121,10 +121,10 @@ class SandboxReviews(SandboxCapability):
                 total=total,
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     async def get_review(self, *, review_id: str) -> Review:
-        return self._read(lambda conn: to_review(self._review_row(conn, review_id)))
+        return await self._read(lambda conn: to_review(self._review_row(conn, review_id)))
 
     async def review_summary(self, *, sku: str | None = None, since: date | None = None) -> ReviewSummary:
         def run(conn: Connection) -> ReviewSummary:
@@ -132,7 +132,7 @@ class SandboxReviews(SandboxCapability):
                 self._sku(conn, sku)
             return summarize(conn, sku=sku, since=since)
 
-        return self._read(run)
+        return await self._read(run)
 
     async def list_claims(
         self, *, approved_only: bool = True, sku: str | None = None, cursor: str | None = None, limit: int = 20
@@ -152,7 +152,7 @@ class SandboxReviews(SandboxCapability):
                 items=page[:limit], next_cursor=BY_CLAIM.next([{"id": c.id} for c in page], limit), total=len(rows)
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     async def list_review_requests(
         self,
@@ -182,7 +182,7 @@ class SandboxReviews(SandboxCapability):
                 items=[to_request(r) for r in rows[:limit]], next_cursor=NEWEST_REQUEST_FIRST.next(rows, limit)
             )
 
-        return self._read(run)
+        return await self._read(run)
 
     # -- writes -------------------------------------------------------------------------------------------------
 
@@ -228,7 +228,7 @@ class SandboxReviews(SandboxCapability):
             return ReplyResult(review_id=review_id, reply=reply, review=to_review(self._review_row(m.conn, review_id)))
 
         args = {"review_id": review_id, "body": body, "claim_ids": cited}
-        return self._write("reply_to_review", args, idempotency_key, apply, ReplyResult, reversible=False)
+        return await self._write("reply_to_review", args, idempotency_key, apply, ReplyResult, reversible=False)
 
     async def flag_review(
         self, *, review_id: str, reason: FlagReason, note: str = "", idempotency_key: str | None = None
@@ -254,7 +254,7 @@ class SandboxReviews(SandboxCapability):
             return FlagChange(review_id=review_id, flag=flag, previous=None)
 
         args = {"review_id": review_id, "reason": reason.value, "note": note}
-        return self._write("flag_review", args, idempotency_key, apply, FlagChange, reversible=True)
+        return await self._write("flag_review", args, idempotency_key, apply, FlagChange, reversible=True)
 
     async def unflag_review(self, *, review_id: str, idempotency_key: str | None = None) -> FlagChange:
         def apply(m: Mutation) -> FlagChange:
@@ -266,7 +266,7 @@ class SandboxReviews(SandboxCapability):
             return FlagChange(review_id=review_id, flag=None, previous=previous)
 
         args = {"review_id": review_id}
-        return self._write("unflag_review", args, idempotency_key, apply, FlagChange, reversible=True)
+        return await self._write("unflag_review", args, idempotency_key, apply, FlagChange, reversible=True)
 
     async def request_reviews(
         self,
@@ -300,7 +300,7 @@ class SandboxReviews(SandboxCapability):
             )
 
         if dry_run:
-            return self._read(check)
+            return await self._read(check)
 
         def apply(m: Mutation) -> ReviewRequestResult:
             lock_deliveries(m.conn)  # same lock as CRM sends: caps and cooldown are checked and used atomically
@@ -340,4 +340,4 @@ class SandboxReviews(SandboxCapability):
             return report.model_copy(update={"dry_run": False, "sent": len(sent), "requests": sent})
 
         args = {"sku": sku, "contact_ids": ids, "channel": channel.value}
-        return self._write("request_reviews", args, idempotency_key, apply, ReviewRequestResult, reversible=False)
+        return await self._write("request_reviews", args, idempotency_key, apply, ReviewRequestResult, reversible=False)

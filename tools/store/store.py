@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, insert, inspect, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import StaticPool
 
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound
 from cadencia.tools.store import schema
@@ -23,6 +24,7 @@ from cadencia.tools.store.engine import WRITE, normalize_url, open_engine
 from cadencia.tools.store.journal import calls, idempotency, undo_log, world
 from cadencia.tools.store.metadata import is_bookkeeping, metadata
 from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, insert_unless_present, restore
+from cadencia.tools.store.offload import DEFAULT_TOKENS, Offload
 from cadencia.tools.store.retry import MAX_ATTEMPTS, backoff_s, is_lock_timeout, is_transient
 
 R = TypeVar("R", bound=BaseModel)
@@ -51,6 +53,9 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        shared = isinstance(engine.pool, StaticPool)  # in-memory SQLite: one connection for every caller
+        self.offload = Offload(1 if shared else DEFAULT_TOKENS)
+        """Where async callers run this store's blocking calls (`await store.offload.run(fn)`)."""
 
     @classmethod
     def open(cls, url_or_path: str | Path, *, create: bool = True) -> Store:
