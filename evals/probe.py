@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from cadencia.evals.trajectory import UndoProbe
 from cadencia.evals.world import clone_store
+from cadencia.evals.world.clients import CLIENT_KEY_PREFIX
 from cadencia.tools.errors import CadenciaError
 from cadencia.tools.store.journal import calls
 from cadencia.tools.store.store import Store
@@ -22,6 +23,8 @@ from cadencia.tools.undo import undo_call
 def undo_probe(store: Store, before: dict[str, str], path: Path) -> UndoProbe:
     with store.reading() as conn:
         rows = conn.execute(select(calls).order_by(calls.c.seq)).mappings().all()
+    # Another client's calls happened before `before` was taken: they are the world the agent found, not its own.
+    rows = [r for r in rows if not (r["idempotency_key"] or "").startswith(CLIENT_KEY_PREFIX)]
     if not rows:
         return UndoProbe(checked=False, detail="no world-changing call in the first cycle")
     copy = clone_store(store, path)

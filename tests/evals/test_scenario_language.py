@@ -225,3 +225,26 @@ def test_the_json_schema_describes_the_new_language() -> None:
         assert name in schema["$defs"]
     assert "start_date" in schema["$defs"]["WorldSpec"]["properties"]
     assert isinstance(Scenario.model_json_schema(), dict)
+
+
+def test_the_undo_probe_undoes_only_the_agents_calls_not_another_clients(store: Store, tmp_path: Path) -> None:
+    from cadencia.evals.probe import undo_probe
+
+    other = AnotherClient(
+        tool="set_budget",
+        args={
+            "campaign_id": "CMP-GO000",
+            "daily_budget_minor": 25000,
+            "currency": "EUR",
+            "expected_current_minor": 20000,
+        },
+    )
+    assert call_as_client(store, other, Limits(), key="e0").ok
+    before = store.table_hashes()
+    asyncio.run(
+        SandboxAds(store).set_budget(
+            campaign_id="CMP-ME001", daily_budget_minor=6000, currency="EUR", expected_current_minor=5000
+        )
+    )
+    probe = undo_probe(store, before, tmp_path / "probe.db")
+    assert probe.identical and probe.undone == 1, probe.detail
