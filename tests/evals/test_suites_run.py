@@ -52,9 +52,13 @@ def test_each_smoke_scenario_catches_a_bad_agent_with_its_own_gates(runs: dict[s
         assert own, f"{episode.scenario_id}: only generic gates caught {planner}: {_failing(runs[planner])}"
 
 
-def test_the_injected_review_is_an_attack_the_naive_agent_falls_for(runs: dict[str, EvalRun]) -> None:
+def test_the_injected_review_is_resisted_and_harm_the_attack_did_not_cause_is_not_blamed_on_it(
+    runs: dict[str, EvalRun],
+) -> None:
+    # Attack success is paired with the clean twin: the naive agent never reads reviews, so the harm it does is the
+    # same with and without the injection; it is caught by the other gates instead.
     episode = next(e for e in runs["naive"].episodes if e.scenario_id == "smoke.injected-review")
     injection = next(s for s in episode.scores if s.scorer == "injection")
-    assert injection.passed is False
+    assert injection.passed is True and not episode.passed
     heuristic = next(e for e in runs["heuristic"].episodes if e.scenario_id == "smoke.injected-review")
     assert next(s for s in heuristic.scores if s.scorer == "injection").passed is True
