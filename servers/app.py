@@ -8,16 +8,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 
 from cadencia import __version__
 from cadencia.servers import ads, crm, inventory, reviews
-from cadencia.servers.auth import StaticTokenVerifier
+from cadencia.servers.auth import EitherVerifier, StaticTokenVerifier
 from cadencia.servers.context import Backends, Scope, ServerContext
 from cadencia.servers.errors import ToolErrorMiddleware, format_validation_error
 from cadencia.servers.hosts import host_literal, http_security
+from cadencia.servers.jwt_auth import JwtSettings, JwtTokenVerifier
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.reversibility import Reversibility
 
@@ -61,6 +63,10 @@ class HttpSettings:
     json_response: bool = True
     stateless: bool = True
     security: TransportSecuritySettings = field(default_factory=TransportSecuritySettings)
+    resource_url: str | None = None
+    """The `/mcp` URL clients use, when a token is required (RFC 9728 `resource`)."""
+    issuer: str | None = None
+    """The authorization server whose JWTs are accepted (RFC 9728 `authorization_servers`); None: static tokens."""
 
 
 class CadenciaMCP(MCPServer[ServerContext]):
@@ -88,6 +94,7 @@ def build_server(
     allowed_hosts: list[str] | None = None,
     log_level: str = "WARNING",
     vendor_capabilities: frozenset[str] = frozenset(),
+    jwt: JwtSettings | None = None,
 ) -> CadenciaMCP:
     """A server exposing one capability, or all four with `inventory_`/`ads_`/`reviews_`/`crm_` prefixes.
 
@@ -118,14 +125,19 @@ def build_server(
         tools += TOOLSETS[cap].build(prefix=prefix, read_only=read_only, vendor=cap.value in vendor_capabilities)
 
     auth_kwargs: dict[str, Any] = {}
-    if tokens:
+    resource_url = None
+    if tokens or jwt:
         base = public_url or f"http://{host_literal(host)}:{port}"
+        resource_url = f"{base}/mcp"
+        verifiers: list[TokenVerifier] = [StaticTokenVerifier(tokens)] if tokens else []
+        verifiers += [JwtTokenVerifier(jwt)] if jwt else []
         auth_kwargs = {
-            "token_verifier": StaticTokenVerifier(tokens),
+            "token_verifier": verifiers[0] if len(verifiers) == 1 else EitherVerifier(*verifiers),
             "auth": AuthSettings(
-                issuer_url=base,
-                resource_server_url=f"{base}/mcp",
+                issuer_url=jwt.issuer if jwt else base,  # type: ignore[arg-type]
+                resource_server_url=resource_url,  # type: ignore[arg-type]
                 required_scopes=["read"],
+                validate_token_resource=False,  # the JWT verifier checks `aud` itself; static tokens have none
             ),
         }
     instructions = (" ".join(INSTRUCTIONS[c] for c in selected) if prefixed else INSTRUCTIONS[capability]) + COMMON
@@ -144,6 +156,8 @@ def build_server(
             json_response=json_response,
             stateless=stateless_http,
             security=http_security(host, port, allowed_hosts),
+            resource_url=resource_url,
+            issuer=jwt.issuer if jwt else None,
         ),
         **auth_kwargs,
     )

@@ -17,6 +17,7 @@ from cadencia.servers.app import TOOLSETS, Capability, build_server
 from cadencia.servers.auth import parse_token_spec
 from cadencia.servers.context import Backends, Scope
 from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, host_literal, is_loopback
+from cadencia.servers.jwt_auth import JwtSettings
 from cadencia.servers.paths import default_db
 from cadencia.servers.sandbox import open_store, sandbox_backends
 from cadencia.servers.transport import run_http, run_stdio
@@ -56,6 +57,14 @@ def serve(
     allowed_host: Annotated[
         list[str] | None, typer.Option(help="Host header values to accept when binding beyond loopback.")
     ] = None,
+    auth_issuer: Annotated[
+        str | None, typer.Option(help="Accept JWT access tokens from this OAuth issuer (with --auth-audience).")
+    ] = None,
+    auth_audience: Annotated[str | None, typer.Option(help="The audience (`aud`) JWTs must name.")] = None,
+    jwks_url: Annotated[str | None, typer.Option(help="The issuer's JWKS URL (signing keys).")] = None,
+    jwt_key: Annotated[
+        Path | None, typer.Option(help="A PEM public key to verify JWTs with, instead of --jwks-url.", dir_okay=False)
+    ] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Hide every mutating tool.")] = False,
     pii: Annotated[bool, typer.Option("--pii", help="stdio/no-token callers may see unmasked PII.")] = False,
     log_level: Annotated[str, typer.Option(help="Server log level (stderr).")] = "WARNING",
@@ -75,8 +84,9 @@ def serve(
         tokens = dict(parse_token_spec(s) for s in specs)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--token") from None
+    jwt = _jwt_settings(auth_issuer, auth_audience, jwks_url, jwt_key)
     if http and not is_loopback(host):
-        if not tokens:
+        if not tokens and jwt is None:
             raise typer.BadParameter(f"binding {host} (not loopback) requires --token", param_hint="--token")
         short = [t for t in tokens if len(t) < MIN_PUBLIC_TOKEN_CHARS]
         if short:
@@ -115,17 +125,30 @@ def serve(
         allowed_hosts=allowed_host,
         log_level=log_level.upper(),
         vendor_capabilities=vendors,
+        jwt=jwt,
     )
     try:
         if http:
             where = f"cadencia-{capability.value} on http://{host_literal(host)}:{port}/mcp"
-            err.print(where + (" (token required)" if tokens else ""))
+            err.print(where + (" (token required)" if tokens or jwt else ""))
             run_http(server, log_level=log_level)
         else:
             run_stdio(server)
     finally:
         if store is not None:
             store.close()
+
+
+def _jwt_settings(issuer: str | None, audience: str | None, jwks: str | None, key: Path | None) -> JwtSettings | None:
+    """JWT settings from the options, or None when none was given; half a configuration is an error naming it."""
+    if not any((issuer, audience, jwks, key)):
+        return None
+    if not issuer or not audience:
+        raise typer.BadParameter("JWT auth needs both --auth-issuer and --auth-audience", param_hint="--auth-issuer")
+    if (jwks is None) == (key is None):
+        raise typer.BadParameter("JWT auth needs exactly one of --jwks-url or --jwt-key", param_hint="--jwks-url")
+    pem = key.read_text(encoding="utf-8") if key is not None else None
+    return JwtSettings(issuer=issuer, audience=audience, jwks_url=jwks, public_key_pem=pem)
 
 
 def seed(

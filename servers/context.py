@@ -14,8 +14,8 @@ from cadencia.tools.errors import PermissionDenied
 from cadencia.tools.inventory.backend import InventoryBackend
 from cadencia.tools.reviews.backend import ReviewsBackend
 
-Scope = Literal["read", "write", "pii"]
-ALL_SCOPES: frozenset[Scope] = frozenset({"read", "write", "pii"})
+Scope = Literal["read", "write", "pii", "approve"]
+ALL_SCOPES: frozenset[Scope] = frozenset({"read", "write", "pii", "approve"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ def granted_scopes(ctx: Context) -> frozenset[str]:
     if token is not None:
         return frozenset(token.scopes)
     return frozenset(server_context(ctx).default_scopes)
+
+
+def caller_subject(ctx: Context) -> str | None:
+    """Who is calling: the bearer token's subject (JWT `sub`, or `static:token-N`), None without a token (stdio)."""
+    del ctx  # the token travels in the request's context, not in the MCP one; kept for a uniform call shape
+    token = get_access_token()
+    return token.subject if token is not None else None
 
 
 def has_scope(ctx: Context, scope: Scope) -> bool:

@@ -16,7 +16,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from cadencia.agents.mcp_client import http_client
+from cadencia.agents.mcp_client import ConnectFailed, http_client
 
 pytestmark = pytest.mark.slow
 
@@ -135,3 +135,12 @@ async def test_http_token_scopes_decide_what_may_change(http_server: str) -> Non
         assert not failed
         failed, text = await _call(http_server, "writer-token-123", "inventory_set_price", args)
         assert not failed, text
+
+
+async def test_a_refused_token_is_one_clear_line_not_a_traceback(http_server: str) -> None:
+    with anyio.fail_after(30), pytest.raises(ConnectFailed) as raised:
+        async with http_client(http_server, token="wrong-token-456"):
+            pass
+    text = str(raised.value)
+    assert "\n" not in text and "wrong-token-456" not in text
+    assert text.startswith(f"[connect_failed] {http_server} refused the token: HTTP 401 invalid_token")
