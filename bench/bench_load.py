@@ -39,13 +39,13 @@ TOOL = "inventory_adjust_stock"
 def bare_server(db_url: str, port: int) -> None:
     """The SDK's server with one tool doing the same compare-and-set write, on a worker thread."""
     import anyio
-    from mcp.server.fastmcp import FastMCP
+    from mcp.server.mcpserver import MCPServer
     from sqlalchemy import create_engine, select, update
 
     from cadencia.tools.inventory.tables import stock
 
     engine = create_engine(db_url)
-    server = FastMCP("bare", host="127.0.0.1", port=port, stateless_http=True, json_response=True, log_level="WARNING")
+    server = MCPServer("bare", log_level="WARNING")
 
     def write(sku: str, warehouse_id: str, delta: int, expected_on_hand: int, reason: str) -> dict[str, Any]:
         key = (stock.c.sku == sku, stock.c.warehouse_id == warehouse_id)
@@ -63,7 +63,7 @@ def bare_server(db_url: str, port: int) -> None:
         """Adjust on-hand stock with compare-and-set."""
         return await anyio.to_thread.run_sync(write, sku, warehouse_id, delta, expected_on_hand, reason)
 
-    server.run(transport="streamable-http")
+    server.run(transport="streamable-http", host="127.0.0.1", port=port, stateless_http=True, json_response=True)
 
 
 class Client:

@@ -91,14 +91,13 @@ deliveries = Table(
 )
 """One row per message actually delivered to a contact (`kind`: marketing or review_request), for caps and audits."""
 
-# One index per contact filter of find_contacts and segment rules (sizes are counted from them), the consent lookup
-# by channel, and the frequency-cap window (channel, day, contact: a covering range scan).
-Index("ix_contacts_language", contacts.c.language)
+# Range filters of find_contacts and segment rules (sizes are counted from them), and the frequency-cap window
+# (channel, day, contact: a covering range scan). Language, favourite category and consent are left to the id-order
+# scan on purpose: with a handful of values each, an index on them makes a page read and sort a quarter of all
+# contacts instead of stopping after `limit` rows (measured: 31 ms without, 8 s with, for consent sms + language fr).
 Index("ix_contacts_orders_count", contacts.c.orders_count)
-Index("ix_contacts_favorite_category", contacts.c.favorite_category)
 Index("ix_contacts_last_order_on", contacts.c.last_order_on)
 Index("ix_contacts_lifetime_value", contacts.c.lifetime_value_minor)
-Index("ix_consents_channel_status", consents.c.channel, consents.c.status, consents.c.contact_id)
 Index("ix_deliveries_channel_day", deliveries.c.channel, deliveries.c.sent_on, deliveries.c.contact_id)
 Index("ix_messages_channel_id", messages.c.channel, messages.c.id)
 Index("ix_sends_status_id", sends.c.status, sends.c.id)
