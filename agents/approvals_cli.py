@@ -21,6 +21,9 @@ from cadencia.agents.edits import EditError, apply_edit
 from cadencia.agents.runs import RunIndex, RunRecord, RunStatus
 from cadencia.agents.terminal import LiveView, print_pending
 from cadencia.agents.workdir import Workdir
+from cadencia.servers.safety.call import is_server_approval
+from cadencia.servers.safety.cli import answer_server_approval, print_server_approvals
+from cadencia.tools.approvals import ApprovalNotFound
 from cadencia.tools.names import base_name
 
 approvals_app = typer.Typer(help="List and answer approvals that paused a run.", no_args_is_help=True)
@@ -128,6 +131,14 @@ def _approve_all(run_id: str, tools: list[str], *, approver: str, workdir: Workd
     finish(result, workdir)
 
 
+def _answer_server(approval_id: str, *, approve: bool, approver: str, note: str, workdir: Workdir) -> None:
+    """A server approval (`srv-…`, any MCP client's call) is answered in its store; the caller then calls again."""
+    try:
+        answer_server_approval(approval_id, approve=approve, approver=approver, note=note, root=workdir.root)
+    except ApprovalNotFound as exc:
+        raise fail(f"{exc}; see `cadencia approvals list`") from None
+
+
 @approvals_app.command("approve")
 def approve(
     approval_id: Annotated[
@@ -171,6 +182,11 @@ def approve(
         raise fail("give RUN_ID/ACTION_ID, or --all --run RUN_ID")
     if run is not None or tool:
         raise fail("--run and --tool go with --all")
+    if is_server_approval(approval_id):
+        if edit is not None:
+            raise fail("a server approval cannot be edited: reject it; the caller then asks with new arguments")
+        _answer_server(approval_id, approve=True, approver=approver, note=note, workdir=where)
+        return
     _answer_one(approval_id, ApprovalChoice.APPROVE, edit=edit, approver=approver, workdir=where, note=note)
 
 
@@ -185,6 +201,9 @@ def reject(
 
     Example: cadencia approvals reject run-1a2b3c/c0.4 --note "not during the launch"
     """
+    if is_server_approval(approval_id):
+        _answer_server(approval_id, approve=False, approver=approver, note=note, workdir=Workdir.at(workdir))
+        return
     _answer_one(
         approval_id, ApprovalChoice.REJECT, edit=None, approver=approver, workdir=Workdir.at(workdir), note=note
     )
@@ -198,8 +217,10 @@ def list_approvals(workdir: WorkdirOption = None) -> None:
     """
     where = Workdir.at(workdir)
     waiting = RunIndex(where.runs).list(status=RunStatus.WAITING_APPROVAL)
+    at_servers = print_server_approvals(where.root)
     if not waiting:
-        console.print("No approvals pending.")
+        if not at_servers:
+            console.print("No approvals pending.")
         return
 
     async def main() -> None:

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from cadencia.agents.mcp_client import cadencia_stdio_command, http_client, memory_client, stdio_client
 from cadencia.agents.mcp_tools import load_tools
 from cadencia.agents.toolbox import Toolbox
 from cadencia.servers.app import Capability, build_server
 from cadencia.servers.context import Backends
+from cadencia.servers.safety.guard import ServerSafety
 
 
 @asynccontextmanager
-async def inprocess_toolbox(backends: Backends) -> AsyncIterator[Toolbox]:
-    """The combined server in this process: the embedded default."""
-    async with memory_client(build_server(Capability.ALL, backends=backends)) as client:
+async def inprocess_toolbox(backends: Backends, *, safety: ServerSafety | None = None) -> AsyncIterator[Toolbox]:
+    """The combined server in this process: the embedded default (with `safety`, held to a server policy as
+    `cadencia serve` is)."""
+    async with memory_client(build_server(Capability.ALL, backends=backends, safety=safety)) as client:
         yield Toolbox.of(await load_tools(client))
 
 
 @asynccontextmanager
-async def stdio_toolbox(db: str) -> AsyncIterator[Toolbox]:
-    """The combined server as a subprocess over stdio (what Claude Desktop does)."""
-    async with stdio_client(cadencia_stdio_command(db)) as client:
+async def stdio_toolbox(db: str, workdir: Path | None = None) -> AsyncIterator[Toolbox]:
+    """The combined server as a subprocess over stdio (what Claude Desktop does), keeping its approvals and audit in
+    `workdir`: the run's own, so an approval given at the gate is the one the server accepts."""
+    command = cadencia_stdio_command(db) + (["--workdir", str(workdir)] if workdir else [])
+    async with stdio_client(command) as client:
         yield Toolbox.of(await load_tools(client))
 
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from cadencia.agents.toolbox import Toolbox, V
-from cadencia.agents.views import CampaignView, ClaimView, ForecastView, MessageView, ProductView, ReachEstimateView
+from cadencia.agents.views import (
+    CampaignView,
+    ClaimView,
+    ForecastView,
+    MessageView,
+    ProductView,
+    PurchaseOrderView,
+    ReachEstimateView,
+)
 from cadencia.tools.names import Ads, Crm, Inventory
-from cadencia.tools.policy.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts
+from cadencia.tools.policy.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts, PurchaseOrderFacts
 
 MAX_ITEMS = 2000
 NO_DEMAND = 0.01
@@ -61,3 +69,7 @@ class McpFacts:
     async def claims(self) -> list[ClaimFacts] | None:
         rows = await self._all(Ads.LIST_CLAIMS, ClaimView)
         return None if rows is None else list(rows)
+
+    async def purchase_order(self, purchase_order_id: str) -> PurchaseOrderFacts | None:
+        rows = await self._all(Inventory.LIST_PURCHASE_ORDERS, PurchaseOrderView)
+        return next((o for o in rows or [] if o.id == purchase_order_id), None)

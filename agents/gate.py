@@ -35,6 +35,8 @@ from cadencia.tools.reversibility import Reversibility
 
 Clock = Callable[[], datetime]
 IDEMPOTENCY_ARG = "idempotency_key"
+APPROVAL_ARG = "approval_id"
+"""Servers with a policy take the id of an approval already given (ours, in the shared approval store)."""
 
 
 def utc_now() -> datetime:
@@ -209,6 +211,9 @@ class Gate:
             raise ValueError("this gate has no toolbox; execute through your own tool handler")
         tool = assessment.action.tool
         args, key = self.call_args(assessment, accepts_key=self.toolbox.accepts(tool, IDEMPOTENCY_ARG))
+        if approved_by is not None and self.toolbox.accepts(tool, APPROVAL_ARG):
+            # A person answered here: the server (sharing the approval store) accepts that answer, asks no one again.
+            args[APPROVAL_ARG] = approval_id(self.run_id, assessment.action.id)
         outcome = await self.toolbox.call(tool, args)
         if witness is not None:
             witness.record(tool, outcome.payload, self.toolbox.untrusted_paths(tool))

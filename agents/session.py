@@ -22,11 +22,15 @@ from cadencia.agents.planners.base import Planner
 from cadencia.agents.runs import RunIndex, RunRecord
 from cadencia.agents.toolbox import Toolbox
 from cadencia.agents.workdir import Workdir
+from cadencia.servers.app import full_registry
+from cadencia.servers.safety.guard import ServerSafety
+from cadencia.servers.safety.setup import open_safety
 from cadencia.servers.sandbox import open_store, sandbox_backends
 from cadencia.servers.vendors import load_vendor_config, vendor_backends
 from cadencia.tools.approvals import ApprovalStore
 from cadencia.tools.audit import AuditLog
 from cadencia.tools.limits import Limits
+from cadencia.tools.policy.server import ServerPolicy
 from cadencia.tools.store.store import Store
 
 INPROCESS = "inprocess"
@@ -82,6 +86,7 @@ async def connect_servers(
     token: str | None = None,
     store: Store | None = None,
     limits: Limits | None = None,
+    safety: ServerSafety | None = None,
 ) -> AsyncIterator[tuple[Toolbox, Store | None]]:
     """`inprocess` (embedded default, optionally with vendor backends: `inprocess;backends=FILE[;shadow]`), `stdio`
     (subprocess), or space-separated streamable HTTP URLs."""
@@ -91,20 +96,20 @@ async def connect_servers(
         opened = store or open_store(workdir.store)
         try:
             if backends_file is None:
-                async with inprocess_toolbox(sandbox_backends(opened, limits)) as toolbox:
+                async with inprocess_toolbox(sandbox_backends(opened, limits), safety=safety) as toolbox:
                     yield toolbox, opened
             else:
                 config, secrets = load_vendor_config(backends_file, shadow=shadow)
                 async with (
                     vendor_backends(opened, limits or Limits(), config, secrets) as backends,
-                    inprocess_toolbox(backends) as toolbox,
+                    inprocess_toolbox(backends, safety=safety) as toolbox,
                 ):
                     yield toolbox, opened
         finally:
             if store is None:
                 opened.close()
     elif servers == STDIO:
-        async with stdio_toolbox(workdir.store) as toolbox:
+        async with stdio_toolbox(workdir.store, workdir.root) as toolbox:
             yield toolbox, None
     else:
         async with http_toolbox(servers.split(), token=token) as toolbox:
@@ -127,11 +132,14 @@ async def open_session(
     limits: Limits | None = None,
     planner_spec: str | None = None,
     kind: str = "embedded",
+    server_policy: ServerPolicy | None = None,
 ) -> AsyncIterator[AgentSession]:
     """Open one run's session and record the run in the workdir's run index (every run is there, however started).
 
     `planner_spec` is how the index names the planner to rebuild it (`heuristic:`, `llm:openai:gpt-4.1`); `kind`
     tells runs apart in listings (`run`, `demo`, `embedded`, `eval`). An existing `run_id` keeps its record.
+    `server_policy` holds the in-process server to it (approvals, budgets, freeze, audit in `workdir`), as
+    `cadencia serve` holds every client; the gate's approvals are the server's, so nobody is asked twice.
     """
     runs = RunIndex(workdir.runs)
     record = runs.add(
@@ -144,8 +152,11 @@ async def open_session(
         kind=kind,
     )
     async with AsyncExitStack() as stack:
+        safety = None
+        if server_policy is not None:
+            safety = stack.enter_context(open_safety(server_policy, root=workdir.root, registry=full_registry()))
         toolbox, opened = await stack.enter_async_context(
-            connect_servers(servers, workdir, token=token, store=store, limits=limits)
+            connect_servers(servers, workdir, token=token, store=store, limits=limits, safety=safety)
         )
         audit = AuditLog.open(workdir.audit, key_path=workdir.signing_key)
         stack.callback(audit.close)

@@ -11,7 +11,7 @@ from datetime import date
 from pydantic import ConfigDict, Field
 
 from cadencia.agents.results import View
-from cadencia.tools.policy.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts
+from cadencia.tools.policy.facts import CampaignFacts, ClaimFacts, MessageFacts, ProductFacts, PurchaseOrderFacts
 
 _IGNORE_EXTRA = ConfigDict(extra="ignore", frozen=True)
 
@@ -54,6 +54,12 @@ class PurchaseOrderRow(View):
 
     id: str
     sku: str
+
+
+class PurchaseOrderView(PurchaseOrderFacts):
+    """inventory_list_purchase_orders item, as guardrail facts (its amount)."""
+
+    model_config = _IGNORE_EXTRA
 
 
 class Incoming(View):

@@ -83,13 +83,19 @@ def run_command(
     agent_cmd: Annotated[
         str | None, typer.Option(help="Evaluate an external MCP agent: run this command once per simulated day.")
     ] = None,
+    server_policy: Annotated[
+        str | None,
+        typer.Option(help="Hold the servers to a server policy: 'default' or a YAML file (default: none)."),
+    ] = None,
 ) -> None:
     """Run a scenario suite and write results.json, junit.xml and report.html (`run` may be left out).
 
     Example: cadencia eval evals/suites/smoke --planner heuristic --trials 3 --workers 2
     """
     label = "external" if agent_cmd else planner
-    folder = out or Path("eval-out") / f"{suite.name}-{label}"
+    folder = out or Path("eval-out") / (
+        f"{suite.name}-{label}" + (f"-server-{Path(server_policy).stem}" if server_policy else "")
+    )
     options = RunOptions(
         suite=suite,
         planner=planner,
@@ -100,6 +106,7 @@ def run_command(
         out=folder,
         only=list(only or []),
         agent_cmd=agent_cmd,
+        server_policy=server_policy,
     )
     try:
         scenarios = [s for s in load_suite(suite).scenarios if not only or s.id in only]

@@ -30,6 +30,7 @@ from cadencia.evals.world import AnotherClient, DayReport, World, clone_store, l
 from cadencia.evals.world.clients import ClientOutcome, call_as_client
 from cadencia.tools.crm.dispatch import dispatch_due_sends
 from cadencia.tools.fx import write_rates
+from cadencia.tools.policy.server import ServerPolicy, default_server_policy, load_server_policy
 from cadencia.tools.seed import seed_store
 from cadencia.tools.store.canonical import canonical_json
 from cadencia.tools.store.metadata import metadata
@@ -44,6 +45,9 @@ class EpisodeSpec(BaseModel):
     base_seed: int | None = None
     directory: Path
     clean: Scenario | None = Field(None, description="The clean twin to pair an attacked scenario with.")
+    server_policy: str | None = Field(
+        None, description="Hold the servers to a server policy: 'default' or a YAML file (None: no server policy)."
+    )
 
     @property
     def scenario_digest(self) -> str:
@@ -66,6 +70,12 @@ def planner_for(spec: EpisodeSpec) -> tuple[Planner, Policy]:
     if spec.planner == "naive":
         return NaivePlanner(), allow_all_policy()
     return make_planner(spec.planner, model=spec.model), default_policy()
+
+
+def server_policy_for(spec: EpisodeSpec) -> ServerPolicy | None:
+    if spec.server_policy is None:
+        return None
+    return default_server_policy() if spec.server_policy == "default" else load_server_policy(Path(spec.server_policy))
 
 
 def build_world(scenario: Scenario, seed: int, path: Path) -> Store:
@@ -235,6 +245,7 @@ async def run_episode(spec: EpisodeSpec) -> tuple[Trajectory, FinalState]:
         seed=spec.seed,
         planner=spec.planner,
         scenario_digest=spec.scenario_digest,
+        server_policy=spec.server_policy,
     )
     try:
         async with open_session(
@@ -248,6 +259,7 @@ async def run_episode(spec: EpisodeSpec) -> tuple[Trajectory, FinalState]:
             advance=advance,
             max_cycles=scenario.horizon_days,
             limits=scenario.world.limits,
+            server_policy=server_policy_for(spec),
         ) as session:
             result = await drive(session, approver=scripted_approver(scenario.approver))
             state = (await session.graph.aget_state(session.config)).values

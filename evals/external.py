@@ -53,6 +53,7 @@ async def run_external_episode(spec: EpisodeSpec, agent: ExternalAgent) -> tuple
         seed=spec.seed,
         planner="external",
         scenario_digest=spec.scenario_digest,
+        server_policy=spec.server_policy,
     )
     limits = spec.directory / "limits.yaml"
     limits.write_text(yaml.safe_dump(scenario.world.limits.model_dump(mode="json")), encoding="utf-8")
@@ -76,6 +77,10 @@ async def run_external_episode(spec: EpisodeSpec, agent: ExternalAgent) -> tuple
             str(port),
             "--token",
             f"{token}:read,write",
+            "--policy",
+            spec.server_policy or "off",
+            "--workdir",
+            str(spec.directory / "server"),
         ],
         stdout=server_log,
         stderr=subprocess.STDOUT,

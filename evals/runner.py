@@ -35,6 +35,7 @@ class RunOptions(BaseModel):
     out: Path
     only: list[str] = []
     agent_cmd: str | None = None
+    server_policy: str | None = None
 
 
 def episode_dir(out: Path, scenario_id: str, trial: int) -> Path:
@@ -99,6 +100,7 @@ def _finished(path: Path, spec: EpisodeSpec) -> EpisodeResult | None:
         result.trajectory.seed == spec.seed
         and result.trajectory.planner == spec.planner
         and result.trajectory.scenario_digest == spec.scenario_digest
+        and result.trajectory.server_policy == spec.server_policy
     )
     return result if same else None
 
@@ -121,6 +123,7 @@ def run_suite(options: RunOptions, *, on_episode: Progress | None = None) -> Eva
             base_seed=options.seed,
             directory=episode_dir(options.out, scenario.id, trial),
             clean=clean_twin(scenario, suite.scenarios),
+            server_policy=options.server_policy,
         )
         for scenario in scenarios
         for trial in range(options.trials)

@@ -50,6 +50,7 @@ class Trajectory(BaseModel):
     scenario_digest: str = Field(
         "", description="SHA-256 of the scenario as run: a finished episode is reused only for the very same scenario."
     )
+    server_policy: str | None = Field(None, description="The server policy the servers held calls to, if any.")
     executed: list[ExecutedAction] = Field(default_factory=list)
     rejections: list[Rejection] = Field(default_factory=list)
     approvals: list[ApprovalOutcome] = Field(default_factory=list)

@@ -11,9 +11,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from cadencia.console import make_console
-from cadencia.servers.paths import default_workdir
+from cadencia.servers.paths import default_db, default_workdir
+from cadencia.servers.safety.reconcile import unaudited_calls
 from cadencia.tools.audit.errors import AuditError, AuditIntegrityError
 from cadencia.tools.audit.log import AuditLog
 from cadencia.tools.audit.migrate import migrate as migrate_log
@@ -112,6 +114,14 @@ def verify(
     full: Annotated[
         bool, typer.Option("--full", help="Also check every older checkpoint, not just the newest that proves the rest")
     ] = False,
+    calls_db: Annotated[
+        str | None,
+        typer.Option(
+            "--calls-db",
+            help="The servers' store (SQLite path or URL) whose call record must all be in the log. "
+            "Default: $CADENCIA_DB or WORKDIR/sandbox.db when it exists",
+        ),
+    ] = None,
 ) -> None:
     """Recompute every hash and the chain, check the signed checkpoints and each record's MAC; exit 1 if anything
     was altered, or (with only a public key) if records are not signed yet.
@@ -128,8 +138,28 @@ def verify(
             report = log.verify(external_checkpoints=external, public_key=trusted, full=full)
         except AuditError as exc:
             raise _fail(f"{exc} (use --public-key)") from exc
+        missing = _unaudited(log, calls_db, workdir)
     _print_report(make_console(), report)
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_TAMPERED)
+    raise typer.Exit(EXIT_OK if report.ok and not missing else EXIT_TAMPERED)
+
+
+def _unaudited(log: AuditLog, calls_db: str | None, workdir: Path | None) -> int:
+    """Print the servers' calls missing from the log (a crash between execute and append); returns how many."""
+    target = calls_db or default_db(workdir or default_workdir())
+    if calls_db is None and "://" not in target and not Path(target).exists():
+        return 0
+    try:
+        missing = unaudited_calls(target, log)
+    except SQLAlchemyError as exc:  # an unreadable store is reported, not a crash of verify
+        raise _fail(f"cannot read the servers' call record in {target}: {exc}") from exc
+    console = make_console()
+    if not missing:
+        console.print(escape(f"Servers' call record: every guarded call in {target} is in the log"))
+        return 0
+    console.print(f"[red]Calls missing from the audit log: {len(missing)}[/red] (executed, never appended)")
+    for call in missing:
+        console.print(escape(f"  {call.call_ref}  {call.capability}.{call.tool}  at {call.recorded_at}"))
+    return len(missing)
 
 
 @audit_app.command()

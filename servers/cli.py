@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cadencia.servers.app import TOOLSETS, Capability, build_server
+from cadencia.servers.app import TOOLSETS, Capability, build_server, full_registry
 from cadencia.servers.auth import parse_token_spec
 from cadencia.servers.context import Backends, Scope
 from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, host_literal, is_loopback
 from cadencia.servers.jwt_auth import JwtSettings
-from cadencia.servers.paths import default_db
+from cadencia.servers.paths import default_db, default_workdir
 from cadencia.servers.sandbox import open_store, sandbox_backends
 from cadencia.servers.transport import run_http, run_stdio
 from cadencia.servers.vendors import vendor_lifespan, vendor_served
@@ -28,6 +28,9 @@ from cadencia.tools.reversibility import Reversibility
 from cadencia.tools.seed import Scale, seed_store
 from cadencia.tools.seed.generate import SIZES
 from cadencia.tools.store.store import Store
+
+if TYPE_CHECKING:
+    from cadencia.tools.policy.server import ServerPolicy
 
 err = Console(stderr=True)
 
@@ -74,6 +77,16 @@ def serve(
     shadow: Annotated[
         bool, typer.Option("--shadow", help="Vendor writes are validated and recorded as proposals, not sent.")
     ] = False,
+    policy: Annotated[
+        str,
+        typer.Option(
+            help="Server policy: 'default' (shipped), a YAML file, or 'off' (no approvals, budgets or audit here)."
+        ),
+    ] = "default",
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Where approvals, budgets and the audit log live. Default: $CADENCIA_WORKDIR or user data."),
+    ] = None,
 ) -> None:
     """Run an MCP server over the sandbox store or the vendors named in --backends (stdio by default).
 
@@ -111,6 +124,14 @@ def serve(
     else:
         store = open_store(db or default_db())  # once per process: stateless HTTP enters the lifespan on every request
         ready = sandbox_backends(store, load_limits(limits))
+    server_policy = _server_policy(policy)
+    stack = ExitStack()
+    safety = None
+    if server_policy is not None:
+        from cadencia.servers.safety.setup import open_safety  # the policy engine loads only when a policy is served
+
+        root = workdir or default_workdir()
+        safety = stack.enter_context(open_safety(server_policy, root=root, registry=full_registry()))
     server = build_server(
         capability,
         lifespan,
@@ -126,6 +147,7 @@ def serve(
         log_level=log_level.upper(),
         vendor_capabilities=vendors,
         jwt=jwt,
+        safety=safety,
     )
     try:
         if http:
@@ -135,6 +157,7 @@ def serve(
         else:
             run_stdio(server)
     finally:
+        stack.close()
         if store is not None:
             store.close()
 
@@ -149,6 +172,19 @@ def _jwt_settings(issuer: str | None, audience: str | None, jwks: str | None, ke
         raise typer.BadParameter("JWT auth needs exactly one of --jwks-url or --jwt-key", param_hint="--jwks-url")
     pem = key.read_text(encoding="utf-8") if key is not None else None
     return JwtSettings(issuer=issuer, audience=audience, jwks_url=jwks, public_key_pem=pem)
+
+
+def _server_policy(option: str) -> ServerPolicy | None:
+    """`default`, `off`, or a file; a file that does not validate is refused naming the rule and field."""
+    if option == "off":
+        return None
+    from cadencia.tools.policy.policy import PolicyError
+    from cadencia.tools.policy.server import default_server_policy, load_server_policy
+
+    try:
+        return default_server_policy() if option == "default" else load_server_policy(Path(option))
+    except PolicyError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--policy") from None
 
 
 def seed(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
@@ -13,6 +13,9 @@ from cadencia.tools.crm.backend import CrmBackend
 from cadencia.tools.errors import PermissionDenied
 from cadencia.tools.inventory.backend import InventoryBackend
 from cadencia.tools.reviews.backend import ReviewsBackend
+
+if TYPE_CHECKING:
+    from cadencia.servers.safety.guard import ServerSafety
 
 Scope = Literal["read", "write", "pii", "approve"]
 ALL_SCOPES: frozenset[Scope] = frozenset({"read", "write", "pii", "approve"})
@@ -28,10 +31,12 @@ class Backends:
 
 @dataclass(frozen=True)
 class ServerContext:
-    """Lifespan state of a server: its backends and the scopes granted when no token is presented (stdio)."""
+    """Lifespan state of a server: its backends, the scopes granted when no token is presented (stdio), and the
+    safety layer every call passes (None: no server policy, e.g. the graph's embedded in-process server)."""
 
     backends: Backends
     default_scopes: frozenset[Scope]
+    safety: ServerSafety | None = None
 
 
 def server_context(ctx: Context) -> ServerContext:

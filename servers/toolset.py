@@ -18,8 +18,8 @@ from mcp.types import ToolAnnotations
 from pydantic import TypeAdapter
 
 from cadencia.servers.arguments import tighten
-from cadencia.servers.context import Scope, require_scope
 from cadencia.servers.errors import guarded
+from cadencia.servers.safety.hook import behind_safety
 from cadencia.tools import untrusted
 from cadencia.tools.names import CAPABILITY_META_KEY
 from cadencia.tools.reversibility import META_KEY, Reversibility
@@ -107,7 +107,8 @@ class ToolSet:
         return {prefix + spec.name: spec.reversibility for spec in self.specs}
 
     def build(self, *, prefix: str = "", read_only: bool = False, vendor: bool = False) -> list[Tool]:
-        """SDK tools for every spec; mutating tools are left out in read-only mode and need the `write` scope.
+        """SDK tools for every spec, each behind the safety hook; mutating tools are left out in read-only mode and
+        need the `write` scope.
 
         `vendor`: this capability is served by a vendor's API, so every tool reaches an outside system.
         """
@@ -116,7 +117,7 @@ class ToolSet:
             if read_only and spec.reversibility.mutates:
                 continue
             name = prefix + spec.name
-            fn = _requiring(spec.fn, "write") if spec.reversibility.mutates else spec.fn
+            fn = behind_safety(spec.fn, tool=f"{self.capability}_{spec.name}", reversibility=spec.reversibility)
             tool = Tool.from_function(
                 guarded(name, fn),
                 name=name,
@@ -132,12 +133,3 @@ class ToolSet:
             tighten(tool, strict=spec.reversibility.mutates)
             tools.append(tool)
         return tools
-
-
-def _requiring(fn: Callable[..., Awaitable[R]], scope: Scope) -> Callable[..., Awaitable[R]]:
-    @functools.wraps(fn)
-    async def wrapper(*args: Any, **kwargs: Any) -> R:
-        require_scope(kwargs["ctx"], scope)
-        return await fn(*args, **kwargs)
-
-    return wrapper

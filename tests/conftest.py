@@ -38,6 +38,12 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(autouse=True)
+def _own_workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Servers and CLIs a test starts keep approvals, budgets and audit in the test's directory, never the user's."""
+    monkeypatch.setenv("CADENCIA_WORKDIR", str(tmp_path / "workdir"))
+
+
 @pytest.fixture(scope="session")
 def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "seeded.db"

@@ -43,7 +43,19 @@ async def test_serve_all_in_shadow_reads_the_vendor_and_only_records_writes(
     with serve(fake.handle) as base_url:
         config = write_config(tmp_path, base_url)
         env = {**os.environ, "SHOPIFY_ACCESS_TOKEN": TOKEN}
-        args = ["-m", "cadencia", "serve", "all", "--db", str(db), "--backends", str(config), "--shadow"]
+        args = [
+            "-m",
+            "cadencia",
+            "serve",
+            "all",
+            "--db",
+            str(db),
+            "--backends",
+            str(config),
+            "--shadow",
+            "--policy",
+            "off",
+        ]
         params = StdioServerParameters(command=sys.executable, args=args, env=env)
         with anyio.fail_after(60):
             async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
@@ -128,7 +140,7 @@ async def test_serve_all_answers_from_every_vendor_in_shadow_and_sends_nothing(
         urls = {name: stack.enter_context(serve(fake.handle)) for name, fake in fakes.items()}
         config = every_vendor_config(tmp_path, urls)
         env = {**os.environ, **b.ENV}
-        args = ["-m", "cadencia", "serve", "all", "--db", str(db), "--backends", str(config)]
+        args = ["-m", "cadencia", "serve", "all", "--db", str(db), "--backends", str(config), "--policy", "off"]
         params = StdioServerParameters(command=sys.executable, args=args, env=env)
         with anyio.fail_after(90):
             async with stdio_client(params) as (read, write), ClientSession(read, write) as session:

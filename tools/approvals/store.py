@@ -155,6 +155,24 @@ class ApprovalStore:
             rows = conn.execute(stmt.order_by(self.table.c.requested_at)).mappings().all()
         return [self._record(r) for r in rows]
 
+    def with_id(self, approval_id: str) -> list[ApprovalRecord]:
+        """Every ticket asked under `approval_id` (one per request hash), oldest first."""
+        stmt = select(self.table).where(self.table.c.approval_id == approval_id)
+        with reading(self.engine) as conn:
+            rows = conn.execute(stmt.order_by(self.table.c.requested_at)).mappings().all()
+        return [self._record(r) for r in rows]
+
+    def pending_for(self, request_hash: str, *, at: datetime) -> ApprovalRecord | None:
+        """The open ticket for exactly this request, if one is still within its deadline (so asking twice reuses it)."""
+        stmt = select(self.table).where(
+            self.table.c.request_hash == request_hash,
+            self.table.c.state == ApprovalState.PENDING.value,
+            self.table.c.expires_at >= _time(at),
+        )
+        with reading(self.engine) as conn:
+            row = conn.execute(stmt.order_by(self.table.c.requested_at.desc())).mappings().first()
+        return None if row is None else self._record(row)
+
     def _key(self, approval_id: str, request_hash: str) -> Any:
         return (self.table.c.approval_id == approval_id) & (self.table.c.request_hash == request_hash)
 

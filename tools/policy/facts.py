@@ -47,6 +47,14 @@ class MessageFacts(_Fact):
         return "" if value is None else value
 
 
+class PurchaseOrderFacts(_Fact):
+    id: str
+    sku: str
+    status: str = Field(description="draft, confirmed, received or cancelled.")
+    total_minor: int = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
 class ClaimFacts(_Fact):
     id: str
     text: str
@@ -70,6 +78,8 @@ class Facts(Protocol):
 
     async def claims(self) -> list[ClaimFacts] | None: ...
 
+    async def purchase_order(self, purchase_order_id: str) -> PurchaseOrderFacts | None: ...
+
 
 class FactsData(_Fact):
     """The JSON shape of a facts file; any section left out is unknown."""
@@ -82,6 +92,7 @@ class FactsData(_Fact):
     )
     messages: list[MessageFacts] = Field(default_factory=list)
     claims: list[ClaimFacts] | None = None
+    purchase_orders: list[PurchaseOrderFacts] = Field(default_factory=list)
 
 
 class FactsError(ValueError):
@@ -100,6 +111,7 @@ class StaticFacts:
         segment_reach: Mapping[str, Mapping[str, int]] | None = None,
         messages: Sequence[MessageFacts] = (),
         claims: Sequence[ClaimFacts] | None = None,
+        purchase_orders: Sequence[PurchaseOrderFacts] = (),
     ) -> None:
         self._campaigns = None if campaigns is None else {c.id: c for c in campaigns}
         self._products = {p.sku: p for p in products}
@@ -107,6 +119,7 @@ class StaticFacts:
         self._reach = {seg: dict(by_channel) for seg, by_channel in (segment_reach or {}).items()}
         self._messages = {m.id: m for m in messages}
         self._claims = None if claims is None else list(claims)
+        self._orders = {o.id: o for o in purchase_orders}
 
     @classmethod
     def from_data(cls, data: FactsData) -> StaticFacts:
@@ -117,6 +130,7 @@ class StaticFacts:
             segment_reach=data.segment_reach,
             messages=data.messages,
             claims=data.claims,
+            purchase_orders=data.purchase_orders,
         )
 
     @classmethod
@@ -152,3 +166,6 @@ class StaticFacts:
 
     async def claims(self) -> list[ClaimFacts] | None:
         return None if self._claims is None else list(self._claims)
+
+    async def purchase_order(self, purchase_order_id: str) -> PurchaseOrderFacts | None:
+        return self._orders.get(purchase_order_id)

@@ -105,7 +105,7 @@ def parse_policy(data: object, *, source: str = "policy", registry: CheckRegistr
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError(f"{source}: {_shape_problem(exc.errors(include_url=False)[0], data)}") from exc
+        raise PolicyError(f"{source}: {shape_problem(exc.errors(include_url=False)[0], data)}") from exc
     try:
         compile_policy(policy, registry)
     except PolicyError as exc:
@@ -144,7 +144,7 @@ def _param_problem(err: ErrorDetails) -> str:
     return f"params.{field}: {err['msg']}"
 
 
-def _shape_problem(err: ErrorDetails, data: object) -> str:
+def shape_problem(err: ErrorDetails, data: object) -> str:
     loc = list(err["loc"])
     message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):

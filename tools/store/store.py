@@ -25,6 +25,7 @@ from cadencia.tools.store.journal import calls, idempotency, undo_log, world
 from cadencia.tools.store.metadata import is_bookkeeping, metadata
 from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, insert_unless_present, restore
 from cadencia.tools.store.offload import DEFAULT_TOKENS, Offload
+from cadencia.tools.store.principal import CALL_PRINCIPAL
 from cadencia.tools.store.retry import MAX_ATTEMPTS, backoff_s, is_lock_timeout, is_transient
 
 R = TypeVar("R", bound=BaseModel)
@@ -125,7 +126,7 @@ class Store:
         got there first (deadlock, insert race), the whole call runs again from scratch, a bounded number of times:
         `apply` must act only through the transaction it is given (no HTTP, no files).
         """
-        call = _Call(capability, tool, args, idempotency_key, reversible, principal)
+        call = _Call(capability, tool, args, idempotency_key, reversible, principal or CALL_PRINCIPAL.get())
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 return self._write_once(call, apply, result_type)

@@ -13,6 +13,7 @@ from cadencia.tools.policy.checks.pii import pii_outbound
 from cadencia.tools.policy.checks.pricing import max_discount, price_floor
 from cadencia.tools.policy.checks.spend import spend_caps
 from cadencia.tools.policy.checks.stock import stock_aware_promotion
+from cadencia.tools.policy.checks.thresholds import thresholds
 from cadencia.tools.policy.registry import CheckRegistry
 
 BUILTIN_CHECKS = (
@@ -29,6 +30,7 @@ BUILTIN_CHECKS = (
     blast_radius,
     compute_budget,
     reversibility_approval,
+    thresholds,
 )
 
 

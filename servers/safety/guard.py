@@ -1,0 +1,358 @@
+"""The servers' safety layer: every tool call of every client passes here before it may change the world.
+
+Order for a mutating call: kill switch and freeze windows → the server policy's rules (the guardrail engine, no
+goal) → the caller's daily budgets (reserved, given back if the call does not run) → a person's approval when a
+rule asks for one (asked once, bound to the exact request and caller, used once) → execute, named so the store's
+call record can be matched → the audit log. Reads are only counted. Nothing here knows the MCP SDK: the hook in
+`servers.safety.hook` builds the `ToolCall`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import JsonValue
+from pydantic_core import to_jsonable_python
+
+from cadencia.servers.context import Backends
+from cadencia.servers.safety.call import (
+    APPROVAL_ARG,
+    CALL_REF_PREFIX,
+    SERVER_APPROVAL_PREFIX,
+    ToolCall,
+    audit_run_id,
+    normalized,
+)
+from cadencia.servers.safety.errors import ApprovalRequired, BudgetRefused, Frozen
+from cadencia.servers.safety.facts import BackendFacts
+from cadencia.tools.approvals import ApprovalRecord, ApprovalState, ApprovalStore, ApprovalTicket, request_hash
+from cadencia.tools.approvals.store import ApprovalUnavailable
+from cadencia.tools.audit import AuditKind, AuditLog
+from cadencia.tools.errors import CadenciaError, NotFound, PolicyViolation
+from cadencia.tools.names import Reviews
+from cadencia.tools.policy.actions import Assessment, Decision, ProposedAction
+from cadencia.tools.policy.checks._args import MESSAGING_TOOLS, PRICING_TOOLS
+from cadencia.tools.policy.checks._lookups import action_reach, spend_moved
+from cadencia.tools.policy.engine import GuardrailEngine, RunView
+from cadencia.tools.policy.facts import Facts
+from cadencia.tools.policy.registry import CheckRegistry
+from cadencia.tools.policy.server import ServerPolicy
+from cadencia.tools.policy.usage import READS, BudgetExceeded, UsageStore
+from cadencia.tools.reversibility import Reversibility
+from cadencia.tools.store.canonical import canonical_json
+from cadencia.tools.store.principal import CALL_PRINCIPAL
+
+log = logging.getLogger("cadencia.servers.safety")
+R = TypeVar("R")
+Clock = Callable[[], datetime]
+RESULT_SUMMARY = 2000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def usage_of(action: ProposedAction, facts: Facts) -> dict[str, int | None]:
+    """What the call would add to each daily budget; None where it cannot be known (the budget then refuses)."""
+    return {
+        "spend_moved_minor": await spend_moved(action, facts),
+        "contacts_messaged": await action_reach(action, facts) if action.tool in MESSAGING_TOOLS else 0,
+        "prices_changed": 1 if action.tool in PRICING_TOOLS else 0,
+        "replies_published": 1 if action.tool == Reviews.REPLY_TO_REVIEW else 0,
+    }
+
+
+def in_words(call: ToolCall) -> str:
+    """The request as one sentence for the approver."""
+    shown = ", ".join(f"{k}={canonical_json(v)}" for k, v in call.bound_args.items() if v is not None)
+    return f"{call.subject} asks to run {call.tool}({shown})"
+
+
+class ServerSafety:
+    """Policy, approvals, budgets, freeze and audit for the calls of one server process (thread-safe)."""
+
+    def __init__(
+        self,
+        policy: ServerPolicy,
+        *,
+        approvals: ApprovalStore,
+        usage: UsageStore,
+        registry: Mapping[str, Reversibility],
+        audit: AuditLog | None = None,
+        checks: CheckRegistry | None = None,
+        clock: Clock = utc_now,
+        read_flush: int = 50,
+    ) -> None:
+        self.policy = policy
+        self.engine = GuardrailEngine(policy.as_policy(), registry=checks)
+        self.goal = policy.goal()
+        self.approvals = approvals
+        self.usage = usage
+        self.registry = dict(registry)
+        self.audit = audit
+        self.clock = clock
+        self.read_flush = read_flush
+        self._reads: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    async def call(self, call: ToolCall, backends: Backends, execute: Callable[[], Awaitable[R]]) -> R:
+        """Run `execute` if the policy, the budgets and (when asked for) a person allow it; audit what happened."""
+        if not call.reversibility.mutates:
+            self._count_read(call.subject)
+            return await execute()
+        ref = CALL_REF_PREFIX + secrets.token_hex(8)
+        now = self.clock()
+        facts = BackendFacts(backends)
+        action = ProposedAction(id=ref, tool=call.tool, args=call.bound_args, source=f"mcp:{call.subject}")
+        assessment: Assessment | None = None
+        reserved: dict[str, int] = {}
+        try:
+            self._refuse_if_frozen(now)
+            assessment = await self.engine.assess(action, RunView(goal=self.goal, facts=facts, tools=self.registry))
+            if assessment.decision is Decision.DENY:
+                raise PolicyViolation(
+                    f"{call.tool} is refused by the server policy: {assessment.denial}", rule="policy"
+                )
+            reserved = await self._reserve(call, action, facts, now)
+            try:
+                approval = self._approval(call, assessment, reserved, now)
+            except CadenciaError:
+                self._give_back(call.subject, now, reserved)
+                raise
+        except CadenciaError as exc:
+            self._record(call, ref, AuditKind.VERDICT, assessment, {"outcome": "refused", "error": str(exc)})
+            raise
+        token = CALL_PRINCIPAL.set(ref)
+        try:
+            result = await execute()
+        except BaseException as exc:
+            self._give_back(call.subject, now, reserved)
+            self._record(call, ref, AuditKind.ERROR, assessment, {"outcome": "failed", "error": str(exc)[:500]})
+            raise
+        finally:
+            CALL_PRINCIPAL.reset(token)
+        self._record_execution(call, ref, assessment, approval, reserved, result)
+        return result
+
+    def close(self) -> None:
+        """Store the read counts not yet flushed."""
+        with self._lock:
+            pending, self._reads = dict(self._reads), Counter()
+        day = self.clock().date().isoformat()
+        for subject, count in pending.items():
+            self.usage.add(subject, day, {READS: count})
+
+    # -- the steps ------------------------------------------------------------------------------------------------
+
+    def _refuse_if_frozen(self, now: datetime) -> None:
+        switch = self.usage.switch()
+        if switch is not None and switch.on:
+            why = f": {switch.reason}" if switch.reason else ""
+            raise Frozen(
+                f"writes are frozen by the kill switch (on since {switch.changed_at}, by {switch.changed_by}{why}); "
+                "reads still work; the operator lifts it with `cadencia freeze off`",
+                rule="freeze",
+            )
+        window = self.policy.frozen_at(now)
+        if window is not None:
+            why = f" ({window.reason})" if window.reason else ""
+            raise Frozen(
+                f"writes are frozen from {window.start.isoformat()} to {window.end.isoformat()}{why} by the server "
+                "policy; reads still work",
+                rule="freeze",
+            )
+
+    async def _reserve(self, call: ToolCall, action: ProposedAction, facts: Facts, now: datetime) -> dict[str, int]:
+        limits = self.policy.budgets.model_dump()
+        estimate = await usage_of(action, facts)
+        unknown = [m for m, amount in estimate.items() if amount is None and limits.get(m) is not None]
+        if unknown:
+            raise BudgetRefused(
+                f"cannot tell how much of {', '.join(unknown)} {call.tool} would use, so the caller's daily budget "
+                "cannot be checked",
+                rule="budget",
+            )
+        amounts = {m: amount for m, amount in estimate.items() if amount}
+        try:
+            self.usage.reserve(call.subject, now.date().isoformat(), amounts, limits)
+        except BudgetExceeded as exc:
+            raise BudgetRefused(
+                f"daily budget of {call.subject} reached: {exc}; ask the operator to raise budgets: in the server "
+                "policy, or wait for the next UTC day",
+                field=exc.measure,
+                rule="budget",
+            ) from exc
+        return amounts
+
+    def _give_back(self, subject: str, now: datetime, amounts: Mapping[str, int]) -> None:
+        if amounts:
+            self.usage.add(subject, now.date().isoformat(), {m: -a for m, a in amounts.items()})
+
+    def _approval(
+        self, call: ToolCall, assessment: Assessment, usage: Mapping[str, int], now: datetime
+    ) -> ApprovalRecord | None:
+        """None when no rule asks for a person; else the approval this call consumes (or an `ApprovalRequired`)."""
+        if assessment.decision is not Decision.REQUIRE_APPROVAL:
+            return None
+        asking = [v for v in assessment.verdicts if v.decision is Decision.REQUIRE_APPROVAL]
+        why = "; ".join(f"{v.rule}: {v.reason}" for v in asking)
+        if call.approval_id is None:
+            raise ApprovalRequired(self._ask(call, assessment, usage, now).approval_id, why)
+        found = self._matching(call)
+        if found is None:
+            if not self.approvals.with_id(call.approval_id):
+                raise NotFound(
+                    f"no approval {call.approval_id!r} exists; call without approval_id to ask for one",
+                    field=APPROVAL_ARG,
+                )
+            ticket = self._ask(call, assessment, usage, now)
+            note = f"Approval {call.approval_id} was given for another call (tool, arguments or caller differ)."
+            raise ApprovalRequired(ticket.approval_id, why, note=note)
+        if found.state is ApprovalState.PENDING:
+            if now > found.expires_at:
+                raise PolicyViolation(
+                    f"approval {found.approval_id} expired unanswered at {found.expires_at.isoformat()}; call again "
+                    "without approval_id to ask anew",
+                    field=APPROVAL_ARG,
+                    rule="approval",
+                )
+            raise ApprovalRequired(found.approval_id, why, note="It is not answered yet.")
+        if found.state is not ApprovalState.APPROVED:
+            by = f" by {found.approver}" if found.approver else ""
+            raise PolicyViolation(
+                f"approval {found.approval_id} is {found.state.value}{by}; the call did not run",
+                field=APPROVAL_ARG,
+                rule="approval",
+            )
+        try:
+            return self.approvals.consume(found.approval_id, found.request_hash, at=now)
+        except ApprovalUnavailable as exc:
+            raise PolicyViolation(
+                f"{exc}; an approval runs one call once: call again without approval_id to ask anew",
+                field=APPROVAL_ARG,
+                rule="approval",
+            ) from exc
+
+    def _matching(self, call: ToolCall) -> ApprovalRecord | None:
+        """The ticket under `call.approval_id` for exactly this request by this caller, or the graph's approval of
+        exactly this request (a person already answered at the gate: no second question)."""
+        assert call.approval_id is not None
+        records = self.approvals.with_id(call.approval_id)
+        own = next((r for r in records if r.request_hash == call.request_hash and r.subject == call.subject), None)
+        if own is not None:
+            return own
+        return next((r for r in records if self._graph_hash(r, call) == call.graph_hash), None)
+
+    @staticmethod
+    def _graph_hash(record: ApprovalRecord, call: ToolCall) -> str | None:
+        """The request a graph approval was given for, normalized as this server normalizes calls."""
+        request = record.request if isinstance(record.request, dict) else {}
+        args = request.get("effective_args")
+        if (
+            record.run_id is None
+            or record.subject is not None
+            or record.tool != call.tool
+            or not isinstance(args, dict)
+        ):
+            return None
+        return request_hash(call.tool, normalized(args, call.defaults))
+
+    def _ask(self, call: ToolCall, assessment: Assessment, usage: Mapping[str, int], now: datetime) -> ApprovalRecord:
+        """The open ticket for this exact request and caller, or a new one (asking twice never spams the inbox)."""
+        open_ticket = self.approvals.pending_for(call.request_hash, at=now)
+        if open_ticket is not None and open_ticket.subject == call.subject:
+            return open_ticket
+        request: dict[str, JsonValue] = {
+            "tool": call.tool,
+            "arguments": call.bound_args,
+            "in_words": in_words(call),
+            "reversibility": call.reversibility.value,
+            "verdicts": [v.model_dump(mode="json") for v in assessment.verdicts],
+            "blast_radius": dict(usage),
+            "request_hash": call.request_hash,
+            "subject": call.subject,
+        }
+        return self.approvals.ask(
+            ApprovalTicket(
+                approval_id=SERVER_APPROVAL_PREFIX + secrets.token_hex(6),
+                request_hash=call.request_hash,
+                tool=call.tool,
+                subject=call.subject,
+                request=request,
+                requested_at=now,
+                expires_at=now + timedelta(hours=self.policy.autonomy.approval_timeout_hours),
+            )
+        )
+
+    def _count_read(self, subject: str) -> None:
+        with self._lock:
+            self._reads[subject] += 1
+            count = self._reads[subject]
+            if count < self.read_flush:
+                return
+            self._reads[subject] = 0
+        self.usage.add(subject, self.clock().date().isoformat(), {READS: count})
+
+    # -- the audit ------------------------------------------------------------------------------------------------
+
+    def _record_execution(
+        self,
+        call: ToolCall,
+        ref: str,
+        assessment: Assessment | None,
+        approval: ApprovalRecord | None,
+        usage: Mapping[str, int],
+        result: Any,
+    ) -> None:
+        data = to_jsonable_python(result)
+        undo = data.get("undo_token") if isinstance(data, dict) else None
+        details: dict[str, JsonValue] = {
+            "outcome": "executed",
+            "approval": None
+            if approval is None
+            else {
+                "approval_id": approval.approval_id,
+                "approver": approval.approver,
+                "request_hash": approval.request_hash,
+            },
+            "usage": dict(usage),
+            "undo_token": undo if isinstance(undo, str) else None,
+            "result_summary": canonical_json(data)[:RESULT_SUMMARY],
+        }
+        self._record(call, ref, AuditKind.EXECUTION, assessment, details)
+
+    def _record(
+        self,
+        call: ToolCall,
+        ref: str,
+        kind: AuditKind,
+        assessment: Assessment | None,
+        details: dict[str, JsonValue],
+    ) -> None:
+        """Append one record of a mutating call; a failing append is logged (verify reports the gap) not raised."""
+        if self.audit is None:
+            return
+        payload: dict[str, JsonValue] = {
+            "call_ref": ref,
+            "subject": call.subject,
+            "tool": call.tool,
+            "args": call.args,
+            "reversibility": call.reversibility.value,
+            "request_hash": call.request_hash,
+            "decision": None if assessment is None else assessment.decision.value,
+            "verdicts": [] if assessment is None else [v.model_dump(mode="json") for v in assessment.verdicts],
+            "idempotency_key": call.args.get("idempotency_key"),
+            **details,
+        }
+        try:
+            self.audit.append(
+                run_id=audit_run_id(call.subject), actor=f"mcp:{call.subject}", kind=kind, payload=payload
+            )
+        except Exception:
+            log.exception("could not audit %s call %s (tool %s)", kind.value, ref, call.tool)

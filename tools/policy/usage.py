@@ -1,0 +1,148 @@
+"""Durable server-side safety state: what each token used today (budgets) and the kill switch.
+
+Lives next to the approvals (workdir SQLite or PostgreSQL), so every server process on one database shares it. A
+budget is reserved before a call runs, in one transaction holding the named lock of (token, day): two processes
+can never both take the last unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, Text, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cadencia.tools.approvals.schema import reading, writing
+from cadencia.tools.store.engine import open_engine
+from cadencia.tools.store.locks import serialize
+
+KILL_SWITCH = "freeze"
+READS = "reads"
+"""Read calls are counted per token and day, not logged one by one."""
+
+
+class BudgetExceeded(ValueError):
+    """The call would take a token's daily use of `measure` past its limit."""
+
+    def __init__(self, measure: str, used: int, amount: int, limit: int) -> None:
+        super().__init__(f"{measure}: {used} used today + {amount} for this call > daily limit {limit}")
+        self.measure, self.used, self.amount, self.limit = measure, used, amount, limit
+
+
+@dataclass(frozen=True)
+class Switch:
+    """The kill switch as last set: on refuses every mutating call."""
+
+    on: bool
+    reason: str
+    changed_at: str
+    changed_by: str
+
+
+def _tables(prefix: str) -> tuple[Table, Table]:
+    metadata = MetaData()
+    usage = Table(
+        f"{prefix}_usage",
+        metadata,
+        Column("subject", String(200), primary_key=True),
+        Column("day", String(10), primary_key=True),
+        Column("measure", String(32), primary_key=True),
+        Column("amount", BigInteger, nullable=False),
+    )
+    switches = Table(
+        f"{prefix}_switches",
+        metadata,
+        Column("name", String(64), primary_key=True),
+        Column("state", String(8), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("changed_at", String(40), nullable=False),
+        Column("changed_by", String(200), nullable=False),
+    )
+    return usage, switches
+
+
+class UsageStore:
+    """Per-token daily usage and the kill switch, in SQLite (a workdir file) or PostgreSQL (by URL)."""
+
+    def __init__(self, engine: Engine, *, table_prefix: str = "cadencia") -> None:
+        self.engine = engine
+        self.usage, self.switches = _tables(table_prefix)
+        with writing(engine) as conn:
+            serialize(conn, f"schema:{self.usage.name}")
+            self.usage.metadata.create_all(conn)
+
+    @classmethod
+    def open(cls, url_or_path: str | Path, *, table_prefix: str = "cadencia") -> UsageStore:
+        return cls(open_engine(url_or_path), table_prefix=table_prefix)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def reserve(self, subject: str, day: str, amounts: Mapping[str, int], limits: Mapping[str, int | None]) -> None:
+        """Add `amounts` to today's use, or raise `BudgetExceeded` (and add nothing) if any limit would be crossed."""
+        with writing(self.engine) as conn:
+            serialize(conn, f"usage:{subject}:{day}")
+            used = self._used(conn, subject, day)
+            for measure, amount in amounts.items():
+                limit = limits.get(measure)
+                if amount and limit is not None and used.get(measure, 0) + amount > limit:
+                    raise BudgetExceeded(measure, used.get(measure, 0), amount, limit)
+            self._add(conn, subject, day, amounts)
+
+    def add(self, subject: str, day: str, amounts: Mapping[str, int]) -> None:
+        """Add (or, with negative amounts, give back) use without checking limits."""
+        with writing(self.engine) as conn:
+            serialize(conn, f"usage:{subject}:{day}")
+            self._add(conn, subject, day, amounts)
+
+    def used(self, subject: str, day: str) -> dict[str, int]:
+        with reading(self.engine) as conn:
+            return self._used(conn, subject, day)
+
+    def set_switch(self, *, on: bool, reason: str, by: str, at: datetime | None = None) -> Switch:
+        """Turn the kill switch on or off (recorded with who and why)."""
+        moment = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        values = {"state": "on" if on else "off", "reason": reason, "changed_at": moment, "changed_by": by}
+        with writing(self.engine) as conn:
+            serialize(conn, f"switch:{KILL_SWITCH}")
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            conn.execute(
+                dialect.insert(self.switches)
+                .values(name=KILL_SWITCH, **values)
+                .on_conflict_do_update(index_elements=["name"], set_=values)
+            )
+        return Switch(on=on, reason=reason, changed_at=moment, changed_by=by)
+
+    def switch(self) -> Switch | None:
+        """The kill switch as last set, or None if it never was."""
+        with reading(self.engine) as conn:
+            row = conn.execute(select(self.switches).where(self.switches.c.name == KILL_SWITCH)).mappings().first()
+        if row is None:
+            return None
+        return Switch(
+            on=row["state"] == "on", reason=row["reason"], changed_at=row["changed_at"], changed_by=row["changed_by"]
+        )
+
+    def _used(self, conn: Connection, subject: str, day: str) -> dict[str, int]:
+        rows = conn.execute(
+            select(self.usage.c.measure, self.usage.c.amount).where(
+                self.usage.c.subject == subject, self.usage.c.day == day
+            )
+        )
+        return {measure: int(amount) for measure, amount in rows}
+
+    def _add(self, conn: Connection, subject: str, day: str, amounts: Mapping[str, int]) -> None:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        for measure, amount in amounts.items():
+            if not amount:
+                continue
+            key = {"subject": subject, "day": day, "measure": measure}
+            conn.execute(dialect.insert(self.usage).values(**key, amount=0).on_conflict_do_nothing())
+            conn.execute(
+                update(self.usage)
+                .where(self.usage.c.subject == subject, self.usage.c.day == day, self.usage.c.measure == measure)
+                .values(amount=self.usage.c.amount + amount)
+            )
