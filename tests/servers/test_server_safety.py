@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from helpers.mcp import call_error, call_ok
-from mcp import ClientSession
-from mcp.shared.memory import create_connected_server_and_client_session
+from mcp import Client
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from cadencia.agents.mcp_client import memory_client
 from cadencia.cli import app
 from cadencia.servers.app import Capability, build_server, full_registry
 from cadencia.servers.context import Backends, Scope
@@ -48,13 +48,13 @@ async def guarded(
     *,
     scopes: frozenset[Scope] = frozenset({"read", "write"}),
     clock: Callable[[], datetime] | None = None,
-) -> AsyncIterator[tuple[ClientSession, ServerSafety]]:
+) -> AsyncIterator[tuple[Client, ServerSafety]]:
     """An in-memory client of the combined server with a server policy (default: the shipped one)."""
     with open_safety(policy or default_server_policy(), root=root, registry=full_registry()) as safety:
         if clock is not None:
             safety.clock = clock
         server = build_server(Capability.ALL, backends=backends, safety=safety, default_scopes=scopes)
-        async with create_connected_server_and_client_session(server._mcp_server) as session:
+        async with memory_client(server) as session:
             yield session, safety
 
 

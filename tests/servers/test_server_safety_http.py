@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from typer.testing import CliRunner
 
+from cadencia.agents.mcp_client import http_client
 from cadencia.cli import app
 
 WRITER, APPROVER = "writer-token-123", "approver-token-123"
@@ -51,14 +49,9 @@ def server(seeded_sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, 
 
 
 async def _call(url: str, token: str, tool: str, args: dict[str, Any]) -> tuple[bool, str, Any]:
-    async with (
-        httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client,
-        streamable_http_client(url, http_client=client) as (read, write, _),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        result = await session.call_tool(tool, args)
-        return bool(result.isError), result.content[0].text, result.structuredContent  # type: ignore[union-attr]
+    async with http_client(url, token=token) as client:
+        result = await client.call_tool(tool, args)
+        return bool(result.is_error), result.content[0].text, result.structured_content  # type: ignore[union-attr]
 
 
 async def test_a_non_graph_http_client_is_audited_and_approved_by_another_token(server: tuple[str, Path]) -> None:
