@@ -20,6 +20,7 @@ from cadencia.servers.context import Backends, Scope, ServerContext
 from cadencia.servers.errors import ToolErrorMiddleware, format_validation_error
 from cadencia.servers.hosts import host_literal, http_security
 from cadencia.servers.jwt_auth import JwtSettings, JwtTokenVerifier
+from cadencia.servers.prompts import PROMPTS
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.reversibility import Reversibility
 
@@ -158,7 +159,7 @@ def build_server(
             ),
         }
     instructions = (" ".join(INSTRUCTIONS[c] for c in selected) if prefixed else INSTRUCTIONS[capability]) + COMMON
-    return CadenciaMCP(
+    server = CadenciaMCP(
         name=f"cadencia-{capability.value}",
         version=__version__,
         instructions=instructions,
@@ -178,3 +179,6 @@ def build_server(
         ),
         **auth_kwargs,
     )
+    for prompt in PROMPTS:
+        server.add_prompt(prompt)
+    return server
