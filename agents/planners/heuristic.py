@@ -29,6 +29,8 @@ OVERSTOCK_DAYS = 75.0
 PROMO_DAYS = 7
 MAX_REPLIES_PER_CYCLE = 2
 MAIN_WAREHOUSE = "WH-MAD"
+FINISH_STARTED = 2
+"""Confirming a draft order already made outranks drafting a new one of the same worth (finish what was started)."""
 TYPICAL_MARGIN = 0.5
 """Margin share of a sale used to value budget moves across SKUs (cosmetics: cost is about half the price)."""
 
@@ -107,7 +109,7 @@ class HeuristicPlanner:
             ]
             candidates += self._pause_if_wasted(active, signal, floor)
         for signal in obs.stock:
-            candidates += self._reorder(signal, executed)
+            candidates += self._reorder(signal, executed, days_left)
         return candidates
 
     @staticmethod
@@ -142,11 +144,12 @@ class HeuristicPlanner:
             for c in active
         ]
 
-    def _reorder(self, s: StockSignal, executed: list[ExecutedAction]) -> list[Candidate]:
-        # Margin at risk per day × days a restock would come too late, weighted towards what runs out soonest.
+    def _reorder(self, s: StockSignal, executed: list[ExecutedAction], days_left: int) -> list[Candidate]:
+        # Margin of the stock-out days an order placed now avoids within the goal's horizon (it lands after the lead
+        # time), plus one day for what it protects beyond the horizon.
         cover = s.days_of_cover if s.days_of_cover is not None else 0.0
-        late_days = max(1.0, s.lead_time_days - cover)
-        protected = round(s.daily_demand * max(s.price_minor - s.cost_minor, 0) * (1 + late_days) / (1 + cover))
+        avoided_days = max(0.0, days_left - max(cover, s.lead_time_days)) + 1.0
+        protected = round(s.daily_demand * max(s.price_minor - s.cost_minor, 0) * avoided_days)
         if s.draft_orders:
             return [
                 Candidate(
@@ -159,7 +162,7 @@ class HeuristicPlanner:
                         [po, s.sku],
                     ),
                     Domain.STOCK,
-                    protected,
+                    protected * FINISH_STARTED,
                 )
                 for po in s.draft_orders
                 if s.should_reorder and not _done(executed, Inventory.CONFIRM_PURCHASE_ORDER, purchase_order_id=po)
@@ -178,7 +181,7 @@ class HeuristicPlanner:
             f"draft order of {s.suggested_order_quantity} units covering lead time and safety stock",
             [s.sku],
         )
-        return [Candidate(action, Domain.STOCK, protected)]
+        return [Candidate(action, Domain.STOCK, protected, cost=2)]  # the draft, then its confirmation
 
     # -- budget -------------------------------------------------------------------------------------------------
 

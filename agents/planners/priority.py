@@ -40,6 +40,8 @@ class Candidate:
     value_minor: int
     group: str = ""
     """Proposals sharing a non-empty group are taken together or not at all (e.g. the two legs of a budget move)."""
+    cost: int = 1
+    """Actions of the run's budget it commits to: a draft that needs a later confirmation costs both."""
 
 
 def remaining_actions(max_actions: int, executed: Sequence[ExecutedAction]) -> int:
@@ -55,8 +57,8 @@ def cycle_quota(remaining: int, cycles_left: int) -> int:
 
 
 def prioritise(candidates: Sequence[Candidate], quota: int) -> list[ProposedAction]:
-    """Up to `quota` proposals chosen round-robin across domains in `Domain` order (each domain by value, groups
-    whole), returned in the order they were proposed (the playbook's order of execution)."""
+    """Proposals committing at most `quota` actions, chosen round-robin across domains in `Domain` order (each domain
+    by value, groups whole), returned in the order they were proposed (the playbook's order of execution)."""
     by_domain: dict[Domain, list[list[Candidate]]] = {}
     for domain in Domain:
         units: dict[str, list[Candidate]] = {}
@@ -65,8 +67,11 @@ def prioritise(candidates: Sequence[Candidate], quota: int) -> list[ProposedActi
                 units.setdefault(c.group or f"#{id(c)}", []).append(c)
         by_domain[domain] = sorted(units.values(), key=lambda unit: -max(c.value_minor for c in unit))
     chosen: set[int] = set()
+    committed = 0
     for round_ in zip_longest(*by_domain.values()):
         for unit in round_:
-            if unit is not None and len(chosen) + len(unit) <= quota:
+            cost = sum(c.cost for c in unit) if unit is not None else 0
+            if unit is not None and committed + cost <= quota:
                 chosen.update(id(c) for c in unit)
+                committed += cost
     return [c.action for c in candidates if id(c) in chosen]
