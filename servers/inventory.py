@@ -31,41 +31,37 @@ from cadencia.tools.reversibility import Reversibility as Rv
 from cadencia.tools.undo import UndoResult
 
 tools = ToolSet("inventory")
-WarehouseId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Warehouse id, e.g. WH-MAD or WH-BOG.")]
+WarehouseId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="e.g. WH-MAD")]
 
 
 @tools.tool(Rv.READ, title="List products")
 async def list_products(
     ctx: Context,
-    category: Annotated[Category | None, Field(default=None, description="Filter by category.")] = None,
-    query: Annotated[str | None, Field(default=None, max_length=100, description="Substring of the name.")] = None,
+    category: Annotated[Category | None, Field(default=None)] = None,
+    query: Annotated[str | None, Field(default=None, max_length=100, description="Part of the name.")] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[ProductSummary]:
-    """List catalog products with current price and units on hand, one page at a time."""
+    """Catalog page: price, cost and units on hand per SKU; start here to find SKUs."""
     return await backends(ctx).inventory.list_products(category=category, query=query, cursor=cursor, limit=limit)
 
 
 @tools.tool(Rv.READ, title="Get product")
 async def get_product(ctx: Context, sku: Sku) -> Product:
-    """Full product record: prices, cost, content, lead time, active promotion and the server's price floor."""
+    """One product: prices, cost, content, lead time, active promotion and price floor."""
     return await backends(ctx).inventory.get_product(sku=sku)
 
 
 @tools.tool(Rv.READ, title="Get stock")
 async def get_stock(
     ctx: Context,
-    sku: Annotated[str | None, Field(default=None, max_length=32, description="Only this SKU.")] = None,
-    warehouse_id: Annotated[
-        str | None, Field(default=None, max_length=ID_MAX, description="Only this warehouse.")
-    ] = None,
-    max_days_of_cover: Annotated[
-        float | None, Field(default=None, ge=0, le=3650, description="Only rows with at most this many days of cover.")
-    ] = None,
+    sku: Annotated[str | None, Field(default=None, max_length=32)] = None,
+    warehouse_id: Annotated[str | None, Field(default=None, max_length=ID_MAX)] = None,
+    max_days_of_cover: Annotated[float | None, Field(default=None, ge=0, le=3650)] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[StockLevel]:
-    """Stock by SKU and warehouse with days of cover; filter with max_days_of_cover to find stockout risks."""
+    """Stock per SKU and warehouse with days of cover; max_days_of_cover finds stockout risks."""
     return await backends(ctx).inventory.get_stock(
         sku=sku, warehouse_id=warehouse_id, max_days_of_cover=max_days_of_cover, cursor=cursor, limit=limit
     )
@@ -75,12 +71,12 @@ async def get_stock(
 async def forecast_demand(
     ctx: Context,
     sku: Sku,
-    horizon_days: Annotated[int, Field(default=14, ge=1, le=180, description="Days to forecast.")] = 14,
+    horizon_days: Annotated[int, Field(default=14, ge=1, le=180)] = 14,
     service_level: Annotated[
-        float, Field(default=0.95, ge=0.5, le=0.999, description="Target in-stock probability for safety stock.")
+        float, Field(default=0.95, ge=0.5, le=0.999, description="In-stock probability for safety stock.")
     ] = 0.95,
 ) -> DemandForecast:
-    """Exponential-smoothing demand forecast with days of cover, reorder point and a suggested order quantity."""
+    """Demand forecast for one SKU: days of cover, reorder point and a suggested order quantity."""
     return await backends(ctx).inventory.forecast_demand(
         sku=sku, horizon_days=horizon_days, service_level=service_level
     )
@@ -89,18 +85,16 @@ async def forecast_demand(
 @tools.tool(Rv.READ, title="List forecasts")
 async def list_forecasts(
     ctx: Context,
-    category: Annotated[Category | None, Field(default=None, description="Only this category.")] = None,
-    reorder_only: Annotated[
-        bool, Field(default=False, description="Only SKUs at or below their reorder point.")
-    ] = False,
-    horizon_days: Annotated[int, Field(default=14, ge=1, le=180, description="Days to forecast.")] = 14,
+    category: Annotated[Category | None, Field(default=None)] = None,
+    reorder_only: Annotated[bool, Field(default=False)] = False,
+    horizon_days: Annotated[int, Field(default=14, ge=1, le=180)] = 14,
     service_level: Annotated[
-        float, Field(default=0.95, ge=0.5, le=0.999, description="Target in-stock probability for safety stock.")
+        float, Field(default=0.95, ge=0.5, le=0.999, description="In-stock probability for safety stock.")
     ] = 0.95,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[DemandForecast]:
-    """forecast_demand for many SKUs at once (one page); reorder_only=true lists what needs replenishing now."""
+    """forecast_demand for a page of SKUs; reorder_only=true lists what to reorder now."""
     return await backends(ctx).inventory.list_forecasts(
         category=category,
         reorder_only=reorder_only,
@@ -114,12 +108,12 @@ async def list_forecasts(
 @tools.tool(Rv.READ, title="Sales report")
 async def sales_report(
     ctx: Context,
-    since: Annotated[Day | None, Field(default=None, description="First day; default 7 days before until.")] = None,
-    until: Annotated[Day | None, Field(default=None, description="Last day; default yesterday.")] = None,
-    sku: Annotated[str | None, Field(default=None, max_length=32, description="Only this SKU.")] = None,
-    category: Annotated[Category | None, Field(default=None, description="Only this category.")] = None,
+    since: Annotated[Day | None, Field(default=None, description="Default: 7 days before until.")] = None,
+    until: Annotated[Day | None, Field(default=None, description="Default: yesterday.")] = None,
+    sku: Annotated[str | None, Field(default=None, max_length=32)] = None,
+    category: Annotated[Category | None, Field(default=None)] = None,
 ) -> SalesReport:
-    """Units, revenue, COGS, gross profit and lost (stockout) units over a period."""
+    """Units, revenue, COGS, gross profit and units lost to stockouts over a period."""
     return await backends(ctx).inventory.sales_report(since=since, until=until, sku=sku, category=category)
 
 
@@ -128,12 +122,12 @@ async def adjust_stock(
     ctx: Context,
     sku: Sku,
     warehouse_id: WarehouseId,
-    delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000, description="Units to add (+) or remove (-).")],
-    expected_on_hand: Annotated[int, Field(ge=0, description="Current on_hand you read; refused if it changed.")],
-    reason: Annotated[str, Field(min_length=3, max_length=200, description="Why (count correction, damage...).")],
+    delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000)],
+    expected_on_hand: Annotated[int, Field(ge=0)],
+    reason: Annotated[str, Field(min_length=3, max_length=200)],
     idempotency_key: IdempotencyKey = None,
 ) -> StockAdjustment:
-    """Correct on-hand stock with compare-and-set; stock can never go negative. Reversible with undo."""
+    """Correct on-hand stock, compare-and-set on expected_on_hand; never below zero."""
     return await backends(ctx).inventory.adjust_stock(
         sku=sku,
         warehouse_id=warehouse_id,
@@ -148,14 +142,11 @@ async def adjust_stock(
 async def set_price(
     ctx: Context,
     sku: Sku,
-    price_minor: Annotated[int, Field(gt=0, le=10_000_000, description="New price in minor units (2990 = 29.90).")],
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO currency of the price, e.g. EUR.")],
+    price_minor: Annotated[int, Field(gt=0, le=10_000_000, description="Minor units: 2990 = 29.90.")],
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="e.g. EUR")],
     idempotency_key: IdempotencyKey = None,
 ) -> PriceChange:
-    """Change a product's selling price. Refused below the cost/discount floor or beyond the max change.
-
-    Reversible: returns the previous price and an undo_token.
-    """
+    """Change a selling price; refused below the price floor or beyond the max change per call."""
     return await backends(ctx).inventory.set_price(
         sku=sku, price_minor=price_minor, currency=currency, idempotency_key=idempotency_key
     )
@@ -164,12 +155,12 @@ async def set_price(
 @tools.tool(Rv.READ, title="List promotions")
 async def list_promotions(
     ctx: Context,
-    sku: Annotated[str | None, Field(default=None, max_length=32, description="Only this SKU.")] = None,
-    active_only: Annotated[bool, Field(default=False, description="Only scheduled or active ones.")] = False,
+    sku: Annotated[str | None, Field(default=None, max_length=32)] = None,
+    active_only: Annotated[bool, Field(default=False)] = False,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[Promotion]:
-    """Promotions, newest last."""
+    """Promotions, newest last: check before schedule_promotion, which refuses overlapping ones."""
     return await backends(ctx).inventory.list_promotions(sku=sku, active_only=active_only, cursor=cursor, limit=limit)
 
 
@@ -177,16 +168,13 @@ async def list_promotions(
 async def schedule_promotion(
     ctx: Context,
     sku: Sku,
-    discount_pct: Annotated[int, Field(ge=1, le=90, description="Percent off the current price.")],
-    starts_on: Annotated[Day, Field(description="First day (YYYY-MM-DD), today or later.")],
-    ends_on: Annotated[Day, Field(description="Last day (YYYY-MM-DD).")],
-    label: Annotated[str, Field(min_length=1, max_length=120, description="Shopper-facing label.")],
+    discount_pct: Annotated[int, Field(ge=1, le=90)],
+    starts_on: Annotated[Day, Field(description="Today or later.")],
+    ends_on: Annotated[Day, Field()],
+    label: Annotated[str, Field(min_length=1, max_length=120)],
     idempotency_key: IdempotencyKey = None,
 ) -> PromotionChange:
-    """Schedule a percentage promotion. Refused above the max discount, below cost + margin, or overlapping.
-
-    Reversible with undo until it is changed again.
-    """
+    """Schedule a % discount; refused above the max discount, below cost + margin, or overlapping."""
     return await backends(ctx).inventory.schedule_promotion(
         sku=sku,
         discount_pct=discount_pct,
@@ -200,10 +188,10 @@ async def schedule_promotion(
 @tools.tool(Rv.REVERSIBLE, title="End promotion", idempotent=True)
 async def end_promotion(
     ctx: Context,
-    promotion_id: Annotated[str, Field(min_length=1, max_length=ID_MAX, description="Promotion id, e.g. PR-000001.")],
+    promotion_id: Annotated[str, Field(min_length=1, max_length=ID_MAX)],
     idempotency_key: IdempotencyKey = None,
 ) -> PromotionChange:
-    """End a scheduled or running promotion now. Reversible with undo."""
+    """End a scheduled or running promotion now."""
     return await backends(ctx).inventory.end_promotion(promotion_id=promotion_id, idempotency_key=idempotency_key)
 
 
@@ -213,12 +201,10 @@ async def update_product_content(
     sku: Sku,
     title: Annotated[str | None, Field(default=None, min_length=1, max_length=200)] = None,
     description: Annotated[str | None, Field(default=None, min_length=1, max_length=5000)] = None,
-    bullets: Annotated[
-        list[str] | None, Field(default=None, max_length=10, description="Up to 10 bullet points.")
-    ] = None,
+    bullets: Annotated[list[str] | None, Field(default=None, max_length=10)] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> ContentChange:
-    """Edit the product page (title, description, bullets); returns the previous content. Reversible with undo."""
+    """Edit a product page's title, description or bullets; returns the previous content."""
     return await backends(ctx).inventory.update_product_content(
         sku=sku, title=title, description=description, bullets=bullets, idempotency_key=idempotency_key
     )
@@ -232,7 +218,7 @@ async def list_purchase_orders(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[PurchaseOrder]:
-    """Purchase orders with status and expected arrival."""
+    """Purchase orders with status and arrival: check what is on order before ordering more."""
     return await backends(ctx).inventory.list_purchase_orders(sku=sku, status=status, cursor=cursor, limit=limit)
 
 
@@ -241,10 +227,10 @@ async def create_purchase_order(
     ctx: Context,
     sku: Sku,
     warehouse_id: WarehouseId,
-    quantity: Annotated[int, Field(gt=0, le=1_000_000, description="Units to order.")],
+    quantity: Annotated[int, Field(gt=0, le=1_000_000)],
     idempotency_key: IdempotencyKey = None,
 ) -> PurchaseOrderChange:
-    """Draft a purchase order at the product's unit cost. Nothing is sent to the supplier until confirmed."""
+    """Draft a purchase order at unit cost; nothing reaches the supplier until confirmed."""
     return await backends(ctx).inventory.create_purchase_order(
         sku=sku, warehouse_id=warehouse_id, quantity=quantity, idempotency_key=idempotency_key
     )
@@ -253,10 +239,10 @@ async def create_purchase_order(
 @tools.tool(Rv.IRREVERSIBLE, title="Confirm purchase order", idempotent=True, open_world=True)
 async def confirm_purchase_order(
     ctx: Context,
-    purchase_order_id: Annotated[str, Field(min_length=1, max_length=16, description="Draft PO id, e.g. PO-000001.")],
+    purchase_order_id: Annotated[str, Field(min_length=1, max_length=16)],
     idempotency_key: IdempotencyKey = None,
 ) -> PurchaseOrderChange:
-    """Send a draft purchase order to the supplier. IRREVERSIBLE: a confirmed order is a commitment; get approval."""
+    """Send a draft purchase order to the supplier. IRREVERSIBLE commitment: get approval first."""
     return await backends(ctx).inventory.confirm_purchase_order(
         purchase_order_id=purchase_order_id, idempotency_key=idempotency_key
     )
@@ -265,10 +251,10 @@ async def confirm_purchase_order(
 @tools.tool(Rv.REVERSIBLE, title="Cancel purchase order", idempotent=True)
 async def cancel_purchase_order(
     ctx: Context,
-    purchase_order_id: Annotated[str, Field(min_length=1, max_length=16, description="Draft PO id.")],
+    purchase_order_id: Annotated[str, Field(min_length=1, max_length=16)],
     idempotency_key: IdempotencyKey = None,
 ) -> PurchaseOrderChange:
-    """Cancel a draft purchase order (confirmed orders cannot be cancelled here). Reversible with undo."""
+    """Cancel a draft purchase order (a confirmed one cannot be cancelled)."""
     return await backends(ctx).inventory.cancel_purchase_order(
         purchase_order_id=purchase_order_id, idempotency_key=idempotency_key
     )
@@ -276,5 +262,5 @@ async def cancel_purchase_order(
 
 @tools.tool(Rv.REVERSIBLE, title="Undo an inventory change")
 async def undo(ctx: Context, token: UndoToken, idempotency_key: IdempotencyKey = None) -> UndoResult:
-    """Restore exactly what one reversible inventory call changed. Refused if the entity changed since."""
+    """Restore what one reversible inventory call changed; refused if the entity changed since."""
     return await backends(ctx).inventory.undo(token=token, idempotency_key=idempotency_key)

@@ -12,22 +12,14 @@ from cadencia.tools.paging import DEFAULT_LIMIT, MAX_LIMIT
 ID_MAX = 200
 """Longest object id a tool accepts: the sandbox's are short, vendors' are not (Google review ids, `gid://` ids)."""
 
-IdempotencyKey = Annotated[
-    str | None,
-    Field(
-        default=None,
-        min_length=8,
-        max_length=200,
-        description="Unique key for this action; a retried call with the same key returns the first result "
-        "without acting twice.",
-    ),
-]
-Cursor = Annotated[str | None, Field(default=None, description="next_cursor from the previous page; omit for page 1.")]
-Limit = Annotated[int, Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")]
-UndoToken = Annotated[
-    str, Field(min_length=1, max_length=80, description="undo_token from a reversible tool's result.")
-]
-Sku = Annotated[str, Field(min_length=1, max_length=32, description="Product SKU, e.g. ML-000003.")]
+IdempotencyKey = Annotated[str | None, Field(default=None, min_length=8, max_length=200)]
+"""A retried call with the same key returns the first result without acting twice (the server instructions say so
+once; the name says it on every mutating tool, where a description would repeat it 29 times)."""
+Cursor = Annotated[str | None, Field(default=None)]
+"""The previous page's next_cursor; omitted for page 1."""
+Limit = Annotated[int, Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)]
+UndoToken = Annotated[str, Field(min_length=1, max_length=80, description="An undo_token.")]
+Sku = Annotated[str, Field(min_length=1, max_length=32)]
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)

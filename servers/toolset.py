@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 
 from cadencia.servers.arguments import tighten
 from cadencia.servers.errors import guarded
+from cadencia.servers.listing import shape
 from cadencia.servers.safety.hook import behind_safety
 from cadencia.tools import untrusted
 from cadencia.tools.names import CAPABILITY_META_KEY
@@ -131,5 +132,6 @@ class ToolSet:
                 structured_output=True,
             )
             tighten(tool, strict=spec.reversibility.mutates)
+            shape(tool)
             tools.append(tool)
         return tools

@@ -64,7 +64,7 @@ async def test_tools_publish_reversibility_and_never_expose_hidden_simulator_col
         assert listed[name].meta["cadencia/reversibility"] == cls
     assert listed["launch_campaign"].annotations is not None
     assert listed["launch_campaign"].annotations.destructive_hint is True
-    assert "Platform-attributed" in json.dumps(listed["get_performance"].output_schema)
+    assert "platform-attributed" in (listed["get_performance"].description or "")
     schemas = json.dumps([t.model_dump(mode="json") for t in listed.values()]).replace("adstock_theta", "")
     for word in HIDDEN:
         assert word not in schemas and word not in json.dumps(page)

@@ -102,8 +102,8 @@ async def test_notes_are_described_to_the_model_as_untrusted(backends: Backends)
         listed = {t.name: t for t in (await s.list_tools()).tools}
     for name in ("find_contacts", "get_contact"):
         assert "untrusted" in (listed[name].description or "").lower()
-    schema = str(listed["get_contact"].output_schema)
-    assert "UNTRUSTED" in schema
+    meta = listed["get_contact"].meta or {}
+    assert "notes" in meta["cadencia/untrusted"]
 
 
 async def test_get_contact_shows_consent_provenance_and_cap_window(backends: Backends) -> None:

@@ -133,7 +133,7 @@ async def test_tools_publish_their_reversibility_and_hints_that_match_it(backend
     for name, tool in listed.items():
         assert tool.meta and tool.meta["cadencia/reversibility"] == REGISTRY[name].value, name
         assert tool.annotations is not None and tool.description and tool.output_schema, name
-        assert tool.annotations.read_only_hint is (REGISTRY[name] is Reversibility.READ), name
+        assert bool(tool.annotations.read_only_hint) is (REGISTRY[name] is Reversibility.READ), name
     assert REGISTRY["confirm_purchase_order"] is Reversibility.IRREVERSIBLE
     assert listed["confirm_purchase_order"].annotations.destructive_hint is True  # type: ignore[union-attr]
     assert "IRREVERSIBLE" in (listed["confirm_purchase_order"].description or "")

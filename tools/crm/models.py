@@ -113,8 +113,8 @@ class SuppressionChange(BaseModel):
 
 # -- segments ---------------------------------------------------------------------------------------------------
 
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO country code, e.g. ES.")]
-LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="ISO language code, e.g. es.")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 Days = Annotated[int, Field(ge=1, le=3650)]
 
 
@@ -123,17 +123,17 @@ class SegmentRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    countries: list[CountryCode] | None = Field(default=None, min_length=1, max_length=50, description="Any of these.")
-    languages: list[LanguageCode] | None = Field(default=None, min_length=1, max_length=20, description="Any of these.")
+    countries: list[CountryCode] | None = Field(default=None, min_length=1, max_length=50)
+    languages: list[LanguageCode] | None = Field(default=None, min_length=1, max_length=20)
     min_orders: int | None = Field(default=None, ge=0, le=100_000)
     max_orders: int | None = Field(default=None, ge=0, le=100_000)
     favorite_category: Category | None = None
-    last_order_within_days: Days | None = Field(default=None, description="Ordered within the last N days.")
+    last_order_within_days: Days | None = Field(default=None)
     last_order_before_days: Days | None = Field(
-        default=None, description="Last order more than N days ago (lapsed); contacts who never ordered do not match."
+        default=None,
     )
-    min_lifetime_value_minor: int | None = Field(default=None, ge=0, description="Minor units.")
-    max_lifetime_value_minor: int | None = Field(default=None, ge=0, description="Minor units.")
+    min_lifetime_value_minor: int | None = Field(default=None, ge=0)
+    max_lifetime_value_minor: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -1,0 +1,114 @@
+"""The tool listing stays lean: under its character budget, flat, one-line descriptions, every rule still there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from helpers.mcp import call_ok, mcp_session
+from mcp.types import Tool
+
+from cadencia.servers.context import Backends
+from cadencia.servers.listing import LISTING_BUDGET, lean_input, listing_chars
+
+
+async def _listed(backends: Backends) -> list[Tool]:
+    async with mcp_session("all", backends) as s:
+        return (await s.list_tools()).tools
+
+
+def _keywords(schema: Any) -> Iterator[str]:
+    """Every schema keyword used (property names excluded), at any depth."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            yield key
+            if key == "properties":
+                for prop in value.values():
+                    yield from _keywords(prop)
+            else:
+                yield from _keywords(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _keywords(item)
+
+
+async def test_the_combined_listing_stays_under_its_character_budget(backends: Backends) -> None:
+    listed = await _listed(backends)
+    assert len(listed) >= 57
+    assert listing_chars(listed) < LISTING_BUDGET, "trim descriptions or schemas: every model reads this first"
+
+
+async def test_published_schemas_are_flat_without_titles_refs_or_null_branches(backends: Backends) -> None:
+    for tool in await _listed(backends):
+        used = set(_keywords(tool.input_schema)) | set(_keywords(tool.output_schema))
+        assert used.isdisjoint({"$defs", "$ref", "title", "allOf"}), tool.name
+        assert {"type": "null"} not in list(_branches(tool.input_schema)), tool.name
+        assert tool.output_schema == {"type": "object"}, tool.name
+        assert tool.input_schema["type"] == "object" and tool.input_schema["additionalProperties"] is False, tool.name
+
+
+def _branches(schema: Any) -> Iterator[Any]:
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "anyOf":
+                yield from value
+            yield from _branches(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _branches(item)
+
+
+async def test_descriptions_are_one_line_and_say_when_to_use_the_tool(backends: Backends) -> None:
+    listed = {t.name: t for t in await _listed(backends)}
+    for name, tool in listed.items():
+        text = tool.description or ""
+        assert "\n" not in text and "  " not in text and 30 <= len(text) <= 220, name
+    assert "schedule_promotion" in (listed["inventory_list_promotions"].description or "")
+    assert "schedule_send" in (listed["crm_list_messages"].description or "")
+    assert "creating another" in (listed["crm_list_segments"].description or "")
+
+
+async def test_lean_input_schemas_keep_the_rules_a_caller_follows(backends: Backends) -> None:
+    listed = {t.name: t for t in await _listed(backends)}
+    price = listed["inventory_set_price"].input_schema
+    assert price["required"] == ["sku", "price_minor", "currency"]
+    assert price["properties"]["currency"]["pattern"] == "^[A-Z]{3}$"
+    assert price["properties"]["price_minor"] == {
+        "description": "Minor units: 2990 = 29.90.",
+        "exclusiveMinimum": 0,
+        "maximum": 10_000_000,
+        "type": "integer",
+    }
+    category = listed["inventory_list_products"].input_schema["properties"]["category"]
+    assert category == {"enum": ["skincare", "makeup", "fragrance"]}
+    rules = listed["crm_create_segment"].input_schema["properties"]["rules"]
+    assert rules["additionalProperties"] is False and rules["properties"]["favorite_category"]["enum"]
+    reply = listed["reviews_reply_to_review"].input_schema["properties"]["body"]
+    assert (reply["minLength"], reply["maxLength"]) == (10, 1500)
+
+
+def test_an_optional_model_argument_is_written_inline_once() -> None:
+    schema = {
+        "$defs": {"R": {"properties": {"n": {"title": "N", "type": "integer"}}, "title": "R", "type": "object"}},
+        "properties": {"r": {"anyOf": [{"$ref": "#/$defs/R"}, {"type": "null"}], "default": None, "title": "R"}},
+        "title": "fArguments",
+        "type": "object",
+    }
+    assert lean_input(schema) == {
+        "properties": {"r": {"properties": {"n": {"type": "integer"}}, "type": "object"}},
+        "type": "object",
+    }
+
+
+async def test_the_gate_still_finds_reversibility_capability_and_untrusted_text_in_meta(backends: Backends) -> None:
+    listed = {t.name: t for t in await _listed(backends)}
+    meta = listed["reviews_list_reviews"].meta or {}
+    assert meta["cadencia/reversibility"] == "read" and meta["cadencia/capability"] == "reviews"
+    assert {"items[].customer_text.title", "items[].customer_text.body"} <= set(meta["cadencia/untrusted"])
+    assert (listed["crm_send_now"].meta or {})["cadencia/reversibility"] == "irreversible"
+
+
+async def test_results_still_satisfy_the_published_output_schema_and_carry_their_fields(backends: Backends) -> None:
+    async with mcp_session("all", backends) as s:
+        page = await call_ok(s, "inventory_list_products", {"limit": 2})
+    assert set(page) == {"items", "next_cursor", "total"} and len(page["items"]) == 2
