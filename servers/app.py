@@ -16,6 +16,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from cadencia import __version__
 from cadencia.servers import ads, crm, inventory, reviews
 from cadencia.servers.auth import EitherVerifier, StaticTokenVerifier
+from cadencia.servers.compact import CompactResults
 from cadencia.servers.context import Backends, Scope, ServerContext
 from cadencia.servers.errors import ToolErrorMiddleware, format_validation_error
 from cadencia.servers.hosts import host_literal, http_security
@@ -108,13 +109,15 @@ def build_server(
     vendor_capabilities: frozenset[str] = frozenset(),
     jwt: JwtSettings | None = None,
     safety: ServerSafety | None = None,
+    only: frozenset[str] | None = None,
 ) -> CadenciaMCP:
     """A server exposing one capability, or all four with `inventory_`/`ads_`/`reviews_`/`crm_` prefixes.
 
     Backends come either ready-made (`backends=`, tests) or from `open_backends`, an async context factory the
     lifespan enters (so the store opens when the server starts and closes when it stops). `vendor_capabilities`
     names the capabilities a vendor serves (their tools are published with `openWorldHint: true`). `safety` holds every
-    call to the server policy, approvals, budgets, freeze and audit (`cadencia serve` always gives one).
+    call to the server policy, approvals, budgets, freeze and audit (`cadencia serve` always gives one). `only`
+    (combined-server names, see `servers.profiles.select_tools`) narrows the listing to those tools.
     """
     if (backends is None) == (open_backends is None):
         raise ValueError("give exactly one of backends or open_backends")
@@ -135,8 +138,14 @@ def build_server(
     tools = []
     for cap in selected:
         prefix = f"{cap.value}_" if prefixed else ""
-        registry |= TOOLSETS[cap].registry(prefix)
-        tools += TOOLSETS[cap].build(prefix=prefix, read_only=read_only, vendor=cap.value in vendor_capabilities)
+        kept = {
+            n: rv
+            for n, rv in TOOLSETS[cap].registry(prefix).items()
+            if only is None or f"{cap.value}_" + n.removeprefix(prefix) in only
+        }
+        registry |= kept
+        built = TOOLSETS[cap].build(prefix=prefix, read_only=read_only, vendor=cap.value in vendor_capabilities)
+        tools += [t for t in built if t.name in kept]
     if safety is not None:
         from cadencia.servers.safety.inbox_tools import inbox_tools  # only servers with a policy keep approvals
 
@@ -165,7 +174,7 @@ def build_server(
         instructions=instructions,
         lifespan=lifespan,
         tools=tools,
-        middleware=[ToolErrorMiddleware({t.name: t for t in tools})],
+        middleware=[ToolErrorMiddleware({t.name: t for t in tools}), CompactResults()],
         log_level=log_level,  # type: ignore[arg-type]
         registry=registry,
         http=HttpSettings(

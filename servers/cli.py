@@ -19,6 +19,7 @@ from cadencia.servers.context import Backends, Scope
 from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, host_literal, is_loopback
 from cadencia.servers.jwt_auth import JwtSettings
 from cadencia.servers.paths import default_db, default_workdir
+from cadencia.servers.profiles import combined_registry, select_tools
 from cadencia.servers.sandbox import open_store, sandbox_backends
 from cadencia.servers.transport import run_http, run_stdio
 from cadencia.servers.vendors import vendor_lifespan, vendor_served
@@ -87,6 +88,14 @@ def serve(
         Path | None,
         typer.Option(help="Where approvals, budgets and the audit log live. Default: $CADENCIA_WORKDIR or user data."),
     ] = None,
+    tools: Annotated[
+        str | None,
+        typer.Option(
+            "--tools",
+            help="List only these: capabilities (inventory,crm), profiles (agent: what Cadencia's agent calls; read) "
+            "or tool names of `serve all`, comma-separated.",
+        ),
+    ] = None,
 ) -> None:
     """Run an MCP server over the sandbox store or the vendors named in --backends (stdio by default).
 
@@ -109,6 +118,10 @@ def serve(
                 param_hint="--token",
             )
     scopes: frozenset[Scope] = frozenset({"read", "write", "pii"} if pii else {"read", "write"})
+    try:
+        only = select_tools(tools, combined_registry()) if tools is not None else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tools") from None
     if shadow and backends is None:
         raise typer.BadParameter("--shadow needs --backends (the sandbox is already harmless)", param_hint="--shadow")
     lifespan: Callable[[], AbstractAsyncContextManager[Backends]] | None = None
@@ -148,6 +161,7 @@ def serve(
         vendor_capabilities=vendors,
         jwt=jwt,
         safety=safety,
+        only=only,
     )
     try:
         if http:

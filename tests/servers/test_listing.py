@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -112,3 +113,11 @@ async def test_results_still_satisfy_the_published_output_schema_and_carry_their
     async with mcp_session("all", backends) as s:
         page = await call_ok(s, "inventory_list_products", {"limit": 2})
     assert set(page) == {"items", "next_cursor", "total"} and len(page["items"]) == 2
+
+
+async def test_results_read_as_compact_json_of_the_structured_content(backends: Backends) -> None:
+    async with mcp_session("inventory", backends) as s:
+        result = await s.call_tool("get_product", {"sku": "ML-000001"})
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert "\n" not in text and ": " not in text.split('"description"')[0]
+    assert json.loads(text) == result.structured_content
