@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import anyio
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,12 +13,14 @@ from cadencia.servers.app import CadenciaMCP, HttpSettings
 from cadencia.servers.context import ALL_SCOPES
 from cadencia.servers.hosts import bare_host, is_loopback
 from cadencia.servers.jwt_auth import refusal_reason
+from cadencia.servers.stdio import serve_stdio
 
 __all__ = ["http_app", "is_loopback", "run_http", "run_stdio"]
 
 
 def run_stdio(server: CadenciaMCP) -> None:
-    server.run("stdio")
+    """Serve over stdio, answering every line the SDK cannot parse (see `servers.stdio`)."""
+    anyio.run(serve_stdio, server)
 
 
 class _NoGetStream:
