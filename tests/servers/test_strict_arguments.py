@@ -140,3 +140,14 @@ async def test_an_integer_no_backend_can_store_is_a_field_error(any_store: Store
         text = await call_error(s, "adjust_stock", args)
     assert text.startswith("[invalid_argument]") and "expected_on_hand: must fit a 64-bit integer" in text
     assert any_store.state_hash() == before
+
+
+async def test_json_nested_a_thousand_deep_inside_a_string_argument_is_a_field_error(
+    store: Store, backends: Backends
+) -> None:
+    before = store.state_hash()
+    deep = "[" * 1000 + "]" * 1000  # clients that send lists as JSON text get them parsed; this one cannot be
+    async with mcp_session("inventory", backends) as s:
+        text = await call_error(s, "update_product_content", {"sku": "ML-000001", "bullets": deep})
+    assert text.startswith("[invalid_argument]") and "bullets: " in text
+    assert store.state_hash() == before
