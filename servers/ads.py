@@ -34,7 +34,7 @@ from cadencia.tools.undo import UndoResult
 tools = ToolSet("ads")
 CampaignId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="e.g. CMP-ME000")]
 Budget = Annotated[int, Field(gt=0, le=100_000_000, description="Minor units: 15000 = 150.00.")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="e.g. EUR")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
 @tools.tool(Rv.READ, title="List campaigns")
@@ -64,18 +64,16 @@ async def get_budget_limits(ctx: Context) -> BudgetLimitsView:
 @tools.tool(Rv.READ, title="Get performance")
 async def get_performance(
     ctx: Context,
-    campaign_id: Annotated[
-        str | None, Field(default=None, max_length=ID_MAX, description="Omit for a platform or all.")
-    ] = None,
+    campaign_id: Annotated[str | None, Field(default=None, max_length=ID_MAX)] = None,
     platform: Annotated[Platform | None, Field(default=None)] = None,
-    days: Annotated[int, Field(default=28, ge=1, le=366, description="Up to yesterday; ignored with since.")] = 28,
+    days: Annotated[int, Field(default=28, ge=1, le=366, description="Ignored with since.")] = 28,
     since: Annotated[Day | None, Field(default=None)] = None,
-    until: Annotated[Day | None, Field(default=None, description="Default: yesterday.")] = None,
+    until: Annotated[Day | None, Field(default=None)] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> PerformanceReport:
-    """Spend, platform-attributed revenue, ROAS and CPA per campaign, with MARGINAL ROAS and holdout LIFT: move budget
-    on those."""
+    """Spend, platform-attributed revenue, ROAS, CPA per campaign, with MARGINAL ROAS and holdout LIFT to move budget
+    on."""
     return await backends(ctx).ads.get_performance(
         campaign_id=campaign_id, platform=platform, days=days, since=since, until=until, cursor=cursor, limit=limit
     )
@@ -90,8 +88,7 @@ async def set_budget(
     expected_current_minor: Annotated[int, Field(ge=0)],
     idempotency_key: IdempotencyKey = None,
 ) -> BudgetChange:
-    """Change a daily budget, compare-and-set on expected_current_minor; refused beyond the max change or the caps
-    (get_budget_limits)."""
+    """Change a daily budget, compare-and-set on expected_current_minor; refused beyond max change or caps."""
     return await backends(ctx).ads.set_budget(
         campaign_id=campaign_id,
         daily_budget_minor=daily_budget_minor,
@@ -126,9 +123,7 @@ async def create_campaign(
     daily_budget_minor: Budget,
     currency: Currency,
     sku: Annotated[str | None, Field(default=None, max_length=32, description="Omit for brand-wide.")] = None,
-    holdout_pct: Annotated[
-        int, Field(default=0, ge=0, le=50, description="% held out to measure lift; 10 is typical.")
-    ] = 0,
+    holdout_pct: Annotated[int, Field(default=0, ge=0, le=50, description="Held out for lift; 10 is typical.")] = 0,
     idempotency_key: IdempotencyKey = None,
 ) -> CampaignChange:
     """Create a DRAFT campaign; nothing is spent until launch_campaign."""
@@ -148,7 +143,7 @@ async def create_campaign(
 async def launch_campaign(
     ctx: Context, campaign_id: CampaignId, idempotency_key: IdempotencyKey = None
 ) -> CampaignChange:
-    """Launch a draft campaign: it starts spending. COMPENSABLE (money spent is gone): get approval first."""
+    """Launch a draft campaign: it starts spending. COMPENSABLE: get approval first."""
     return await backends(ctx).ads.launch_campaign(campaign_id=campaign_id, idempotency_key=idempotency_key)
 
 
@@ -203,7 +198,7 @@ async def create_creative(
 
 @tools.tool(Rv.READ, title="List experiments")
 async def list_experiments(ctx: Context, cursor: Cursor = None, limit: Limit = 20) -> Page[Experiment]:
-    """A/B experiments between campaigns with their status; get_experiment has the results."""
+    """A/B experiments with their status; get_experiment has the results."""
     return await backends(ctx).ads.list_experiments(cursor=cursor, limit=limit)
 
 
@@ -233,7 +228,7 @@ async def get_experiment(
     ctx: Context,
     experiment_id: Annotated[str, Field(min_length=1, max_length=16)],
 ) -> ExperimentReport:
-    """Per-arm figures and a significance test on the metric (p < 0.05 names the better arm)."""
+    """Per-arm figures and a significance test (p < 0.05 names the better arm)."""
     return await backends(ctx).ads.get_experiment(experiment_id=experiment_id)
 
 

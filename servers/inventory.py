@@ -38,7 +38,7 @@ WarehouseId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description=
 async def list_products(
     ctx: Context,
     category: Annotated[Category | None, Field(default=None)] = None,
-    query: Annotated[str | None, Field(default=None, max_length=100, description="Part of the name.")] = None,
+    query: Annotated[str | None, Field(default=None, max_length=100)] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[ProductSummary]:
@@ -61,7 +61,7 @@ async def get_stock(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[StockLevel]:
-    """Stock per SKU and warehouse with days of cover; max_days_of_cover finds stockout risks."""
+    """Stock per SKU and warehouse with days of cover; filter by cover to find stockout risks."""
     return await backends(ctx).inventory.get_stock(
         sku=sku, warehouse_id=warehouse_id, max_days_of_cover=max_days_of_cover, cursor=cursor, limit=limit
     )
@@ -108,8 +108,8 @@ async def list_forecasts(
 @tools.tool(Rv.READ, title="Sales report")
 async def sales_report(
     ctx: Context,
-    since: Annotated[Day | None, Field(default=None, description="Default: 7 days before until.")] = None,
-    until: Annotated[Day | None, Field(default=None, description="Default: yesterday.")] = None,
+    since: Annotated[Day | None, Field(default=None)] = None,
+    until: Annotated[Day | None, Field(default=None)] = None,
     sku: Annotated[str | None, Field(default=None, max_length=32)] = None,
     category: Annotated[Category | None, Field(default=None)] = None,
 ) -> SalesReport:
@@ -143,7 +143,7 @@ async def set_price(
     ctx: Context,
     sku: Sku,
     price_minor: Annotated[int, Field(gt=0, le=10_000_000, description="Minor units: 2990 = 29.90.")],
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="e.g. EUR")],
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")],
     idempotency_key: IdempotencyKey = None,
 ) -> PriceChange:
     """Change a selling price; refused below the price floor or beyond the max change per call."""

@@ -33,10 +33,10 @@ from cadencia.tools.undo import UndoResult
 
 tools = ToolSet("reviews")
 
-ReviewId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="e.g. RV-000042")]
+ReviewId = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
 OptionalSku = Annotated[str | None, Field(default=None, min_length=1, max_length=32)]
 Since = Annotated[Day | None, Field(default=None)]
-ContactId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="e.g. C-0000042")]
+ContactId = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
 ContactIds = Annotated[
     list[ContactId],
     Field(
@@ -58,7 +58,7 @@ async def list_reviews(
     since: Since = None,
     unanswered: Annotated[bool, Field(default=False)] = False,
     language: Annotated[str | None, Field(default=None, pattern=r"^[a-z]{2}$", description="es, en or fr")] = None,
-    flagged: Annotated[bool | None, Field(default=None, description="Omit for both.")] = None,
+    flagged: Annotated[bool | None, Field(default=None)] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[Review]:
@@ -123,8 +123,7 @@ async def reply_to_review(
     ],
     idempotency_key: IdempotencyKey = None,
 ) -> ReplyResult:
-    """Publish the brand's one public reply to a review. IRREVERSIBLE: get approval first. Refused if answered or
-    flagged."""
+    """Publish the brand's one public reply to a review. IRREVERSIBLE: get approval first."""
     return await backends(ctx).reviews.reply_to_review(
         review_id=review_id, body=body, claim_ids=claim_ids, idempotency_key=idempotency_key
     )
@@ -169,8 +168,7 @@ async def request_reviews(
     dry_run: Annotated[bool, Field(default=False, description="Only report eligibility.")] = False,
     idempotency_key: IdempotencyKey = None,
 ) -> ReviewRequestResult:
-    """Ask buyers to review a SKU. IRREVERSIBLE: sent at once; get approval first. All or nothing: check eligibility or
-    dry_run=true first."""
+    """Ask buyers to review a SKU. IRREVERSIBLE: get approval first. All or nothing: check eligibility first."""
     return await backends(ctx).reviews.request_reviews(
         sku=sku, contact_ids=contact_ids, channel=channel, dry_run=dry_run, idempotency_key=idempotency_key
     )

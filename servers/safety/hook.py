@@ -21,14 +21,9 @@ from cadencia.servers.safety.call import APPROVAL_ARG, ToolCall
 from cadencia.tools.reversibility import Reversibility
 
 LOCAL_SUBJECT = "local"
-ApprovalId = Annotated[
-    str | None,
-    Field(
-        default=None,
-        max_length=200,
-        description="Only after the server answered 'approval required: ID' and a person approved: that ID.",
-    ),
-]
+ApprovalId = Annotated[str | None, Field(default=None, max_length=200)]
+"""Only after the server answered 'approval required: ID' and a person approved: that ID (the server instructions
+say so once, instead of a description repeated on every mutating tool)."""
 
 
 def caller_subject() -> str:
