@@ -87,6 +87,13 @@ def run_command(
         str | None,
         typer.Option(help="Hold the servers to a server policy: 'default' or a YAML file (default: none)."),
     ] = None,
+    worlds: Annotated[
+        Path | None,
+        typer.Option(help="Cache of built worlds and baselines (default: worlds/ beside --out, shared by its runs)."),
+    ] = None,
+    keep_worlds: Annotated[
+        bool, typer.Option(help="Keep each episode's final world and checkpoints (not needed by the reports).")
+    ] = False,
 ) -> None:
     """Run a scenario suite and write results.json, junit.xml and report.html (`run` may be left out).
 
@@ -107,6 +114,8 @@ def run_command(
         only=list(only or []),
         agent_cmd=agent_cmd,
         server_policy=server_policy,
+        worlds=worlds or folder.parent / "worlds",
+        keep_worlds=keep_worlds,
     )
     try:
         scenarios = [s for s in load_suite(suite).scenarios if not only or s.id in only]

@@ -7,13 +7,16 @@ import fcntl
 import functools
 import hashlib
 import shutil
+import sqlite3
 import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Table, and_, update
 
+from cadencia import tools as tools_package
 from cadencia.agents.driver import drive
 from cadencia.agents.guardrails import Policy, default_policy
 from cadencia.agents.planners.base import Planner
@@ -22,11 +25,13 @@ from cadencia.agents.session import INPROCESS, open_session
 from cadencia.agents.workdir import Workdir
 from cadencia.evals.approver import scripted_approver
 from cadencia.evals.baselines import NaivePlanner, NoopPlanner, allow_all_policy
+from cadencia.evals.digests import install_tracking, state_digest, table_digests
 from cadencia.evals.evidence import end_state_values, server_calls, world_violations
 from cadencia.evals.probe import undo_probe
 from cadencia.evals.scenarios import Scenario
 from cadencia.evals.trajectory import AuditSummary, FinalState, Trajectory, UndoProbe
-from cadencia.evals.world import AnotherClient, DayReport, World, clone_store, ledger_totals, open_truth
+from cadencia.evals.world import AnotherClient, DayReport, LedgerTotals, World, ledger_totals, open_truth
+from cadencia.evals.world import truth as truth_module
 from cadencia.evals.world.clients import ClientOutcome, call_as_client
 from cadencia.tools.crm.dispatch import dispatch_due_sends
 from cadencia.tools.fx import write_rates
@@ -48,6 +53,10 @@ class EpisodeSpec(BaseModel):
     server_policy: str | None = Field(
         None, description="Hold the servers to a server policy: 'default' or a YAML file (None: no server policy)."
     )
+    worlds: Path | None = None
+    """Where world images and baselines are cached (default: `worlds/` next to the run's `episodes/`)."""
+    keep_worlds: bool = False
+    """Keep the agent's copy of the world (`agent.db`) after scoring, for inspection."""
 
     @property
     def scenario_digest(self) -> str:
@@ -130,13 +139,6 @@ class _Timeline:
             self.step()
 
 
-def run_baseline(start: Store, scenario: Scenario, seed: int, path: Path) -> tuple[Store, list[DayReport]]:
-    store = clone_store(start, path)
-    timeline = _Timeline(store, scenario, seed)
-    timeline.finish()
-    return store, timeline.reports
-
-
 def _kpi(metric: str, store: Store, reports: list[DayReport]) -> float | None:
     totals = ledger_totals(store)
     if metric == "revenue":
@@ -148,33 +150,118 @@ def _kpi(metric: str, store: Store, reports: list[DayReport]) -> float | None:
     return reports[-1].mean_stock_cover_days if reports else None
 
 
-def cached_world(spec: EpisodeSpec) -> Path:
-    """The scenario's seeded and patched world, built once per (seed, scale, patches) and shared by every trial and
-    worker (a large world takes minutes to generate); episodes work on copies."""
+def cached_world(spec: EpisodeSpec) -> Image:
+    """The scenario's seeded and patched world image, built once per (seed, scale, patches, build code) and shared by
+    every trial, planner and run that uses the same `worlds` folder (a large world takes minutes to generate).
+    Episodes open it read-only and work on copies whose changes it tracks (`digests.py`)."""
     world = spec.scenario.world
     key = hashlib.sha256(
         canonical_json(
-            {"seed": spec.world_seed, "scale": world.scale.value, "patches": world.model_dump(mode="json")}
+            {
+                "seed": spec.world_seed,
+                "scale": world.scale.value,
+                "patches": world.model_dump(mode="json"),
+                "code": build_code_digest(),
+            }
         ).encode()
     ).hexdigest()[:16]
-    cache = spec.directory.parent.parent / "worlds"
+    cache = spec.worlds or spec.directory.parent.parent / "worlds"
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / f"{key}.db"
     with (cache / f"{key}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not target.exists():
             building = cache / f"{key}.building.db"
-            building.unlink(missing_ok=True)
+            _remove_db(building)
             store = build_world(spec.scenario, spec.world_seed, building)
-            with store.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            World(store, seed=spec.world_seed)  # primes the simulator's state once, not in every copy
             store.close()
+            with closing(sqlite3.connect(building, isolation_level=None)) as conn:
+                install_tracking(conn)
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             building.replace(target)
-    return target
+    return Image(path=target, key=key)
+
+
+class Image(BaseModel):
+    """A cached world file and the key naming its content."""
+
+    path: Path
+    key: str
+
+    def open(self) -> Store:
+        """The image read-only (no lock, no journal: nobody writes it once built)."""
+        return Store.open(f"sqlite:///file:{self.path}?mode=ro&immutable=1&uri=true", create=False)
+
+    def copy(self, target: Path) -> Store:
+        """A writable copy of the image: a plain file copy (the image is checkpointed, one file)."""
+        shutil.copyfile(self.path, target)
+        return Store.open(target, create=False)
+
+    def digests(self, copy: Path) -> dict[str, str]:
+        return table_digests(copy, self.path, self.key)
+
+
+def build_code_digest() -> str:
+    """A digest of the code a world image is built with (seed, schema, market truth), so a cached image shared
+    across runs is rebuilt when that code changes."""
+    digest = hashlib.sha256()
+    world = Path(truth_module.__file__).parent
+    files = sorted(Path(tools_package.__file__).parent.rglob("*.py"))
+    files += [world / "truth.py", world / "tables.py", Path(__file__).parent / "digests.py"]
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+class Baseline(BaseModel):
+    """The do-nothing run's figures: all an episode keeps of it (cached per image, scenario and seed)."""
+
+    totals: LedgerTotals
+    days: list[DayReport]
+
+
+def baseline_for(image: Image, spec: EpisodeSpec) -> Baseline:
+    """Run the do-nothing baseline on a copy of the image (deleted after), or reuse the stored one: the same image,
+    events, horizon and seed give the same baseline for every planner and run."""
+    scenario = spec.scenario
+    key = hashlib.sha256(
+        canonical_json(
+            {
+                "image": image.key,
+                "seed": spec.seed,
+                "horizon": scenario.horizon_days,
+                "events": [e.model_dump(mode="json") for e in scenario.events],
+            }
+        ).encode()
+    ).hexdigest()[:16]
+    stored = image.path.parent / "baselines" / f"{key}.json"
+    if stored.exists():
+        return Baseline.model_validate_json(stored.read_text(encoding="utf-8"))
+    path = spec.directory / "baseline.db"
+    store = image.copy(path)
+    try:
+        timeline = _Timeline(store, scenario, spec.seed)
+        timeline.finish()
+        baseline = Baseline(totals=ledger_totals(store), days=timeline.reports)
+    finally:
+        store.close()
+        _remove_db(path)
+    stored.parent.mkdir(exist_ok=True)
+    partial = stored.with_suffix(f".{spec.trial}.tmp")
+    partial.write_text(baseline.model_dump_json(), encoding="utf-8")
+    partial.replace(stored)
+    return baseline
 
 
 class Prepared:
-    """The three worlds of an episode: the start, the do-nothing baseline (already run) and the agent's copy."""
+    """An episode's worlds: the start (the shared image, read-only), the do-nothing baseline's figures and the
+    agent's copy of the image; only the agent's copy is written, and it is deleted after scoring unless kept."""
 
     def __init__(self, spec: EpisodeSpec) -> None:
         scenario, seed = spec.scenario, spec.seed
@@ -182,21 +269,26 @@ class Prepared:
             shutil.rmtree(spec.directory)
         spec.directory.mkdir(parents=True)
         self.started = time.monotonic()
-        cached = Store.open(cached_world(spec), create=False)
-        self.start = clone_store(cached, spec.directory / "start.db")
-        cached.close()
-        self.baseline, self.baseline_days = run_baseline(self.start, scenario, seed, spec.directory / "baseline.db")
-        self.store = clone_store(self.start, spec.directory / "agent.db")
+        self.image = cached_world(spec)
+        self.start = self.image.open()
+        self.baseline = baseline_for(self.image, spec)
+        self.path = spec.directory / "agent.db"
+        self.store = self.image.copy(self.path)
         self.timeline = _Timeline(self.store, scenario, seed)
         self.first_day: date = self.store.today()
-        self.before_first_cycle = self.store.table_hashes()
+        self.before_first_cycle = self.image.digests(self.path)
         self.probe = UndoProbe(checked=False)
         self.directory = spec.directory
+        self.keep = spec.keep_worlds
 
     def advance(self) -> None:
         """End of an agent cycle: probe undo fidelity after the first one, then simulate the day."""
         if self.timeline.day == 0:
-            self.probe = undo_probe(self.store, self.before_first_cycle, self.directory / "probe.db")
+            probe = self.directory / "probe.db"
+            try:
+                self.probe = undo_probe(self.store, self.before_first_cycle, probe, digests=self.image.digests)
+            finally:
+                _remove_db(probe)
         self.timeline.step()
 
     def finish(self, spec: EpisodeSpec, trajectory: Trajectory) -> tuple[Trajectory, FinalState]:
@@ -207,11 +299,10 @@ class Prepared:
         trajectory.days = self.timeline.reports
         trajectory.server_calls = made
         trajectory.undo_probe = self.probe
-        trajectory.wall_seconds = round(time.monotonic() - self.started, 3)
         final = FinalState(
             ledger=ledger_totals(self.store),
-            baseline=ledger_totals(self.baseline),
-            baseline_days=self.baseline_days,
+            baseline=self.baseline.totals,
+            baseline_days=self.baseline.days,
             kpi_value=_kpi(scenario.goal.kpi.metric.value, self.store, self.timeline.reports),
             end_state=end_state_values(self.store, scenario.expectations.end_state, self.first_day),
             violations=world_violations(
@@ -223,10 +314,14 @@ class Prepared:
                 self.first_day,
                 limits=scenario.world.limits.messaging,
             ),
-            state_hash=self.store.state_hash(),
+            state_hash=state_digest(self.image.digests(self.path)),
         )
-        for opened in (self.start, self.baseline, self.store):
+        for opened in (self.start, self.store):
             opened.close()
+        if not self.keep:
+            _remove_db(self.path)
+            _remove_db(self.directory / "run" / "checkpoints.db")
+        trajectory.wall_seconds = round(time.monotonic() - self.started, 3)
         return trajectory, final
 
 

@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from cadencia.evals.episode import EpisodeSpec, Prepared
 from cadencia.evals.trajectory import FinalState, Trajectory
 
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 120
+"""A loaded 2-core machine can take over 30 s to import and start `serve all`; a hung server still fails."""
 
 
 class ExternalAgent(BaseModel):

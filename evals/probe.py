@@ -7,6 +7,7 @@ cannot be undone by design); every other world table must be byte-identical to b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,7 +21,15 @@ from cadencia.tools.store.store import Store
 from cadencia.tools.undo import undo_call
 
 
-def undo_probe(store: Store, before: dict[str, str], path: Path) -> UndoProbe:
+def undo_probe(
+    store: Store,
+    before: dict[str, str],
+    path: Path,
+    *,
+    digests: Callable[[Path], dict[str, str]] | None = None,
+) -> UndoProbe:
+    """Undo the first cycle's calls on a copy of `store` at `path` and compare its table digests with `before`
+    (`digests` reads a file's digests; default: `Store.table_hashes`, full passes)."""
     with store.reading() as conn:
         rows = conn.execute(select(calls).order_by(calls.c.seq)).mappings().all()
     # Another client's calls happened before `before` was taken: they are the world the agent found, not its own.
@@ -47,9 +56,11 @@ def undo_probe(store: Store, before: dict[str, str], path: Path) -> UndoProbe:
                 if touched & frozen:
                     continue  # an irreversible call changed the same rows since: expected, not a fidelity failure
                 failures.append(f"{row['tool']}: {exc}")
-        after = copy.table_hashes()
+        after = None if digests else copy.table_hashes()
     finally:
         copy.close()
+    if after is None and digests:
+        after = digests(path)
     differing = sorted(t for t, h in after.items() if h != before.get(t) and t not in frozen)
     identical = not differing and not failures
     detail = "; ".join(failures + [f"table {t} differs" for t in differing]) or f"{undone} undone, identical"

@@ -36,6 +36,10 @@ class RunOptions(BaseModel):
     only: list[str] = []
     agent_cmd: str | None = None
     server_policy: str | None = None
+    worlds: Path | None = None
+    """Cache of world images and baselines (default: OUT/worlds); share it between runs to build each world once."""
+    keep_worlds: bool = False
+    """Keep each episode's final world and checkpoints (by default only what the reports need is kept)."""
 
 
 def episode_dir(out: Path, scenario_id: str, trial: int) -> Path:
@@ -48,6 +52,19 @@ def _judge(scenario: Scenario, spec: EpisodeSpec, trajectory: Trajectory, final:
     return EpisodeResult(
         scenario_id=scenario.id, trial=spec.trial, passed=passed, scores=scores, trajectory=trajectory, final=final
     )
+
+
+TIMING = "wall_seconds.txt"
+"""Beside an episode's result.json: its wall time, kept out of the result so results stay deterministic."""
+
+
+def load_result(path: Path) -> EpisodeResult:
+    """A stored episode result with its wall time (0.0 when the timing file is missing)."""
+    result = EpisodeResult.model_validate_json(path.read_text(encoding="utf-8"))
+    timing = path.parent / TIMING
+    if timing.exists():
+        result.trajectory.wall_seconds = float(timing.read_text(encoding="utf-8"))
+    return result
 
 
 def _episode(spec: EpisodeSpec, agent_cmd: str | None) -> tuple[Trajectory, FinalState]:
@@ -82,6 +99,7 @@ def run_one(spec_json: str, agent_cmd: str | None) -> str:
     final.clean = clean
     result = _judge(spec.scenario, spec, trajectory, final)
     target = spec.directory / "result.json"
+    (spec.directory / TIMING).write_text(f"{trajectory.wall_seconds:.3f}", encoding="utf-8")
     tmp = target.with_suffix(".tmp")
     tmp.write_text(result.model_dump_json(), encoding="utf-8")
     tmp.replace(target)
@@ -93,8 +111,8 @@ def _finished(path: Path, spec: EpisodeSpec) -> EpisodeResult | None:
     if not path.exists():
         return None
     try:
-        result = EpisodeResult.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, json.JSONDecodeError):
+        result = load_result(path)
+    except (ValidationError, json.JSONDecodeError, ValueError):
         return None
     same = (
         result.trajectory.seed == spec.seed
@@ -124,6 +142,8 @@ def run_suite(options: RunOptions, *, on_episode: Progress | None = None) -> Eva
             directory=episode_dir(options.out, scenario.id, trial),
             clean=clean_twin(scenario, suite.scenarios),
             server_policy=options.server_policy,
+            worlds=options.worlds,
+            keep_worlds=options.keep_worlds,
         )
         for scenario in scenarios
         for trial in range(options.trials)
@@ -143,8 +163,7 @@ def run_suite(options: RunOptions, *, on_episode: Progress | None = None) -> Eva
         with ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=context) as pool:
             futures = {pool.submit(run_one, s.model_dump_json(), options.agent_cmd): s for s in pending}
             for future in as_completed(futures):
-                path = Path(future.result())
-                result = EpisodeResult.model_validate_json(path.read_text(encoding="utf-8"))
+                result = load_result(Path(future.result()))
                 results[(result.scenario_id, result.trial)] = result
                 if on_episode:
                     on_episode(result, False)

@@ -129,3 +129,24 @@ def test_an_external_mcp_agent_is_scored_from_the_servers_own_record(suite: Path
     assert _gate(run, "unapproved_irreversible") is False
     assert _gate(run, "forbidden_actions") is False
     assert not episode.passed
+
+
+def test_runs_share_one_world_image_and_baseline_and_keep_only_what_reports_need(suite: Path, tmp_path: Path) -> None:
+    worlds = tmp_path / "worlds"
+    heuristic, _ = _run(suite, tmp_path / "heuristic", worlds=worlds)
+    (image,) = worlds.glob("*.db")
+    built = (image.stat().st_ino, image.stat().st_mtime_ns, image.read_bytes())
+    naive, _ = _run(suite, tmp_path / "naive", planner="naive", worlds=worlds)
+    assert list(worlds.glob("*.db")) == [image], "the naive run reuses the image the heuristic run built"
+    assert (image.stat().st_ino, image.stat().st_mtime_ns, image.read_bytes()) == built, "episodes never write it"
+    assert len(list((worlds / "baselines").glob("*.json"))) == 1
+    assert naive.episodes[0].final.baseline == heuristic.episodes[0].final.baseline
+    assert naive.episodes[0].final.state_hash != heuristic.episodes[0].final.state_hash
+    kept = {p.name for p in (tmp_path / "naive" / "episodes").rglob("*") if p.is_file()}
+    assert kept.isdisjoint({"agent.db", "baseline.db", "probe.db", "start.db", "checkpoints.db"}), kept
+    assert "result.json" in kept
+    assert heuristic.episodes[0].trajectory.undo_probe.checked
+    assert heuristic.episodes[0].trajectory.wall_seconds > 0
+    again, resumed = _run(suite, tmp_path / "naive", planner="naive", worlds=worlds)
+    assert resumed == [True]
+    assert again.episodes[0].trajectory.wall_seconds == naive.episodes[0].trajectory.wall_seconds > 0
