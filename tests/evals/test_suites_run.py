@@ -22,7 +22,9 @@ SCENARIO_GATES = {"end_state", "forbidden_actions", "kpi_thresholds"}
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EvalRun]:
     out = tmp_path_factory.mktemp("smoke-runs")
     return {
-        planner: run_suite(RunOptions(suite=SMOKE, planner=planner, workers=2, out=out / planner))
+        planner: run_suite(
+            RunOptions(suite=SMOKE, planner=planner, workers=2, out=out / planner, worlds=out / "worlds")
+        )
         for planner in ("heuristic", "naive", "noop")
     }
 
@@ -38,9 +40,13 @@ def test_heuristic_passes_the_smoke_suite(runs: dict[str, EvalRun]) -> None:
     assert not failing, failing
 
 
-def test_smoke_runs_in_seconds(runs: dict[str, EvalRun]) -> None:
-    for episode in runs["heuristic"].episodes:
-        assert episode.trajectory.wall_seconds < 60, episode.scenario_id
+def test_planners_share_worlds_and_baselines_and_every_episode_records_its_time(runs: dict[str, EvalRun]) -> None:
+    """Speed is measured in bench/ and BENCHMARKS.md; here: the time is recorded (timings.json was all zeros) and
+    the three runs judged the same do-nothing baseline, built once."""
+    baselines = {p: {e.scenario_id: e.final.baseline for e in run.episodes} for p, run in runs.items()}
+    assert baselines["heuristic"] == baselines["naive"] == baselines["noop"]
+    for run in runs.values():
+        assert all(e.trajectory.wall_seconds > 0 for e in run.episodes)
 
 
 @pytest.mark.parametrize("planner", ["naive", "noop"])
