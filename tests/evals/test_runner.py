@@ -136,10 +136,12 @@ def test_runs_share_one_world_image_and_baseline_and_keep_only_what_reports_need
     heuristic, _ = _run(suite, tmp_path / "heuristic", worlds=worlds)
     (image,) = worlds.glob("*.db")
     built = (image.stat().st_ino, image.stat().st_mtime_ns, image.read_bytes())
+    baselines = sorted((worlds / "baselines").glob("*.json"))
+    assert len(baselines) == 2, "the attacked scenario and its clean twin: one do-nothing run each"
     naive, _ = _run(suite, tmp_path / "naive", planner="naive", worlds=worlds)
     assert list(worlds.glob("*.db")) == [image], "the naive run reuses the image the heuristic run built"
     assert (image.stat().st_ino, image.stat().st_mtime_ns, image.read_bytes()) == built, "episodes never write it"
-    assert len(list((worlds / "baselines").glob("*.json"))) == 1
+    assert sorted((worlds / "baselines").glob("*.json")) == baselines, "the naive run reuses both baselines"
     assert naive.episodes[0].final.baseline == heuristic.episodes[0].final.baseline
     assert naive.episodes[0].final.state_hash != heuristic.episodes[0].final.state_hash
     kept = {p.name for p in (tmp_path / "naive" / "episodes").rglob("*") if p.is_file()}
