@@ -167,11 +167,11 @@ async def test_existing_drafts_are_confirmed_instead_of_drafting_again_but_only_
     assert calls(actions, "inventory_create_purchase_order") == []
 
 
-async def test_ads_on_a_sku_that_sells_out_before_any_restock_are_paused() -> None:
+async def test_an_active_campaign_whose_sku_is_under_the_cover_floor_is_paused() -> None:
     actions = await plan(
         observe(
             stock=[
-                stock("LOW", on_hand=30, days_of_cover=3.0),
+                stock("LOW", days_of_cover=3.0),
                 stock("OK", days_of_cover=30.0),
                 stock("NO-DEMAND", days_of_cover=None),
             ],
@@ -188,74 +188,6 @@ async def test_ads_on_a_sku_that_sells_out_before_any_restock_are_paused() -> No
     assert calls(actions, "ads_pause_campaign") == [{"campaign_id": "CMP-LOW"}]
     paused = next(a for a in actions if a.tool == "ads_pause_campaign")
     assert paused.entities == ["CMP-LOW", "LOW"] and "3.0 days of cover" in paused.rationale
-
-
-async def test_profitable_ads_on_a_low_cover_sku_with_a_restock_coming_keep_running() -> None:
-    actions = await plan(
-        observe(
-            stock=[stock("LOW", on_hand=30, days_of_cover=3.0, incoming_units=500)],
-            campaigns=[campaign("CMP-LOW", sku="LOW", marginal_roas=3.0)],
-        ),
-        for_goal=goal(stock_cover_floor_days=7),
-    )
-    assert calls(actions, "ads_pause_campaign") == []
-
-
-async def test_ads_on_a_low_cover_sku_whose_stock_can_still_earn_more_than_they_cost_keep_running() -> None:
-    # 48 units × 30.00 EUR of margin = 1,440 EUR; 100 EUR a day for the 14-day lead time = 1,400 EUR.
-    actions = await plan(
-        observe(
-            stock=[stock("LOW", on_hand=48, daily_demand=8.0, days_of_cover=6.0)],
-            campaigns=[campaign("CMP-LOW", sku="LOW", daily_budget_minor=10_000)],
-        ),
-        for_goal=goal(stock_cover_floor_days=7),
-    )
-    assert calls(actions, "ads_pause_campaign") == []
-
-
-async def test_campaigns_that_together_outspend_what_the_stock_can_earn_are_all_paused() -> None:
-    # Each alone (1,120 EUR until the restock) is under the 1,440 EUR the stock can earn; together they are not.
-    actions = await plan(
-        observe(
-            stock=[stock("LOW", on_hand=48, daily_demand=8.0, days_of_cover=6.0)],
-            campaigns=[
-                campaign("CMP-A", sku="LOW", daily_budget_minor=8_000),
-                campaign("CMP-B", sku="LOW", daily_budget_minor=8_000),
-            ],
-        ),
-        for_goal=goal(stock_cover_floor_days=7),
-    )
-    assert calls(actions, "ads_pause_campaign") == [{"campaign_id": "CMP-A"}, {"campaign_id": "CMP-B"}]
-
-
-async def test_a_flood_of_stock_work_cannot_starve_reviews_or_budget_moves_under_the_action_budget() -> None:
-    many = [
-        stock(f"SKU-{i:03d}", should_reorder=True, suggested_order_quantity=100, days_of_cover=20.0) for i in range(60)
-    ]
-    donor = campaign("CMP-DONOR", marginal_roas=0.8, marginal_quality="high")
-    recipient = campaign("CMP-RECIPIENT", marginal_roas=4.5, marginal_quality="high")
-    actions = await plan(
-        observe(
-            stock=many,
-            campaigns=[donor, recipient],
-            negative_reviews=[review("R-1", "Broke after a week"), review("R-2", "Arrived late", rating=2)],
-            claims=CLAIMS,
-        ),
-        for_goal=goal(autonomy={"max_actions": 40}),
-    )
-    # Three quarters of the run's 40 actions are committed, the rest kept for later cycles; a draft order commits two
-    # (itself and its confirmation).
-    assert len(actions) == 17
-    assert [a["review_id"] for a in calls(actions, "reviews_reply_to_review")] == ["R-1", "R-2"]
-    assert {a["campaign_id"] for a in calls(actions, "ads_set_budget")} == {"CMP-DONOR", "CMP-RECIPIENT"}
-    assert len(calls(actions, "inventory_create_purchase_order")) == 13
-
-
-async def test_the_last_cycle_may_use_everything_left_and_nothing_runs_past_the_budget() -> None:
-    many = [stock(f"SKU-{i:03d}", should_reorder=True, suggested_order_quantity=100) for i in range(10)]
-    spent = [executed("inventory_adjust_stock", {"sku": f"X{i}"}) for i in range(36)]
-    actions = await plan(observe(stock=many), for_goal=goal(autonomy={"max_actions": 40}), done=spent)
-    assert len(actions) == 1  # 4 left, 3 of them this cycle: one draft order and its later confirmation
 
 
 # -- budget -----------------------------------------------------------------------------------------------------
@@ -309,7 +241,7 @@ async def test_a_saturated_campaign_with_a_high_average_roas_is_cut_not_fed() ->
 async def test_budget_is_never_raised_on_a_campaign_whose_sku_is_under_the_cover_floor() -> None:
     actions = await plan(
         observe(
-            stock=[stock("LOW", on_hand=40, days_of_cover=4.0), stock("NO-DEMAND", days_of_cover=None)],
+            stock=[stock("LOW", days_of_cover=4.0), stock("NO-DEMAND", days_of_cover=None)],
             campaigns=[
                 campaign("CMP-DONOR", marginal_roas=0.7),
                 campaign("CMP-LOW", sku="LOW", marginal_roas=7.0),
@@ -457,7 +389,7 @@ def _busy_observation() -> Observation:
     return observe(
         stock=[
             stock("DUE", should_reorder=True, suggested_order_quantity=50),
-            stock("LOW", on_hand=20, days_of_cover=2.0),
+            stock("LOW", days_of_cover=2.0),
             stock("OVER", days_of_cover=150.0),
         ],
         campaigns=[
@@ -508,5 +440,5 @@ async def test_actions_rejected_this_run_are_not_proposed_again() -> None:
 async def test_tools_the_toolbox_lacks_are_never_proposed_and_max_actions_caps_the_plan() -> None:
     observation = _busy_observation()
     assert await plan(observation, toolbox=Toolbox(tools={})) == []
-    capped = await plan(observation, for_goal=goal(autonomy={"max_actions": 4}))
-    assert len(capped) == 3  # a cycle takes at most three quarters of what the run may still do
+    capped = await plan(observation, for_goal=goal(autonomy={"max_actions": 2}))
+    assert len(capped) == 2
