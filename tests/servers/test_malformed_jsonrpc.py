@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import select
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from helpers.http_serve import serving_http
 
 pytestmark = pytest.mark.slow
 
@@ -92,27 +91,10 @@ def test_a_line_that_is_not_json_rpc_gets_an_error_reply_on_stdio(stdio: Stdio) 
     assert stdio.reply()["error"]["code"] == -32600
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def http_url(db: Path) -> Iterator[str]:
-    port = _free_port()
-    command = [sys.executable, "-m", "cadencia", "serve", "inventory", "--db", str(db), "--http", "--port", str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/mcp"
-    proc.kill()
-    proc.wait()
+    with serving_http(["inventory", "--db", str(db)]) as served:
+        yield served.url
 
 
 @pytest.mark.parametrize("body", [_deep(1000), b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"\xff\xfe"}}'])

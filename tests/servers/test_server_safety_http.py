@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
+from helpers.http_serve import serving_http
 from typer.testing import CliRunner
 
 from cadencia.agents.mcp_client import http_client
@@ -27,25 +24,10 @@ WRITER, APPROVER = "writer-token-123", "approver-token-123"
 def server(seeded_sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     db, root = tmp_path / "sandbox.db", tmp_path / "workdir"
     shutil.copyfile(seeded_sqlite_template, db)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [sys.executable, "-m", "cadencia", "serve", "all", "--db", str(db), "--http", "--port", str(port)]
-    command += ["--workdir", str(root), "--token", f"{WRITER}:read,write", "--token", f"{APPROVER}:read,approve"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
-    yield f"http://127.0.0.1:{port}/mcp", root
-    proc.terminate()
-    proc.communicate(timeout=10)
+    args = ["all", "--db", str(db), "--workdir", str(root)]
+    args += ["--token", f"{WRITER}:read,write", "--token", f"{APPROVER}:read,approve"]
+    with serving_http(args) as served:
+        yield served.url, root
 
 
 async def _call(url: str, token: str, tool: str, args: dict[str, Any]) -> tuple[bool, str, Any]:

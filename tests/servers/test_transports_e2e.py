@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
 import httpx
 import pytest
+from helpers.http_serve import serving_http
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -59,49 +57,12 @@ async def test_each_server_answers_a_client_over_stdio(db: Path, capability: str
             assert not result.is_error, result.content
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def http_server(db: Path) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cadencia",
-            "serve",
-            "all",
-            "--db",
-            str(db),
-            "--http",
-            "--port",
-            str(port),
-            "--token",
-            "writer-token-123:read,write",
-            "--token",
-            "reader-token-123:read",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-    yield f"http://127.0.0.1:{port}/mcp"
-    proc.terminate()
-    _, stderr = proc.communicate(timeout=10)
-    assert b"writer-token-123" not in stderr and b"reader-token-123" not in stderr, "a token reached the logs"
+    tokens = ["--token", "writer-token-123:read,write", "--token", "reader-token-123:read"]
+    with serving_http(["all", "--db", str(db), *tokens]) as served:
+        yield served.url
+    assert b"writer-token-123" not in served.stderr and b"reader-token-123" not in served.stderr, "a token in the logs"
 
 
 async def _call(url: str, token: str, tool: str, args: dict[str, object]) -> tuple[bool, str]:
