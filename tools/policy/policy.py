@@ -113,13 +113,23 @@ def parse_policy(data: object, *, source: str = "policy", registry: CheckRegistr
     return policy
 
 
+def read_policy_yaml(path: Path, *, what: str = "policy") -> object:
+    """The parsed YAML of a policy file; an unreadable file or bad YAML is a PolicyError naming the file."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"{path}: cannot read {what}: {exc}") from exc
+
+
+def packaged_policy_yaml(name: str) -> tuple[object, str]:
+    """The parsed YAML of a policy shipped in the package, and the source name errors give it."""
+    text = files(POLICY_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text), f"{POLICY_PACKAGE}/{name}"
+
+
 def load_policy(path: Path, *, registry: CheckRegistry | None = None) -> Policy:
     """Read and fully validate a policy file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise PolicyError(f"{path}: cannot read policy: {exc}") from exc
-    return parse_policy(data, source=str(path), registry=registry)
+    return parse_policy(read_policy_yaml(path), source=str(path), registry=registry)
 
 
 def default_policy(registry: CheckRegistry | None = None) -> Policy:
@@ -133,8 +143,8 @@ def demo_policy(registry: CheckRegistry | None = None) -> Policy:
 
 
 def _packaged(name: str, registry: CheckRegistry | None) -> Policy:
-    text = files(POLICY_PACKAGE).joinpath(name).read_text(encoding="utf-8")
-    return parse_policy(yaml.safe_load(text), source=f"{POLICY_PACKAGE}/{name}", registry=registry)
+    data, source = packaged_policy_yaml(name)
+    return parse_policy(data, source=source, registry=registry)
 
 
 def _param_problem(err: ErrorDetails) -> str:

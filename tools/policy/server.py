@@ -9,16 +9,22 @@ server never rewrites a caller's arguments.
 from __future__ import annotations
 
 from datetime import datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cadencia.tools.policy.context import OnViolation
 from cadencia.tools.policy.goal import KPI, Autonomy, Constraints, Goal, Metric
-from cadencia.tools.policy.policy import POLICY_PACKAGE, Policy, PolicyError, Rule, compile_policy, shape_problem
+from cadencia.tools.policy.policy import (
+    Policy,
+    PolicyError,
+    Rule,
+    compile_policy,
+    packaged_policy_yaml,
+    read_policy_yaml,
+    shape_problem,
+)
 from cadencia.tools.policy.registry import CheckRegistry
 from cadencia.tools.reversibility import Reversibility
 
@@ -131,14 +137,10 @@ def parse_server_policy(
 
 def load_server_policy(path: Path, *, registry: CheckRegistry | None = None) -> ServerPolicy:
     """Read and fully validate a server policy file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise PolicyError(f"{path}: cannot read server policy: {exc}") from exc
-    return parse_server_policy(data, source=str(path), registry=registry)
+    return parse_server_policy(read_policy_yaml(path, what="server policy"), source=str(path), registry=registry)
 
 
 def default_server_policy(registry: CheckRegistry | None = None) -> ServerPolicy:
     """The shipped server policy: irreversible and compensable calls and large changes ask a person."""
-    text = files(POLICY_PACKAGE).joinpath("server.yaml").read_text(encoding="utf-8")
-    return parse_server_policy(yaml.safe_load(text), source=f"{POLICY_PACKAGE}/server.yaml", registry=registry)
+    data, source = packaged_policy_yaml("server.yaml")
+    return parse_server_policy(data, source=source, registry=registry)
