@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -10,6 +10,7 @@ from langgraph.types import Command
 from pydantic import BaseModel
 
 from cadencia.agents.approvals import ApprovalRequest, ApprovalResponse
+from cadencia.agents.hitl import approval_request_of
 from cadencia.agents.runs import RunStatus
 from cadencia.agents.session import AgentSession
 from cadencia.agents.state import AgentState, RunReport
@@ -54,7 +55,7 @@ def initial_state(session: AgentSession) -> AgentState:
 async def pending_approval(session: AgentSession) -> ApprovalRequest | None:
     snapshot = await session.graph.aget_state(session.config)
     for interrupt in snapshot.interrupts:
-        return ApprovalRequest.model_validate(interrupt.value)
+        return approval_request_of(interrupt.value)
     return None
 
 
@@ -74,7 +75,7 @@ async def drive(
     session: AgentSession,
     *,
     start: bool = True,
-    resume: ApprovalResponse | None = None,
+    resume: ApprovalResponse | Mapping[str, Any] | None = None,
     approver: Approver | None = None,
     on_event: EventSink | None = None,
 ) -> DriveResult:
@@ -90,7 +91,8 @@ async def drive(
     payload: Any
     stream = True
     if resume is not None:
-        payload = Command(resume=resume.model_dump(mode="json"))
+        # Our answer, or a LangChain HITL decision (`{"type": "approve"}`…): the approve node reads either.
+        payload = Command(resume=resume.model_dump(mode="json") if isinstance(resume, ApprovalResponse) else resume)
     elif start and not (await session.graph.aget_state(session.config)).values:
         session.audit.append(
             run_id=session.run_id,

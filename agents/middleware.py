@@ -20,8 +20,9 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command, interrupt
 
 from cadencia.agents.actions import Assessment, Decision, ExecutedAction, ProposedAction
-from cadencia.agents.approvals import ApprovalResponse, ApprovalStatus, edited_action
+from cadencia.agents.approvals import ApprovalStatus, edited_action
 from cadencia.agents.gate import IDEMPOTENCY_ARG, Gate
+from cadencia.agents.hitl import hitl_request, resume_response
 from cadencia.agents.taint import UntrustedText, in_view, merge_untrusted, untrusted_texts
 from cadencia.agents.toolbox import ToolOutcome, accepts_argument, untrusted_paths_of
 
@@ -86,7 +87,7 @@ class CadenciaMiddleware(AgentMiddleware[CadenciaState]):
                 self.gate.record_assessment(assessment)
                 break
             approval = self.gate.request_approval(assessment)
-            response = ApprovalResponse.model_validate(interrupt(approval.model_dump(mode="json")))
+            response = resume_response(interrupt(hitl_request(approval)), approval)
             outcome = self.gate.record_answer(approval, response, audit_request=True)
             if outcome.status is ApprovalStatus.APPROVED:
                 approver = outcome.approver

@@ -9,8 +9,9 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from cadencia.agents.approvals import ApprovalResponse, ApprovalStatus, edited_action
+from cadencia.agents.approvals import ApprovalStatus, edited_action
 from cadencia.agents.context import RunContext
+from cadencia.agents.hitl import hitl_request, resume_response
 from cadencia.agents.state import AgentState, Rejection
 
 
@@ -19,7 +20,7 @@ async def approve(state: AgentState, runtime: Runtime[RunContext]) -> AgentState
     assessment = state.get("current")
     assert assessment is not None, "approve runs only with an assessment that requires approval"
     request = gate.request_approval(assessment)
-    response = ApprovalResponse.model_validate(interrupt(request.model_dump(mode="json")))
+    response = resume_response(interrupt(hitl_request(request)), request)
     outcome = gate.record_answer(request, response)
     update: AgentState = {"approvals": [outcome]}
     if outcome.status is ApprovalStatus.APPROVED:

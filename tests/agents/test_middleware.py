@@ -14,11 +14,12 @@ from langchain_core.tools import BaseTool, tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from cadencia.agents.approvals import ApprovalChoice, ApprovalRequest, ApprovalResponse
+from cadencia.agents.approvals import ApprovalChoice, ApprovalResponse
 from cadencia.agents.connect import inprocess_toolbox
 from cadencia.agents.facts_mcp import McpFacts
 from cadencia.agents.gate import Gate
 from cadencia.agents.guardrails import GuardrailEngine, StaticFacts, default_policy
+from cadencia.agents.hitl import approval_request_of
 from cadencia.agents.middleware import CadenciaMiddleware
 from cadencia.agents.toolbox import Toolbox
 from cadencia.servers.sandbox import sandbox_backends
@@ -82,7 +83,7 @@ async def test_an_irreversible_tool_pauses_for_approval_and_runs_once_approved(t
     snapshot = await agent.aget_state(config)
     assert snapshot.interrupts, "the irreversible call must pause for approval"
     assert SENT == []
-    request = ApprovalRequest.model_validate(snapshot.interrupts[0].value)
+    request = approval_request_of(snapshot.interrupts[0].value)
     approval = ApprovalResponse(choice=ApprovalChoice.APPROVE, request_hash=request.request_hash, approver="ana")
     await agent.ainvoke(Command(resume=approval.model_dump(mode="json")), config)
     assert SENT == ["C-1"]
@@ -97,7 +98,7 @@ async def test_a_rejected_call_never_runs_and_the_model_is_told(tmp_path: Path) 
     agent = create_agent(model, [send_thank_you], middleware=[_middleware(tmp_path)], checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t2"}}
     await agent.ainvoke({"messages": [("user", "thank C-2")]}, config)
-    request = ApprovalRequest.model_validate((await agent.aget_state(config)).interrupts[0].value)
+    request = approval_request_of((await agent.aget_state(config)).interrupts[0].value)
     rejection = ApprovalResponse(choice=ApprovalChoice.REJECT, request_hash=request.request_hash, note="no")
     result = await agent.ainvoke(Command(resume=rejection.model_dump(mode="json")), config)
     assert SENT == []
@@ -115,7 +116,7 @@ async def test_an_unknown_tool_is_treated_as_irreversible(tmp_path: Path) -> Non
     agent = create_agent(model, [mystery], middleware=[_middleware(tmp_path)], checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t3"}}
     await agent.ainvoke({"messages": [("user", "go")]}, config)
-    request = ApprovalRequest.model_validate((await agent.aget_state(config)).interrupts[0].value)
+    request = approval_request_of((await agent.aget_state(config)).interrupts[0].value)
     assert request.assessment.reversibility is Reversibility.IRREVERSIBLE
 
 
@@ -207,7 +208,7 @@ async def test_taint_and_executed_calls_survive_a_resume_by_a_fresh_middleware(t
     gate = _gate(tmp_path, **registry)
     agent = create_agent(first, tools, middleware=[CadenciaMiddleware(gate)], checkpointer=saver)
     await agent.ainvoke({"messages": [("user", "go")]}, config)
-    request = ApprovalRequest.model_validate((await agent.aget_state(config)).interrupts[0].value)
+    request = approval_request_of((await agent.aget_state(config)).interrupts[0].value)
 
     # Another process: a new gate, middleware, model and agent over the same checkpoints.
     second = scripted([{"name": Crm.SEND_NOW, "args": {"message_id": "MSG-1", "segment_id": "SEG-VIP"}}])
@@ -230,7 +231,7 @@ async def test_an_approval_answered_after_its_deadline_is_recorded_as_expired(tm
     agent = create_agent(model, [send_thank_you], middleware=[CadenciaMiddleware(gate)], checkpointer=InMemorySaver())
     config: RunnableConfig = {"configurable": {"thread_id": "late"}}
     await agent.ainvoke({"messages": [("user", "thank C-3")]}, config)
-    request = ApprovalRequest.model_validate((await agent.aget_state(config)).interrupts[0].value)
+    request = approval_request_of((await agent.aget_state(config)).interrupts[0].value)
     assert request.expires_at == clock.now + timedelta(hours=1)
 
     clock.now += timedelta(hours=1, seconds=1)
