@@ -25,7 +25,15 @@ from cadencia.servers.prompts import PROMPTS
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.reversibility import Reversibility
 
-__all__ = ["TOOLSETS", "CadenciaMCP", "Capability", "HttpSettings", "build_server", "format_validation_error"]
+__all__ = [
+    "TOOLSETS",
+    "CadenciaMCP",
+    "Capability",
+    "HttpSettings",
+    "auth_options",
+    "build_server",
+    "format_validation_error",
+]
 
 if TYPE_CHECKING:
     from cadencia.servers.safety.guard import ServerSafety
@@ -92,6 +100,34 @@ class CadenciaMCP(MCPServer[ServerContext]):
         self.http = http
 
 
+def auth_options(
+    *,
+    tokens: dict[str, frozenset[Scope]] | None,
+    jwt: JwtSettings | None,
+    host: str,
+    port: int,
+    public_url: str | None,
+) -> tuple[dict[str, Any], str | None]:
+    """The SDK's token verifier and auth settings for static tokens and/or JWTs, and the `/mcp` resource URL
+    (nothing when neither is given: stdio and loopback servers)."""
+    if not tokens and not jwt:
+        return {}, None
+    base = public_url or f"http://{host_literal(host)}:{port}"
+    resource_url = f"{base}/mcp"
+    verifiers: list[TokenVerifier] = [StaticTokenVerifier(tokens)] if tokens else []
+    verifiers += [JwtTokenVerifier(jwt)] if jwt else []
+    auth_kwargs = {
+        "token_verifier": verifiers[0] if len(verifiers) == 1 else EitherVerifier(*verifiers),
+        "auth": AuthSettings(
+            issuer_url=jwt.issuer if jwt else base,  # type: ignore[arg-type]
+            resource_server_url=resource_url,  # type: ignore[arg-type]
+            required_scopes=["read"],
+            validate_token_resource=False,  # the JWT verifier checks `aud` itself; static tokens have none
+        ),
+    }
+    return auth_kwargs, resource_url
+
+
 def build_server(
     capability: Capability,
     open_backends: Callable[[], AbstractAsyncContextManager[Backends]] | None = None,
@@ -152,22 +188,7 @@ def build_server(
 
         tools += inbox_tools()
 
-    auth_kwargs: dict[str, Any] = {}
-    resource_url = None
-    if tokens or jwt:
-        base = public_url or f"http://{host_literal(host)}:{port}"
-        resource_url = f"{base}/mcp"
-        verifiers: list[TokenVerifier] = [StaticTokenVerifier(tokens)] if tokens else []
-        verifiers += [JwtTokenVerifier(jwt)] if jwt else []
-        auth_kwargs = {
-            "token_verifier": verifiers[0] if len(verifiers) == 1 else EitherVerifier(*verifiers),
-            "auth": AuthSettings(
-                issuer_url=jwt.issuer if jwt else base,  # type: ignore[arg-type]
-                resource_server_url=resource_url,  # type: ignore[arg-type]
-                required_scopes=["read"],
-                validate_token_resource=False,  # the JWT verifier checks `aud` itself; static tokens have none
-            ),
-        }
+    auth_kwargs, resource_url = auth_options(tokens=tokens, jwt=jwt, host=host, port=port, public_url=public_url)
     instructions = (" ".join(INSTRUCTIONS[c] for c in selected) if prefixed else INSTRUCTIONS[capability]) + COMMON
     server = CadenciaMCP(
         name=f"cadencia-{capability.value}",

@@ -15,7 +15,7 @@ from cadencia.servers.hosts import bare_host, is_loopback
 from cadencia.servers.jwt_auth import refusal_reason
 from cadencia.servers.stdio import serve_stdio
 
-__all__ = ["http_app", "is_loopback", "run_http", "run_stdio"]
+__all__ = ["http_app", "is_loopback", "run_http", "run_stdio", "serve_http"]
 
 
 def run_stdio(server: CadenciaMCP) -> None:
@@ -97,8 +97,7 @@ def http_app(server: CadenciaMCP) -> ASGIApp:
     return _ResourceServer(app, http) if http.resource_url else app
 
 
-def run_http(server: CadenciaMCP, *, log_level: str = "warning") -> None:
-    """Serve `/mcp` with uvicorn; access logs are off so tokens and arguments never reach the logs."""
+def _uvicorn(server: CadenciaMCP, log_level: str) -> uvicorn.Server:
     config = uvicorn.Config(
         http_app(server),
         host=bare_host(server.http.host),
@@ -107,4 +106,14 @@ def run_http(server: CadenciaMCP, *, log_level: str = "warning") -> None:
         access_log=False,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    return uvicorn.Server(config)
+
+
+def run_http(server: CadenciaMCP, *, log_level: str = "warning") -> None:
+    """Serve `/mcp` with uvicorn; access logs are off so tokens and arguments never reach the logs."""
+    _uvicorn(server, log_level).run()
+
+
+async def serve_http(server: CadenciaMCP, *, log_level: str = "warning") -> None:
+    """`run_http` inside a running event loop (a proxy keeps its upstream connection open around it)."""
+    await _uvicorn(server, log_level).serve()

@@ -13,7 +13,8 @@ import logging
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -68,6 +69,17 @@ async def usage_of(action: ProposedAction, facts: Facts) -> dict[str, int | None
     }
 
 
+@dataclass(frozen=True)
+class PolicyView:
+    """How the policy sees a call that is not one of the servers' own (a proxied vendor tool): the facts to read,
+    the Cadencia actions it amounts to (`facets`, judged by the same rules and counted by the same budgets) and
+    the tool registry those are judged with."""
+
+    facts: Facts
+    facets: Sequence[ProposedAction] = ()
+    tools: Mapping[str, Reversibility] | None = None
+
+
 def in_words(call: ToolCall) -> str:
     """The request as one sentence for the approver."""
     shown = ", ".join(f"{k}={canonical_json(v)}" for k, v in call.bound_args.items() if v is not None)
@@ -101,25 +113,37 @@ class ServerSafety:
         self._reads: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    async def call(self, call: ToolCall, backends: Backends, execute: Callable[[], Awaitable[R]]) -> R:
-        """Run `execute` if the policy, the budgets and (when asked for) a person allow it; audit what happened."""
+    async def call(
+        self,
+        call: ToolCall,
+        backends: Backends | None,
+        execute: Callable[[], Awaitable[R]],
+        *,
+        view: PolicyView | None = None,
+    ) -> R:
+        """Run `execute` if the policy, the budgets and (when asked for) a person allow it; audit what happened.
+
+        The policy reads facts from `backends`, or, for a call that is not the servers' own, from `view`."""
         if not call.reversibility.mutates:
             self._count_read(call.subject)
             return await execute()
         ref = CALL_REF_PREFIX + secrets.token_hex(8)
         now = self.clock()
-        facts = BackendFacts(backends)
+        if view is None:
+            assert backends is not None, "a server's own call reads its facts from its backends"
+            view = PolicyView(facts=BackendFacts(backends))
+        facts = view.facts
         action = ProposedAction(id=ref, tool=call.tool, args=call.bound_args, source=f"mcp:{call.subject}")
         assessment: Assessment | None = None
         reserved: dict[str, int] = {}
         try:
             self._refuse_if_frozen(now)
-            assessment = await self.engine.assess(action, RunView(goal=self.goal, facts=facts, tools=self.registry))
+            assessment = await self._assess(action, view)
             if assessment.decision is Decision.DENY:
                 raise PolicyViolation(
                     f"{call.tool} is refused by the server policy: {assessment.denial}", rule="policy"
                 )
-            reserved = await self._reserve(call, action, facts, now)
+            reserved = await self._reserve(call, view.facets or [action], facts, now)
             try:
                 approval = self._approval(call, assessment, reserved, now)
             except CadenciaError:
@@ -168,9 +192,27 @@ class ServerSafety:
                 rule="freeze",
             )
 
-    async def _reserve(self, call: ToolCall, action: ProposedAction, facts: Facts, now: datetime) -> dict[str, int]:
+    async def _assess(self, action: ProposedAction, view: PolicyView) -> Assessment:
+        """The call's own assessment plus its facets' verdicts (a rule's verdict is repeated only when more severe)."""
+        tools = self.registry if view.tools is None else view.tools
+        assessment = await self.engine.assess(action, RunView(goal=self.goal, facts=view.facts, tools=tools))
+        verdicts = list(assessment.verdicts)
+        for facet in view.facets:
+            judged = await self.engine.assess(facet, RunView(goal=self.goal, facts=view.facts, tools=tools))
+            fired = {v.rule: v.decision.severity for v in verdicts}
+            verdicts += [v for v in judged.verdicts if v.decision.severity > fired.get(v.rule, -1)]
+        decision = max((v.decision for v in verdicts), key=lambda d: d.severity, default=Decision.ALLOW)
+        return assessment.model_copy(update={"verdicts": verdicts, "decision": decision})
+
+    async def _reserve(
+        self, call: ToolCall, actions: Sequence[ProposedAction], facts: Facts, now: datetime
+    ) -> dict[str, int]:
         limits = self.policy.budgets.model_dump()
-        estimate = await usage_of(action, facts)
+        estimate: dict[str, int | None] = {}
+        for action in actions:
+            for measure, amount in (await usage_of(action, facts)).items():
+                known = estimate.get(measure, 0)
+                estimate[measure] = None if amount is None or known is None else known + amount
         unknown = [m for m, amount in estimate.items() if amount is None and limits.get(m) is not None]
         if unknown:
             raise BudgetRefused(

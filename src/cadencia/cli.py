@@ -37,6 +37,9 @@ class Lazy(NamedTuple):
 
 COMMANDS: dict[str, Lazy] = {
     "serve": Lazy("cadencia.servers.cli:serve", "Serve a capability's MCP tools over stdio or HTTP."),
+    "proxy": Lazy(
+        "cadencia.servers.proxy.cli:proxy", "Guard any MCP server: policy, approvals, undo and audit in front of it."
+    ),
     "seed": Lazy("cadencia.servers.cli:seed", "Create and seed the Maison Lysa sandbox database."),
     "tools": Lazy("cadencia.servers.cli:list_tools", "Print every tool with its reversibility class."),
     "demo": Lazy("cadencia.evals.cli_demo:demo", "Run the Maison Lysa spring launch on the sandbox and simulator."),
