@@ -17,6 +17,6 @@ for layer in LAYERS:
 setup(
     package_dir=package_dir,
     packages=packages,
-    package_data={"": ["*.yaml", "*.yml", "*.json", "*.html", "*.j2", "*.md"]},
+    package_data={"": ["*.yaml", "*.yml", "*.json", "*.html", "*.j2", "*.md", "*.css"]},
     include_package_data=True,
 )

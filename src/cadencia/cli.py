@@ -46,6 +46,7 @@ COMMANDS: dict[str, Lazy] = {
     "run": Lazy("cadencia.agents.cli:run", "Pursue a goal with guardrails, approvals and an audit log."),
     "rollback": Lazy("cadencia.agents.cli:rollback_command", "Undo a run's reversible actions, newest first."),
     "approvals": Lazy("cadencia.agents.approvals_cli:approvals_app", "List and answer approvals that paused a run."),
+    "inbox": Lazy("cadencia.agents.inbox.cli:inbox", "Serve the approvals inbox in the browser (approve scope)."),
     "freeze": Lazy("cadencia.servers.safety.cli:freeze", "Kill switch: refuse every mutating call (on), or lift it."),
     "eval": Lazy("cadencia.evals.cli:eval_app", "Run a scenario suite, compare two runs, print the scenario schema."),
     "audit": Lazy("cadencia.servers.audit_cli:audit_app", "Verify, inspect and prove entries of the audit log."),

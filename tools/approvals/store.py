@@ -162,6 +162,13 @@ class ApprovalStore:
             rows = conn.execute(stmt.order_by(self.table.c.requested_at)).mappings().all()
         return [self._record(r) for r in rows]
 
+    def latest(self, *, limit: int = 200) -> list[ApprovalRecord]:
+        """The newest tickets in any state, newest first (what an inbox lists: pending, answered, expired)."""
+        stmt = select(self.table).order_by(self.table.c.requested_at.desc()).limit(limit)
+        with reading(self.engine) as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [self._record(r) for r in rows]
+
     def pending_for(self, request_hash: str, *, at: datetime) -> ApprovalRecord | None:
         """The open ticket for exactly this request, if one is still within its deadline (so asking twice reuses it)."""
         stmt = select(self.table).where(
