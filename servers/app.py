@@ -15,12 +15,11 @@ from mcp.server.transport_security import TransportSecuritySettings
 
 from cadencia import __version__
 from cadencia.servers import ads, crm, inventory, reviews
-from cadencia.servers.auth import EitherVerifier, StaticTokenVerifier
+from cadencia.servers.auth import EitherVerifier, JwtSettings, StaticTokenVerifier
 from cadencia.servers.compact import CompactResults
 from cadencia.servers.context import Backends, Scope, ServerContext
 from cadencia.servers.errors import ToolErrorMiddleware, format_validation_error
 from cadencia.servers.hosts import host_literal, http_security
-from cadencia.servers.jwt_auth import JwtSettings, JwtTokenVerifier
 from cadencia.servers.prompts import PROMPTS
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.reversibility import Reversibility
@@ -115,7 +114,10 @@ def auth_options(
     base = public_url or f"http://{host_literal(host)}:{port}"
     resource_url = f"{base}/mcp"
     verifiers: list[TokenVerifier] = [StaticTokenVerifier(tokens)] if tokens else []
-    verifiers += [JwtTokenVerifier(jwt)] if jwt else []
+    if jwt:
+        from cadencia.servers.jwt_auth import JwtTokenVerifier  # PyJWT and cryptography load only when used
+
+        verifiers.append(JwtTokenVerifier(jwt))
     auth_kwargs = {
         "token_verifier": verifiers[0] if len(verifiers) == 1 else EitherVerifier(*verifiers),
         "auth": AuthSettings(

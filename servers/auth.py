@@ -5,14 +5,38 @@ Tokens are compared in constant time and never logged or echoed back.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 
 from cadencia.servers.context import Scope
+
+_refusal: contextvars.ContextVar[str | None] = contextvars.ContextVar("cadencia_token_refusal", default=None)
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    """Which JWT access tokens a server accepts (checked by `servers.jwt_auth`, which loads PyJWT only when used)."""
+
+    issuer: str
+    audience: str
+    jwks_url: str | None = None
+    public_key_pem: str | None = None
+
+
+def refuse(reason: str) -> None:
+    """Record why this request's token was refused, for its `WWW-Authenticate` header (never the token itself)."""
+    _refusal.set(reason)
+
+
+def refusal_reason() -> str | None:
+    """Why the current request's token was refused (set by a verifier in this request's context)."""
+    return _refusal.get()
 
 
 def _digest(token: str) -> bytes:

@@ -14,15 +14,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cadencia.servers.app import TOOLSETS, Capability, build_server, full_registry
-from cadencia.servers.auth import parse_token_spec
+from cadencia.servers.auth import JwtSettings, parse_token_spec
 from cadencia.servers.context import Backends, Scope
 from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, host_literal, is_loopback
-from cadencia.servers.jwt_auth import JwtSettings
 from cadencia.servers.paths import default_db, default_workdir
 from cadencia.servers.profiles import combined_registry, select_tools
 from cadencia.servers.sandbox import open_store, sandbox_backends
 from cadencia.servers.transport import run_http, run_stdio
-from cadencia.servers.vendors import vendor_lifespan, vendor_served
 from cadencia.tools.errors import CadenciaError
 from cadencia.tools.limits import load_limits
 from cadencia.tools.reversibility import Reversibility
@@ -129,6 +127,8 @@ def serve(
     store: Store | None = None
     vendors: frozenset[str] = frozenset()
     if backends is not None:
+        from cadencia.servers.vendors import vendor_lifespan, vendor_served  # vendor clients load only when served
+
         try:
             lifespan = vendor_lifespan(db or default_db(), limits, backends, shadow=shadow)
             vendors = vendor_served(backends)

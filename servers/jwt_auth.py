@@ -7,27 +7,14 @@ Why a token was refused is kept for the `WWW-Authenticate` header (`refusal_reas
 
 from __future__ import annotations
 
-import contextvars
-from dataclasses import dataclass
-
 import jwt
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 
+from cadencia.servers.auth import JwtSettings, refuse
+
+__all__ = ["ALGORITHMS", "JwtSettings", "JwtTokenVerifier"]
+
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]
-_refusal: contextvars.ContextVar[str | None] = contextvars.ContextVar("cadencia_token_refusal", default=None)
-
-
-def refusal_reason() -> str | None:
-    """Why the current request's token was refused (set by the verifier in this request's context)."""
-    return _refusal.get()
-
-
-@dataclass(frozen=True)
-class JwtSettings:
-    issuer: str
-    audience: str
-    jwks_url: str | None = None
-    public_key_pem: str | None = None
 
 
 class JwtTokenVerifier(TokenVerifier):
@@ -56,19 +43,19 @@ class JwtTokenVerifier(TokenVerifier):
                 leeway=30,
             )
         except jwt.ExpiredSignatureError:
-            _refusal.set("the token has expired")
+            refuse("the token has expired")
             return None
         except jwt.InvalidAudienceError:
-            _refusal.set(f"the token is not for this server (audience must be {self.settings.audience})")
+            refuse(f"the token is not for this server (audience must be {self.settings.audience})")
             return None
         except jwt.InvalidIssuerError:
-            _refusal.set(f"the token was not issued by {self.settings.issuer}")
+            refuse(f"the token was not issued by {self.settings.issuer}")
             return None
         except jwt.InvalidSignatureError:
-            _refusal.set("the token's signature does not verify")
+            refuse("the token's signature does not verify")
             return None
         except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
-            _refusal.set(f"the token is not a valid JWT ({type(exc).__name__})")
+            refuse(f"the token is not a valid JWT ({type(exc).__name__})")
             return None
         raw_scopes = claims.get("scope", claims.get("scp", ""))
         scopes = raw_scopes.split() if isinstance(raw_scopes, str) else [str(s) for s in raw_scopes]

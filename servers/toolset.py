@@ -6,16 +6,13 @@ tool's `_meta` under `cadencia/reversibility`; where its result carries third-pa
 
 from __future__ import annotations
 
-import functools
 import inspect
-import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
-from pydantic import TypeAdapter
 
 from cadencia.servers.arguments import tighten
 from cadencia.servers.errors import guarded
@@ -61,13 +58,15 @@ class ToolSpec:
             openWorldHint=self.open_world or vendor,
         )
 
-    @functools.cached_property
-    def untrusted_paths(self) -> tuple[str, ...]:
-        """JSON paths of third-party text in the result, from the fields its model marks (published in `_meta`)."""
-        returns = typing.get_type_hints(self.fn).get("return")
-        if returns is None:
-            return ()
-        return tuple(untrusted.untrusted_paths(TypeAdapter(returns).json_schema(mode="serialization")))
+
+def untrusted_result_paths(tool: Tool) -> list[str]:
+    """JSON paths of third-party text in a tool's result, from the fields its model marks (published in `_meta`).
+
+    Read from the full result schema the SDK derived when the tool was made (before `shape` publishes only
+    "object"), so the schema is generated once per tool at start-up, not twice.
+    """
+    schema = tool.fn_metadata.output_schema
+    return untrusted.untrusted_paths(schema) if schema is not None else []
 
 
 @dataclass
@@ -124,13 +123,13 @@ class ToolSet:
                 name=name,
                 title=spec.title,
                 annotations=spec.annotations(vendor=vendor),
-                meta={
-                    META_KEY: spec.reversibility.value,
-                    CAPABILITY_META_KEY: self.capability,
-                    untrusted.META_KEY: list(spec.untrusted_paths),
-                },
                 structured_output=True,
             )
+            tool.meta = {
+                META_KEY: spec.reversibility.value,
+                CAPABILITY_META_KEY: self.capability,
+                untrusted.META_KEY: untrusted_result_paths(tool),
+            }
             tighten(tool, strict=spec.reversibility.mutates)
             shape(tool)
             tools.append(tool)

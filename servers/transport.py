@@ -10,9 +10,9 @@ import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cadencia.servers.app import CadenciaMCP, HttpSettings
+from cadencia.servers.auth import refusal_reason
 from cadencia.servers.context import ALL_SCOPES
 from cadencia.servers.hosts import bare_host, is_loopback
-from cadencia.servers.jwt_auth import refusal_reason
 from cadencia.servers.stdio import serve_stdio
 
 __all__ = ["http_app", "is_loopback", "run_http", "run_stdio", "serve_http"]

@@ -15,12 +15,11 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cadencia.tools.approvals.models import Answer, ApprovalRecord, ApprovalState, ApprovalTicket
 from cadencia.tools.approvals.schema import approvals_table, reading, writing
 from cadencia.tools.store.canonical import canonical_json
-from cadencia.tools.store.engine import open_engine
+from cadencia.tools.store.engine import dialect_insert, open_engine
 
 
 class ApprovalNotFound(LookupError):
@@ -86,8 +85,7 @@ class ApprovalStore:
             "note": "",
         }
         with writing(self.engine) as conn:
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            conn.execute(dialect.insert(self.table).values(**values).on_conflict_do_nothing())
+            conn.execute(dialect_insert(conn, self.table).values(**values).on_conflict_do_nothing())
             row = self._row(conn, ticket.approval_id, ticket.request_hash)
         assert row is not None
         return self._record(row)

@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, Text, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cadencia.tools.approvals.schema import reading, writing
-from cadencia.tools.store.engine import open_engine
+from cadencia.tools.store.engine import dialect_insert, open_engine
 from cadencia.tools.store.locks import serialize
 
 KILL_SWITCH = "freeze"
@@ -108,9 +107,8 @@ class UsageStore:
         values = {"state": "on" if on else "off", "reason": reason, "changed_at": moment, "changed_by": by}
         with writing(self.engine) as conn:
             serialize(conn, f"switch:{KILL_SWITCH}")
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             conn.execute(
-                dialect.insert(self.switches)
+                dialect_insert(conn, self.switches)
                 .values(name=KILL_SWITCH, **values)
                 .on_conflict_do_update(index_elements=["name"], set_=values)
             )
@@ -135,12 +133,11 @@ class UsageStore:
         return {measure: int(amount) for measure, amount in rows}
 
     def _add(self, conn: Connection, subject: str, day: str, amounts: Mapping[str, int]) -> None:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         for measure, amount in amounts.items():
             if not amount:
                 continue
             key = {"subject": subject, "day": day, "measure": measure}
-            conn.execute(dialect.insert(self.usage).values(**key, amount=0).on_conflict_do_nothing())
+            conn.execute(dialect_insert(conn, self.usage).values(**key, amount=0).on_conflict_do_nothing())
             conn.execute(
                 update(self.usage)
                 .where(self.usage.c.subject == subject, self.usage.c.day == day, self.usage.c.measure == measure)

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 WRITE = "cadencia_write"
 """Execution option marking a connection that will write: SQLite then begins with BEGIN IMMEDIATE."""
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """An INSERT of the connection's dialect (PostgreSQL or SQLite), which offers `on_conflict_do_*`.
+
+    The dialect module is found by name: the engine has already loaded it, and the other one is never imported
+    (a SQLite server does not pay for the PostgreSQL dialect at start-up).
+    """
+    return importlib.import_module(f"sqlalchemy.dialects.{conn.dialect.name}").insert(table)
 
 
 def normalize_url(url_or_path: str | Path) -> str:

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Table, and_, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from cadencia.tools.store.engine import dialect_insert
 from cadencia.tools.store.journal import counters
 from cadencia.tools.store.locks import serialize
 from cadencia.tools.store.metadata import metadata
@@ -117,9 +117,8 @@ class Mutation:
 
 def insert_unless_present(conn: Connection, table: Table, values: Row) -> bool:
     """Insert a row unless its primary key exists (waiting for a concurrent insert of it to end); True if inserted."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     keys = list(table.primary_key.columns)
-    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys).returning(*keys)
+    stmt = dialect_insert(conn, table).values(**values).on_conflict_do_nothing(index_elements=keys).returning(*keys)
     return conn.execute(stmt).first() is not None
 
 
