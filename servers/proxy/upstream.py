@@ -114,7 +114,8 @@ async def connect(spec: UpstreamSpec) -> AsyncIterator[Upstream]:
                 argv = shlex.split(spec.command)
                 if not argv:
                     raise UpstreamError("--upstream is empty: give the command that starts the upstream server")
-                client = Client(StdioServerParameters(command=argv[0], args=argv[1:]), mode="auto", cache=None)
+                params = StdioServerParameters(command=argv[0], args=argv[1:], env=dict(os.environ))
+                client = Client(params, mode="auto", cache=None)
             else:
                 assert spec.url is not None
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -131,9 +132,16 @@ async def connect(spec: UpstreamSpec) -> AsyncIterator[Upstream]:
             inner = group.subgroup((MCPError, httpx2.HTTPError, OSError))
             if inner is None:
                 raise
-            first = inner.exceptions[0]
+            first = _leaf(inner)
             raise UpstreamError(_scrubbed(f"cannot connect to upstream {spec.describe()}: {first}", token)) from None
         yield Upstream(entered, token)
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    """The first exception inside (nested) exception groups."""
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
 
 
 def _scrubbed(text: str, token: str | None) -> str:

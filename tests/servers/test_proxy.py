@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.fake_vendor_mcp import VendorState, build_vendor
 from helpers.mcp import call_error, call_ok
 from mcp import Client
+from vendor_fakes.fake_vendor_mcp import VendorState, build_vendor
 
 from cadencia.agents.mcp_client import memory_client
 from cadencia.servers.proxy.journal import UndoJournal
@@ -27,7 +27,7 @@ from cadencia.tools.yamlmodel import load_yaml_model
 OVERLAY = """
 version: 1
 name: fake-vendor
-source: tests/helpers/fake_vendor_mcp.py
+source: tests/vendor_fakes/fake_vendor_mcp.py
 prefix: vend_
 tools:
   - match: "get_*"

@@ -8,6 +8,7 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
@@ -86,6 +87,14 @@ def build_vendor(state: VendorState | None = None, *, token: str | None = None, 
         """Send an email to recipients now."""
         data.sent.append({"recipients": recipients, "subject": subject, "body": body})
         return {"sent": len(recipients)}
+
+    @server.tool()
+    def get_account() -> dict[str, Any]:
+        """Read the account; a careless vendor echoes the caller's token in its error."""
+        presented = get_access_token()
+        if presented is not None:
+            raise ToolError(f"ACCOUNT_LOCKED for token {presented.token}")
+        return {"id": "acct-1"}
 
     @server.tool()
     def delete_all_campaigns() -> dict[str, Any]:
