@@ -10,6 +10,7 @@ from langgraph.types import Command
 from pydantic import BaseModel
 
 from cadencia.agents.approvals import ApprovalRequest, ApprovalResponse
+from cadencia.agents.goal import Goal
 from cadencia.agents.hitl import approval_request_of
 from cadencia.agents.runs import RunStatus
 from cadencia.agents.session import AgentSession
@@ -37,10 +38,11 @@ class DriveResult(BaseModel):
     report: RunReport | None = None
 
 
-def initial_state(session: AgentSession) -> AgentState:
+def fresh_state(run_id: str, goal: Goal) -> AgentState:
+    """The state a run starts from (here and on the Agent Server)."""
     return {
-        "run_id": session.run_id,
-        "goal": session.goal,
+        "run_id": run_id,
+        "goal": goal,
         "cycle": 0,
         "queue": [],
         "current": None,
@@ -50,6 +52,10 @@ def initial_state(session: AgentSession) -> AgentState:
         "stop_reason": None,
         "report": None,
     }
+
+
+def initial_state(session: AgentSession) -> AgentState:
+    return fresh_state(session.run_id, session.goal)
 
 
 async def pending_approval(session: AgentSession) -> ApprovalRequest | None:

@@ -116,6 +116,64 @@ async def connect_servers(
             yield toolbox, None
 
 
+@dataclass(frozen=True)
+class RunResources:
+    """What one run's graph executes with, without a checkpointer (the caller, or LangGraph's Agent Server, owns
+    where state is checkpointed)."""
+
+    context: RunContext
+    audit: AuditLog
+    toolbox: Toolbox
+    store: Store | None
+
+
+@asynccontextmanager
+async def open_run_context(
+    *,
+    workdir: Workdir,
+    goal: Goal,
+    run_id: str,
+    planner: Planner,
+    servers: str = INPROCESS,
+    policy: Policy | None = None,
+    token: str | None = None,
+    store: Store | None = None,
+    advance: EnvironmentStep | None = None,
+    max_cycles: int | None = None,
+    limits: Limits | None = None,
+    server_policy: ServerPolicy | None = None,
+) -> AsyncIterator[RunResources]:
+    """Connect the servers and open the audit log and approval store of `workdir`: the `RunContext` of one run."""
+    async with AsyncExitStack() as stack:
+        safety = None
+        if server_policy is not None:
+            safety = stack.enter_context(open_safety(server_policy, root=workdir.root, registry=full_registry()))
+        toolbox, opened = await stack.enter_async_context(
+            connect_servers(servers, workdir, token=token, store=store, limits=limits, safety=safety)
+        )
+        audit = AuditLog.open(workdir.audit, key_path=workdir.signing_key)
+        stack.callback(audit.close)
+        approvals = ApprovalStore.open(workdir.approvals)
+        stack.callback(approvals.close)
+        gate = Gate(
+            run_id=run_id,
+            goal=goal,
+            toolbox=toolbox,
+            engine=GuardrailEngine(policy or default_policy()),
+            facts=McpFacts(toolbox),
+            audit=audit,
+            approvals=approvals,
+        )
+        context = RunContext(
+            toolbox=toolbox,
+            gate=gate,
+            planner=planner,
+            advance=advance,
+            max_cycles=max_cycles or goal.kpi.horizon_days,
+        )
+        yield RunResources(context=context, audit=audit, toolbox=toolbox, store=opened)
+
+
 @asynccontextmanager
 async def open_session(
     *,
@@ -151,43 +209,32 @@ async def open_session(
         max_cycles=max_cycles,
         kind=kind,
     )
-    async with AsyncExitStack() as stack:
-        safety = None
-        if server_policy is not None:
-            safety = stack.enter_context(open_safety(server_policy, root=workdir.root, registry=full_registry()))
-        toolbox, opened = await stack.enter_async_context(
-            connect_servers(servers, workdir, token=token, store=store, limits=limits, safety=safety)
-        )
-        audit = AuditLog.open(workdir.audit, key_path=workdir.signing_key)
-        stack.callback(audit.close)
-        approvals = ApprovalStore.open(workdir.approvals)
-        stack.callback(approvals.close)
-        gate = Gate(
-            run_id=run_id,
+    async with (
+        open_run_context(
+            workdir=workdir,
             goal=goal,
-            toolbox=toolbox,
-            engine=GuardrailEngine(policy or default_policy()),
-            facts=McpFacts(toolbox),
-            audit=audit,
-            approvals=approvals,
-        )
-        saver = await stack.enter_async_context(open_checkpointer(workdir.checkpoints))
-        context = RunContext(
-            toolbox=toolbox,
-            gate=gate,
+            run_id=run_id,
             planner=planner,
+            servers=servers,
+            policy=policy,
+            token=token,
+            store=store,
             advance=advance,
-            max_cycles=max_cycles or goal.kpi.horizon_days,
-        )
+            max_cycles=max_cycles,
+            limits=limits,
+            server_policy=server_policy,
+        ) as resources,
+        open_checkpointer(workdir.checkpoints) as saver,
+    ):
         yield AgentSession(
             run_id=run_id,
             goal=goal,
             workdir=workdir,
             graph=build_graph(checkpointer=saver),
-            context=context,
-            audit=audit,
-            toolbox=toolbox,
-            store=opened,
+            context=resources.context,
+            audit=resources.audit,
+            toolbox=resources.toolbox,
+            store=resources.store,
             runs=runs,
             record=record,
         )
