@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -14,6 +14,10 @@ from rich.console import Console
 from cadencia.servers.auth import EitherVerifier, StaticTokenVerifier, parse_token_spec
 from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, host_literal, http_security, is_loopback
 from cadencia.servers.jwt_auth import JwtSettings, JwtTokenVerifier
+
+if TYPE_CHECKING:
+    from cadencia.tools.approvals import ApprovalStore
+    from cadencia.tools.approvals.notify import NotifierThread
 
 err = Console(stderr=True)
 
@@ -37,6 +41,24 @@ def _verifier(specs: list[str], jwt: JwtSettings | None, *, host: str) -> TokenV
     verifiers: list[TokenVerifier] = [StaticTokenVerifier(tokens)] if tokens else []
     verifiers += [JwtTokenVerifier(jwt)] if jwt else []
     return verifiers[0] if len(verifiers) == 1 else EitherVerifier(*verifiers)
+
+
+def _notifier(policy: Path | None, approvals: ApprovalStore, base: str) -> NotifierThread | None:
+    """The background sender of the policy's notifications, started; None when the policy asks for none."""
+    if policy is None:
+        return None
+    from cadencia.tools.approvals.notify import Notifier, NotifierThread
+    from cadencia.tools.policy.policy import PolicyError
+    from cadencia.tools.policy.server import load_server_policy
+
+    try:
+        settings = load_server_policy(policy).notifications
+    except PolicyError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--policy") from None
+    if not settings.enabled:
+        err.print(f"{policy} has no notifications: none will be sent")
+        return None
+    return NotifierThread(Notifier(approvals, settings, base_url=base)).start()
 
 
 def inbox(
@@ -63,6 +85,12 @@ def inbox(
         typer.Option(help="The URL people open when a proxy serves the inbox (https:// turns on Secure cookies)."),
     ] = None,
     allowed_host: Annotated[list[str] | None, typer.Option(help="Extra Host header values to accept.")] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            help="Server policy YAML; its `notifications` (webhooks, email) are sent from here.", dir_okay=False
+        ),
+    ] = None,
 ) -> None:
     """Serve the approvals inbox: pending, answered and expired approvals; approve, edit or reject with a note.
 
@@ -95,8 +123,11 @@ def inbox(
         secure_cookies=bool(public_url and public_url.startswith("https://")),
     )
     base = public_url or f"http://{host_literal(host)}:{port}"
+    notifier = _notifier(policy, approvals, base)
     err.print(f"Cadencia inbox on {base}/ (log in with an approve-scoped token)")
     try:
         uvicorn.run(inbox_app(config), host=host, port=port, log_level="warning", access_log=False)
     finally:
+        if notifier is not None:
+            notifier.stop()
         approvals.close()

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from cadencia.tools.policy.context import OnViolation
 from cadencia.tools.policy.goal import KPI, Autonomy, Constraints, Goal, Metric
+from cadencia.tools.policy.notifications import Notifications
 from cadencia.tools.policy.policy import (
     Policy,
     PolicyError,
@@ -89,6 +90,7 @@ class ServerPolicy(_Strict):
     rules: list[Rule] = Field(default_factory=list)
     budgets: DailyBudgets = DailyBudgets()
     freeze: list[FreezeWindow] = Field(default_factory=list)
+    notifications: Notifications = Notifications()
 
     def as_policy(self) -> Policy:
         """The rules as a guardrail policy, for the engine."""
