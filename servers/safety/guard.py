@@ -32,10 +32,24 @@ from cadencia.servers.safety.call import (
 )
 from cadencia.servers.safety.errors import ApprovalRequired, BudgetRefused, Frozen
 from cadencia.servers.safety.facts import BackendFacts
-from cadencia.tools.approvals import ApprovalRecord, ApprovalState, ApprovalStore, ApprovalTicket, request_hash
-from cadencia.tools.approvals.store import ApprovalUnavailable
+from cadencia.tools.approvals import (
+    ApprovalInUse,
+    ApprovalRecord,
+    ApprovalState,
+    ApprovalStore,
+    ApprovalTicket,
+    ApprovalUnavailable,
+    request_hash,
+)
 from cadencia.tools.audit import AuditKind, AuditLog
-from cadencia.tools.errors import CadenciaError, NotFound, PolicyViolation
+from cadencia.tools.errors import (
+    CadenciaError,
+    Conflict,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    PolicyViolation,
+)
 from cadencia.tools.names import Reviews
 from cadencia.tools.policy.actions import Assessment, Decision, ProposedAction
 from cadencia.tools.policy.checks._args import MESSAGING_TOOLS, PRICING_TOOLS
@@ -53,6 +67,8 @@ log = logging.getLogger("cadencia.servers.safety")
 R = TypeVar("R")
 Clock = Callable[[], datetime]
 RESULT_SUMMARY = 2000
+NOTHING_CHANGED = (InvalidArgument, NotFound, PolicyViolation, PermissionDenied, Conflict)
+"""Tool errors after which the call certainly changed nothing (one transaction, refused before any write)."""
 
 
 def utc_now() -> datetime:
@@ -145,7 +161,7 @@ class ServerSafety:
                 )
             reserved = await self._reserve(call, view.facets or [action], facts, now)
             try:
-                approval = self._approval(call, assessment, reserved, now)
+                approval = self._approval(call, ref, assessment, reserved, now)
             except CadenciaError:
                 self._give_back(call.subject, now, reserved)
                 raise
@@ -157,10 +173,14 @@ class ServerSafety:
             result = await execute()
         except BaseException as exc:
             self._give_back(call.subject, now, reserved)
+            if approval is not None:
+                self._after_failure(approval, ref, exc)
             self._record(call, ref, AuditKind.ERROR, assessment, {"outcome": "failed", "error": str(exc)[:500]})
             raise
         finally:
             CALL_PRINCIPAL.reset(token)
+        if approval is not None:
+            approval = self.approvals.finish(approval.approval_id, approval.request_hash, call_ref=ref, at=self.clock())
         self._record_execution(call, ref, assessment, approval, reserved, result)
         return result
 
@@ -236,10 +256,21 @@ class ServerSafety:
         if amounts:
             self.usage.add(subject, now.date().isoformat(), {m: -a for m, a in amounts.items()})
 
+    def _after_failure(self, approval: ApprovalRecord, ref: str, exc: BaseException) -> None:
+        """Give the approval back when the failed call certainly changed nothing; otherwise it stays held by `ref`
+        (only a retry with the same idempotency key, which the backends replay, may use it again)."""
+        if isinstance(exc, NOTHING_CHANGED):
+            self.approvals.release(approval.approval_id, approval.request_hash, call_ref=ref)
+        else:
+            log.warning(
+                "approval %s stays held by call %s: its outcome is unknown (%r)", approval.approval_id, ref, exc
+            )
+
     def _approval(
-        self, call: ToolCall, assessment: Assessment, usage: Mapping[str, int], now: datetime
+        self, call: ToolCall, ref: str, assessment: Assessment, usage: Mapping[str, int], now: datetime
     ) -> ApprovalRecord | None:
-        """None when no rule asks for a person; else the approval this call consumes (or an `ApprovalRequired`)."""
+        """None when no rule asks for a person; else the approval this call holds while it runs (used up when it
+        succeeds, given back when it certainly changed nothing), or an `ApprovalRequired`."""
         if assessment.decision is not Decision.REQUIRE_APPROVAL:
             return None
         asking = [v for v in assessment.verdicts if v.decision is Decision.REQUIRE_APPROVAL]
@@ -272,8 +303,23 @@ class ServerSafety:
                 field=APPROVAL_ARG,
                 rule="approval",
             )
+        key = call.args.get("idempotency_key")
         try:
-            return self.approvals.consume(found.approval_id, found.request_hash, at=now)
+            return self.approvals.claim(
+                found.approval_id,
+                found.request_hash,
+                call_ref=ref,
+                at=now,
+                idempotency_key=key if isinstance(key, str) else None,
+            )
+        except ApprovalInUse as exc:
+            raise PolicyViolation(
+                f"{exc}. It cannot run again without risking a second run: retry with the same idempotency_key as "
+                "that call (the server replays or runs it once), or check whether it took effect and call again "
+                "without approval_id to ask anew",
+                field=APPROVAL_ARG,
+                rule="approval",
+            ) from exc
         except ApprovalUnavailable as exc:
             raise PolicyViolation(
                 f"{exc}; an approval runs one call once: call again without approval_id to ask anew",
@@ -307,9 +353,6 @@ class ServerSafety:
 
     def _ask(self, call: ToolCall, assessment: Assessment, usage: Mapping[str, int], now: datetime) -> ApprovalRecord:
         """The open ticket for this exact request and caller, or a new one (asking twice never spams the inbox)."""
-        open_ticket = self.approvals.pending_for(call.request_hash, at=now)
-        if open_ticket is not None and open_ticket.subject == call.subject:
-            return open_ticket
         request: dict[str, JsonValue] = {
             "tool": call.tool,
             "arguments": call.bound_args,
@@ -320,7 +363,7 @@ class ServerSafety:
             "request_hash": call.request_hash,
             "subject": call.subject,
         }
-        return self.approvals.ask(
+        return self.approvals.ask_once(
             ApprovalTicket(
                 approval_id=SERVER_APPROVAL_PREFIX + secrets.token_hex(6),
                 request_hash=call.request_hash,

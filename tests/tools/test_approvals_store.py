@@ -131,3 +131,31 @@ def test_concurrent_askers_and_answerers_agree_on_one_ticket_and_one_answer(appr
     for thread in threads:
         thread.join()
     assert len(set(asked)) == 1 and sorted(recorded) == [False, False, False, True]
+
+
+def test_a_claimed_approval_is_used_up_only_when_its_call_finishes(approvals: ApprovalStore) -> None:
+    from cadencia.tools.approvals import ApprovalInUse
+
+    approvals.ask(_ticket())
+    approvals.answer("run-1/c0.1", HASH, state=ApprovalState.APPROVED, approver="alice", at=T0)
+    approvals.claim("run-1/c0.1", HASH, call_ref="call-a", at=T0)
+    with pytest.raises(ApprovalInUse) as held:
+        approvals.claim("run-1/c0.1", HASH, call_ref="call-b", at=T0)
+    assert held.value.call_ref == "call-a"
+    assert approvals.release("run-1/c0.1", HASH, call_ref="call-b") is False, "only the holder gives it back"
+    assert approvals.release("run-1/c0.1", HASH, call_ref="call-a") is True
+    approvals.claim("run-1/c0.1", HASH, call_ref="call-c", at=T0, idempotency_key="k1")
+    approvals.claim("run-1/c0.1", HASH, call_ref="call-d", at=T0, idempotency_key="k1")
+    assert approvals.finish("run-1/c0.1", HASH, call_ref="call-d", at=T0).used_at == T0
+    with pytest.raises(ApprovalUnavailable, match="already used"):
+        approvals.claim("run-1/c0.1", HASH, call_ref="call-e", at=T0, idempotency_key="k1")
+
+
+def test_asking_once_reuses_the_open_ticket_of_the_same_request_and_subject(approvals: ApprovalStore) -> None:
+    mine = _ticket(approval_id="srv-1").model_copy(update={"subject": "tok-a", "run_id": None})
+    first = approvals.ask_once(mine)
+    assert approvals.ask_once(mine.model_copy(update={"approval_id": "srv-2"})).approval_id == first.approval_id
+    theirs = approvals.ask_once(mine.model_copy(update={"approval_id": "srv-3", "subject": "tok-b"}))
+    assert theirs.approval_id == "srv-3"
+    later = mine.model_copy(update={"approval_id": "srv-4", "requested_at": T0 + timedelta(hours=25)})
+    assert approvals.ask_once(later).approval_id == "srv-4", "an expired ticket is not reused"

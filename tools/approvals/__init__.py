@@ -2,10 +2,11 @@
 
 from cadencia.tools.approvals.binding import request_hash
 from cadencia.tools.approvals.models import Answer, ApprovalRecord, ApprovalState, ApprovalTicket
-from cadencia.tools.approvals.store import ApprovalNotFound, ApprovalStore, ApprovalUnavailable
+from cadencia.tools.approvals.store import ApprovalInUse, ApprovalNotFound, ApprovalStore, ApprovalUnavailable
 
 __all__ = [
     "Answer",
+    "ApprovalInUse",
     "ApprovalNotFound",
     "ApprovalRecord",
     "ApprovalState",

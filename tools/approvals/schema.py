@@ -37,6 +37,24 @@ def approvals_table(prefix: str = "cadencia") -> Table:
     )
 
 
+def approval_uses_table(metadata: MetaData, prefix: str = "cadencia") -> Table:
+    """`<prefix>_approval_uses`: an approval being used by one call (`executing`) or used (`done`).
+
+    The claim is durable so a call that never finished (a crash, an unknown outcome) keeps its approval from running
+    a second time; a retry may take the claim over only with the same idempotency key, which the backends replay."""
+    return Table(
+        f"{prefix}_approval_uses",
+        metadata,
+        Column("approval_id", String(200), primary_key=True),
+        Column("request_hash", String(64), primary_key=True),
+        Column("call_ref", String(120), nullable=False),
+        Column("idempotency_key", String(200)),
+        Column("state", String(16), nullable=False),
+        Column("claimed_at", TIME, nullable=False),
+        Column("finished_at", TIME),
+    )
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """One write transaction, serialized against other writers (SQLite BEGIN IMMEDIATE; rows locked on PostgreSQL)."""
