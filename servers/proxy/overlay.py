@@ -10,6 +10,7 @@ names is irreversible and needs a person's approval. JSON Schema: `overlays/over
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -209,6 +210,13 @@ class Overlay(_Strict):
             if source.tool not in names:
                 problems.append(f"facts.{fact}: reads {source.tool!r}, which the upstream lacks")
         return problems
+
+
+def overlay_schema() -> str:
+    """The overlay's JSON Schema, as published in overlays/overlay.schema.json (editors validate YAML with it)."""
+    schema = Overlay.model_json_schema()
+    schema["title"] = "Cadencia proxy overlay"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
 def load_overlay(path: Path) -> Overlay:

@@ -7,8 +7,10 @@ import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 
+from jsonschema import Draft202012Validator
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
@@ -31,10 +33,12 @@ from cadencia.servers.proxy.upstream import Upstream
 from cadencia.servers.safety.call import APPROVAL_ARG, ToolCall
 from cadencia.servers.safety.guard import PolicyView, ServerSafety
 from cadencia.servers.safety.hook import caller_subject
-from cadencia.tools.errors import CadenciaError
+from cadencia.tools.errors import CadenciaError, InvalidArgument
 from cadencia.tools.reversibility import META_KEY, Reversibility
 
 UPSTREAM_META_KEY = "cadencia/upstream"
+OWN_TOOLS = frozenset({UNDO_TOOL, "approvals_list_pending", "approvals_answer"})
+"""The proxy's own tools: an upstream tool listed under one of these names would be hidden."""
 
 
 @dataclass(frozen=True)
@@ -67,12 +71,17 @@ class ForwardedTool(Tool):
     reversibility: Reversibility
     defaults: dict[str, JsonValue]
     strips_approval: bool
+    upstream_schema: dict[str, Any]
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.upstream_schema)
 
     async def run(self, arguments: dict[str, Any], context: Context, convert_result: bool = False) -> Any:
         try:
             return await forward(self, dict(arguments), context)
         except UpstreamRefused as refused:
-            return refused.result.model_copy(update={"content": [TextContent(type="text", text=str(refused))]})
+            return refused.result.model_copy(update={"content": [TextContent(type="text", text=refused.message)]})
         except CadenciaError as exc:
             raise ToolError(proxy_context(context).upstream.scrub(str(exc))) from None
 
@@ -81,6 +90,7 @@ async def forward(tool: ForwardedTool, args: dict[str, Any], ctx: Context) -> Ca
     """Scope check, then the server policy (when the proxy has one), then the upstream (with undo capture)."""
     state = proxy_context(ctx)
     approval_id = args.pop(APPROVAL_ARG, None) if tool.strips_approval else args.get(APPROVAL_ARG)
+    refuse_invalid(tool, args)
     if tool.reversibility.mutates:
         require_scope(ctx, "write")
     subject = caller_subject()
@@ -111,6 +121,22 @@ async def forward(tool: ForwardedTool, args: dict[str, Any], ctx: Context) -> Ca
     return await state.safety.call(call, None, execute, view=view)
 
 
+def refuse_invalid(tool: ForwardedTool, args: dict[str, Any]) -> None:
+    """Arguments the upstream's input schema rejects never reach the policy or the upstream (field and rule named)."""
+    error = next(iter(sorted(tool.validator.iter_errors(args), key=lambda e: list(e.absolute_path))), None)
+    if error is None:
+        return
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        path += [str(n) for n in error.validator_value if n not in error.instance][:1]
+    where = ".".join(path) or "arguments"
+    raise InvalidArgument(
+        f"{tool.name}: {where}: {error.message}; fix the argument and call again, nothing changed",
+        field=where,
+        rule=f"schema.{error.validator}",
+    )
+
+
 def text_of_result(result: CallToolResult) -> str:
     return "\n".join(c.text for c in result.content if isinstance(c, TextContent)) or "the upstream refused the call"
 
@@ -131,7 +157,8 @@ def forwarded(upstream_tool: UpstreamTool, overlay: Overlay, *, approvals: bool)
     """The proxy's listing of one upstream tool: prefixed name, the upstream's schema (plus approval_id)."""
     entry = overlay.entry(upstream_tool.name)
     reversibility = entry.reversibility if entry is not None else Reversibility.IRREVERSIBLE
-    schema = dict(upstream_tool.input_schema)
+    original = dict(upstream_tool.input_schema)
+    schema = dict(original)
     properties = dict(schema.get("properties") or {})
     strips = approvals and reversibility.mutates and APPROVAL_ARG not in properties
     if strips:
@@ -158,6 +185,7 @@ def forwarded(upstream_tool: UpstreamTool, overlay: Overlay, *, approvals: bool)
         reversibility=reversibility,
         defaults=defaults,
         strips_approval=strips,
+        upstream_schema=original,
     )
 
 
@@ -190,8 +218,8 @@ async def undo(
 def check_fit(overlay: Overlay, upstream_tools: list[UpstreamTool]) -> None:
     """An overlay that names a tool the upstream lacks is an error at start (a renamed tool would go unguarded)."""
     problems = overlay.misfits((t.name for t in upstream_tools), full_registry())
-    clash = [t.name for t in upstream_tools if overlay.prefix + t.name == UNDO_TOOL]
-    problems += [f"upstream tool {n!r} would hide the proxy's undo tool; set a prefix" for n in clash]
+    clash = [t.name for t in upstream_tools if overlay.prefix + t.name in OWN_TOOLS]
+    problems += [f"upstream tool {n!r} would clash with the proxy's own tool of that name; set a prefix" for n in clash]
     if problems:
         raise OverlayError(f"overlay {overlay.name!r} does not fit the upstream: " + "; ".join(problems))
 

@@ -241,3 +241,13 @@ def test_overlay_validation_names_the_field_and_rule() -> None:
     bad = OVERLAY.replace("unit: micros", "unit: cents", 1)
     with pytest.raises(OverlayError, match=r"tools\.1\.money\.amount\.unit"):
         overlay(bad)
+
+
+async def test_arguments_the_upstream_schema_rejects_never_reach_policy_or_upstream(root: Path) -> None:
+    state = VendorState()
+    async with proxied(root, state) as client:
+        text = await call_error(client, "vend_update_campaign_budget", {"campaign_id": "cmp-1"})
+        typed = await call_error(client, "vend_update_campaign_budget", {"campaign_id": "cmp-1", "amount_micros": "x"})
+    assert "amount_micros" in text and "schema.required" in text
+    assert "amount_micros" in typed and "schema.type" in typed
+    assert state.budgets_micros["cmp-1"] == 100_000_000
