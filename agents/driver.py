@@ -15,6 +15,7 @@ from cadencia.agents.hitl import approval_request_of
 from cadencia.agents.runs import RunStatus
 from cadencia.agents.session import AgentSession
 from cadencia.agents.state import AgentState, RunReport
+from cadencia.agents.tracing import agent_span
 from cadencia.tools.audit import AuditKind
 
 Approver = Callable[[ApprovalRequest], ApprovalResponse | None]
@@ -114,11 +115,14 @@ async def drive(
         if not stream and not snapshot.interrupts and snapshot.values.get("report") is None:
             raise RunClosed(f"run {session.run_id!r} has no step left to run and no report; roll it back")
     session.runs.set_status(session.run_id, RunStatus.RUNNING)
-    try:
-        result = await _drive(session, payload, stream=stream, approver=approver, on_event=on_event)
-    except BaseException:
-        session.runs.set_status(session.run_id, RunStatus.INTERRUPTED)
-        raise
+    with agent_span(run_id=session.run_id, goal_id=session.goal.id, host="cadencia") as traced:
+        try:
+            result = await _drive(session, payload, stream=stream, approver=approver, on_event=on_event)
+        except BaseException:
+            session.runs.set_status(session.run_id, RunStatus.INTERRUPTED)
+            raise
+        traced.set("cadencia.outcome", result.status.value)
+        traced.set("cadencia.approval.id", result.pending.approval_id if result.pending else None)
     session.runs.set_status(
         session.run_id, RunStatus.WAITING_APPROVAL if result.status is DriveStatus.WAITING_APPROVAL else RunStatus.DONE
     )

@@ -7,7 +7,8 @@ seen) is passed in from checkpointed state, so a run resumed in another process 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,8 +28,9 @@ from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails import Facts, GuardrailEngine
 from cadencia.agents.results import ToolResultError
 from cadencia.agents.toolbox import ResultWitness, Toolbox, ToolOutcome
+from cadencia.agents.tracing import Traced, tool_span
 from cadencia.tools.approvals import ApprovalState, ApprovalStore, ApprovalTicket
-from cadencia.tools.audit import AuditKind, AuditLog
+from cadencia.tools.audit import AuditKind, AuditLog, AuditRecord
 from cadencia.tools.policy.engine import RunView
 from cadencia.tools.policy.totals import LlmUsage
 from cadencia.tools.reversibility import Reversibility
@@ -68,8 +70,8 @@ class Gate:
     actor: str = "graph"
     clock: Clock = utc_now
 
-    def record(self, kind: AuditKind, payload: dict[str, JsonValue], *, actor: str | None = None) -> None:
-        self.audit.append(run_id=self.run_id, actor=actor or self.actor, kind=kind, payload=payload)
+    def record(self, kind: AuditKind, payload: dict[str, JsonValue], *, actor: str | None = None) -> AuditRecord:
+        return self.audit.append(run_id=self.run_id, actor=actor or self.actor, kind=kind, payload=payload)
 
     def tools(self) -> Mapping[str, Reversibility]:
         return self.toolbox.registry() if self.toolbox is not None else self.registry
@@ -214,15 +216,40 @@ class Gate:
         if approved_by is not None and self.toolbox.accepts(tool, APPROVAL_ARG):
             # A person answered here: the server (sharing the approval store) accepts that answer, asks no one again.
             args[APPROVAL_ARG] = approval_id(self.run_id, assessment.action.id)
-        outcome = await self.toolbox.call(tool, args)
-        if witness is not None:
-            witness.record(tool, outcome.payload, self.toolbox.untrusted_paths(tool))
-        return self.record_execution(assessment, outcome, key=key, approved_by=approved_by)
+        with self.traced_call(assessment, key=key, approved_by=approved_by) as traced:
+            outcome = await self.toolbox.call(tool, args)
+            if witness is not None:
+                witness.record(tool, outcome.payload, self.toolbox.untrusted_paths(tool))
+            return self.record_execution(assessment, outcome, key=key, approved_by=approved_by, traced=traced)
+
+    @contextmanager
+    def traced_call(self, assessment: Assessment, *, key: str, approved_by: str | None) -> Iterator[Traced]:
+        """The `execute_tool` span around one call (a no-op unless tracing is configured)."""
+        action = assessment.action
+        with tool_span(
+            tool=action.tool,
+            call_id=action.id,
+            run_id=self.run_id,
+            decision=assessment.decision.value,
+            reversibility=assessment.reversibility.value,
+            approval_id=approval_id(self.run_id, action.id) if approved_by is not None else None,
+            idempotency_key=key,
+        ) as traced:
+            yield traced
 
     def record_execution(
-        self, assessment: Assessment, outcome: ToolOutcome, *, key: str, approved_by: str | None
+        self,
+        assessment: Assessment,
+        outcome: ToolOutcome,
+        *,
+        key: str,
+        approved_by: str | None,
+        traced: Traced | None = None,
     ) -> ExecutedAction:
-        """Audit what ran; its effects come from the server's result (an unreadable result is audited, not lost)."""
+        """Audit what ran; its effects come from the server's result (an unreadable result is audited, not lost).
+
+        `traced` (the call's span) gets the audit record's sequence number and, for a failed call, the error.
+        """
         tool = assessment.action.tool
         effects, problem = Effects(), None
         if outcome.ok:
@@ -244,10 +271,14 @@ class Gate:
             spend_moved_minor=effects.spend_moved_minor,
             contacts_messaged=effects.contacts_messaged,
         )
-        self.record(
+        audited = self.record(
             AuditKind.EXECUTION if outcome.ok else AuditKind.ERROR,
             executed.model_dump(mode="json", exclude={"result"})
             | {"result_summary": outcome.text[:2000] if outcome.ok else None}
             | ({"result_problem": problem} if problem else {}),
         )
+        if traced is not None:
+            traced.set("cadencia.audit.seq", audited.seq)
+            if not outcome.ok:
+                traced.fail("tool_error", outcome.text)
         return executed

@@ -103,10 +103,11 @@ class CadenciaMiddleware(AgentMiddleware[CadenciaState]):
     ) -> ToolMessage | Command[Any]:
         call_id = request.tool_call.get("id") or "call"
         args, key = self.gate.call_args(assessment, accepts_key=accepts_argument(request.tool, IDEMPOTENCY_ARG))
-        result = await handler(request.override(tool_call={**request.tool_call, "args": args}))
-        message = _message_of(result, call_id)
-        outcome = ToolOutcome.from_message(message) if message is not None else ToolOutcome(ok=True)
-        executed = self.gate.record_execution(assessment, outcome, key=key, approved_by=approver)
+        with self.gate.traced_call(assessment, key=key, approved_by=approver) as traced:
+            result = await handler(request.override(tool_call={**request.tool_call, "args": args}))
+            message = _message_of(result, call_id)
+            outcome = ToolOutcome.from_message(message) if message is not None else ToolOutcome(ok=True)
+            executed = self.gate.record_execution(assessment, outcome, key=key, approved_by=approver, traced=traced)
         tool = assessment.action.tool
         seen = untrusted_texts(tool, outcome.payload, untrusted_paths_of(request.tool))
         return _with_state(result, {"cadencia_executed": [executed], "cadencia_untrusted": seen})

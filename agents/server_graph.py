@@ -32,6 +32,7 @@ from cadencia.agents.planners.factory import make_planner
 from cadencia.agents.runs import RunIndex, RunRecord, RunStatus
 from cadencia.agents.session import INPROCESS, open_run_context
 from cadencia.agents.state import AgentState
+from cadencia.agents.tracing import agent_span, run_metadata
 from cadencia.agents.workdir import Workdir
 from cadencia.tools.audit import AuditKind
 
@@ -123,9 +124,10 @@ async def cadencia_graph(config: RunnableConfig, runtime: ServerRuntime) -> Asyn
     if record.state.closed or record.busy:
         raise RunClosed(f"run {run_id!r} is {record.state.value}; start a new thread")
     kind, _, model = record.planner.partition(":")
+    goal = Goal.model_validate_json(record.goal)
     async with open_run_context(
         workdir=workdir,
-        goal=Goal.model_validate_json(record.goal),
+        goal=goal,
         run_id=run_id,
         planner=make_planner(kind, model=model or None),
         servers=record.servers,
@@ -134,10 +136,14 @@ async def cadencia_graph(config: RunnableConfig, runtime: ServerRuntime) -> Asyn
         max_cycles=record.max_cycles,
     ) as resources:
         runs.set_status(run_id, RunStatus.RUNNING)
-        try:
-            yield build_server_graph(context=resources.context)
-        except BaseException:
-            runs.set_status(run_id, RunStatus.INTERRUPTED)
-            raise
-        waiting = resources.context.gate.approvals.pending(run_id=run_id)
-        runs.set_status(run_id, RunStatus.WAITING_APPROVAL if waiting else RunStatus.DONE)
+        with agent_span(run_id=run_id, goal_id=goal.id, host=RUN_KIND) as traced:
+            try:
+                yield build_server_graph(context=resources.context).with_config(run_metadata(run_id, goal))
+            except BaseException:
+                runs.set_status(run_id, RunStatus.INTERRUPTED)
+                raise
+            waiting = resources.context.gate.approvals.pending(run_id=run_id)
+            status = RunStatus.WAITING_APPROVAL if waiting else RunStatus.DONE
+            runs.set_status(run_id, status)
+            traced.set("cadencia.outcome", status.value)
+            traced.set("cadencia.approval.id", waiting[0].approval_id if waiting else None)

@@ -21,6 +21,7 @@ from cadencia.agents.guardrails import GuardrailEngine, Policy, default_policy
 from cadencia.agents.planners.base import Planner
 from cadencia.agents.runs import RunIndex, RunRecord
 from cadencia.agents.toolbox import Toolbox
+from cadencia.agents.tracing import run_metadata
 from cadencia.agents.workdir import Workdir
 from cadencia.servers.app import full_registry
 from cadencia.servers.safety.guard import ServerSafety
@@ -75,7 +76,7 @@ class AgentSession:
 
     @property
     def config(self) -> RunnableConfig:
-        return {"configurable": {"thread_id": self.run_id}}
+        return {"configurable": {"thread_id": self.run_id}, **run_metadata(self.run_id, self.goal)}
 
 
 @asynccontextmanager
