@@ -6,6 +6,11 @@ Cadencia calls, so both see the same machine load. Cadencia: `inventory_get_prod
 seeded small sandbox), called (a) by the same bare SDK client and (b) through Cadencia's own client path
 (`Toolbox.read`, what the agent uses).
 
+Also: what the client's check of each result against the tool's published output schema costs per call, with the
+schema Cadencia publishes (`{"type": "object"}`), the SDK 2.x client's own check (`validate_tool_result`, a validator
+compiled once per tool), and a full result schema validated the 2.x way (compiled once) and the 1.x way
+(`jsonschema.validate`, compiled on every call).
+
 Usage: python bench/bench_roundtrip.py [--calls 200] [--rounds 5] [--json out.json]
 """
 
@@ -26,9 +31,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from mcp import StdioServerParameters
+from pydantic import TypeAdapter
 
 from cadencia.agents.connect import http_toolbox, stdio_toolbox
+from cadencia.tools.inventory.models import Product
 from cadencia.tools.seed import Scale, seed_store
 from cadencia.tools.store.store import Store
 
@@ -127,6 +135,38 @@ async def timed(call: Callable[[], Awaitable[Any]], n: int) -> float:
     return (time.perf_counter() - start) * 1000 / n
 
 
+def micros(check: Callable[[], Any], n: int = 500) -> float:
+    """Mean microseconds of `check()` over `n` calls."""
+    check()
+    start = time.perf_counter()
+    for _ in range(n):
+        check()
+    return (time.perf_counter() - start) * 1e6 / n
+
+
+async def validation_costs(client: Any, sku: str) -> dict[str, float]:
+    """Microseconds per call the client spends checking one `inventory_get_product` result against a schema."""
+    result = await client.call_tool(TOOL, {"sku": sku})
+    content = structured(result)
+    full = TypeAdapter(Product).json_schema()
+    published = next(t for t in (await client.list_tools()).tools if t.name == TOOL).output_schema
+    lean = jsonschema.validators.validator_for(published)(published)
+    compiled = jsonschema.validators.validator_for(full)(full)
+    sdk_start = time.perf_counter()
+    for _ in range(500):
+        await client.session.validate_tool_result(TOOL, result)
+    return {
+        "published schema " + json.dumps(published) + ", compiled once": micros(lambda: lean.validate(content)),
+        "SDK client's own check (validate_tool_result)": (time.perf_counter() - sdk_start) * 1e6 / 500,
+        f"full result schema ({len(json.dumps(full)):,} chars), compiled once": micros(
+            lambda: compiled.validate(content)
+        ),
+        "full result schema, jsonschema.validate per call (1.x)": micros(
+            lambda: jsonschema.validate(content, full), 100
+        ),
+    }
+
+
 async def measure(transport: str, db: Path, calls: int, rounds: int) -> dict[str, list[float]]:
     me = [sys.executable, str(Path(__file__).resolve())]
     cadencia = [sys.executable, "-m", "cadencia", "serve", "all", "--db", str(db)]
@@ -153,6 +193,9 @@ async def measure(transport: str, db: Path, calls: int, rounds: int) -> dict[str
         ):
             page = structured(await reader.call_tool("inventory_list_products", {"limit": 1}))
             sku = page["items"][0]["sku"]
+            if transport == "stdio" and hasattr(reader, "session"):
+                for label, value in (await validation_costs(reader, sku)).items():
+                    print(f"validation  {label:<70} {value:>8.1f} µs/call")
             for _ in range(rounds):
                 times["echo (bare SDK server and client)"].append(
                     await timed(lambda: echo.call_tool("echo", {"text": "hello"}), calls)

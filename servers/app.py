@@ -21,6 +21,7 @@ from cadencia.servers.context import Backends, Scope, ServerContext
 from cadencia.servers.errors import ToolErrorMiddleware, format_validation_error
 from cadencia.servers.hosts import host_literal, http_security
 from cadencia.servers.prompts import PROMPTS
+from cadencia.servers.resources import add_resources
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.reversibility import Reversibility
 
@@ -214,4 +215,5 @@ def build_server(
     )
     for prompt in PROMPTS:
         server.add_prompt(prompt)
+    add_resources(server)
     return server

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+import anyio.from_thread
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 
+from cadencia.tools import progress
 from cadencia.tools.ads.backend import AdsBackend
 from cadencia.tools.crm.backend import CrmBackend
 from cadencia.tools.errors import PermissionDenied
@@ -73,3 +77,18 @@ def require_scope(ctx: Context, scope: Scope) -> None:
             "ask the operator for a token with that scope",
             rule="scope",
         )
+
+
+@contextmanager
+def progress_to(ctx: Context) -> Iterator[None]:
+    """Progress the backend reports during this block reaches the client as `notifications/progress`.
+
+    The SDK sends them only when the client asked (a progress token on the request); the backend reports from the
+    worker thread its SQL runs on, so each report is handed to the event loop.
+    """
+
+    def send(done: float, total: float | None, message: str | None) -> None:
+        anyio.from_thread.run(ctx.report_progress, done, total, message)
+
+    with progress.reporting_to(send):
+        yield

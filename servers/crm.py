@@ -17,7 +17,7 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from cadencia.servers.context import backends, has_scope
+from cadencia.servers.context import backends, has_scope, progress_to
 from cadencia.servers.params import ID_MAX, Cursor, Day, IdempotencyKey, Limit, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.crm.models import (
@@ -130,7 +130,8 @@ async def estimate_segment(
     rules: Annotated[SegmentRules | None, Field(default=None, description="Or ad-hoc rules: one of the two.")] = None,
 ) -> ReachEstimate:
     """Segment size; per channel, who can be messaged today and why the others are excluded."""
-    return await backends(ctx).crm.estimate_segment(segment_id=segment_id, rules=rules)
+    with progress_to(ctx):
+        return await backends(ctx).crm.estimate_segment(segment_id=segment_id, rules=rules)
 
 
 @tools.tool(Rv.REVERSIBLE, title="Draft message", additive=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from cadencia.servers.context import backends
+from cadencia.servers.context import backends, progress_to
 from cadencia.servers.params import ID_MAX, Cursor, Day, IdempotencyKey, Limit, Sku, UndoToken
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.inventory.models import (
@@ -95,14 +95,15 @@ async def list_forecasts(
     limit: Limit = 20,
 ) -> Page[DemandForecast]:
     """forecast_demand for a page of SKUs; reorder_only=true lists what to reorder now."""
-    return await backends(ctx).inventory.list_forecasts(
-        category=category,
-        reorder_only=reorder_only,
-        horizon_days=horizon_days,
-        service_level=service_level,
-        cursor=cursor,
-        limit=limit,
-    )
+    with progress_to(ctx):
+        return await backends(ctx).inventory.list_forecasts(
+            category=category,
+            reorder_only=reorder_only,
+            horizon_days=horizon_days,
+            service_level=service_level,
+            cursor=cursor,
+            limit=limit,
+        )
 
 
 @tools.tool(Rv.READ, title="Sales report")
@@ -114,7 +115,8 @@ async def sales_report(
     category: Annotated[Category | None, Field(default=None)] = None,
 ) -> SalesReport:
     """Units, revenue, COGS, gross profit and units lost to stockouts over a period."""
-    return await backends(ctx).inventory.sales_report(since=since, until=until, sku=sku, category=category)
+    with progress_to(ctx):
+        return await backends(ctx).inventory.sales_report(since=since, until=until, sku=sku, category=category)
 
 
 @tools.tool(Rv.REVERSIBLE, title="Adjust stock", idempotent=True)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
 
+from cadencia.tools import progress
 from cadencia.tools.crm import lookups, rows
 from cadencia.tools.crm.content import check_claims, check_no_pii, check_shape
 from cadencia.tools.crm.dispatch import deliver, reach_for
@@ -198,15 +199,23 @@ class SandboxCrm(SandboxCapability):
             assert chosen is not None
             where = rules_clause(chosen, today)
             lim = self.limits.messaging
+            steps = 1 + len(Channel)
+            progress.report(0, steps, "counting matching contacts")
+            size = int(conn.execute(select(func.count()).select_from(contacts).where(where)).scalar() or 0)
+            channels = []
+            for done, channel in enumerate(Channel, start=1):
+                progress.report(done, steps, f"consented reach on {channel.value}")
+                channels.append(channel_reach(conn, where, channel, today, lim))
+            progress.report(steps, steps, "estimate done")
             return ReachEstimate(
                 segment_id=segment_id,
                 rules=chosen,
                 as_of=today,
-                size=int(conn.execute(select(func.count()).select_from(contacts).where(where)).scalar() or 0),
+                size=size,
                 frequency_cap=lim.frequency_cap,
                 frequency_window_days=lim.frequency_window_days,
                 max_recipients_per_send=lim.max_recipients_per_send,
-                channels=[channel_reach(conn, where, channel, today, lim) for channel in Channel],
+                channels=channels,
             )
 
         return await self._read(run)

@@ -6,8 +6,9 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
+from cadencia.tools import progress
 from cadencia.tools.errors import Conflict, InvalidArgument, NotFound, PolicyViolation
 from cadencia.tools.inventory import forecast as fc
 from cadencia.tools.inventory.models import (
@@ -30,7 +31,7 @@ from cadencia.tools.inventory.models import (
     StockLevel,
 )
 from cadencia.tools.inventory.tables import products, promotions, purchase_orders, sales_daily, stock, warehouses
-from cadencia.tools.paging import Keyset, Page
+from cadencia.tools.paging import Key, Keyset, Page
 from cadencia.tools.sandbox import SandboxCapability
 from cadencia.tools.store.mutation import Mutation, fetch_row
 from cadencia.tools.undo import UndoResult, describe_changes
@@ -298,6 +299,12 @@ class SandboxInventory(SandboxCapability):
             days_of_cover=cover,
         )
 
+    @staticmethod
+    def _count_after(conn: Connection, stmt: Select[Any], start: Key | None) -> int:
+        """How many SKUs a scan from the cursor `start` would go through (the total its progress counts towards)."""
+        rest = stmt if start is None else stmt.where(BY_SKU.after(start))
+        return int(conn.execute(select(func.count()).select_from(rest.order_by(None).subquery())).scalar() or 0)
+
     def _forecasts(
         self, conn: Connection, rows: list[Any], horizon_days: int, service_level: float
     ) -> list[DemandForecast]:
@@ -375,11 +382,16 @@ class SandboxInventory(SandboxCapability):
             if not reorder_only:
                 page = stmt if start is None else stmt.where(BY_SKU.after(start))
                 rows = conn.execute(page.limit(limit + 1)).mappings().all()
+                progress.report(0, len(rows[:limit]), "forecasting a page of SKUs")
                 items = self._forecasts(conn, list(rows[:limit]), horizon_days, service_level)
+                progress.report(len(items), len(items), "forecast done")
                 return Page[DemandForecast](items=items, next_cursor=BY_SKU.next(rows, limit))
             # Only SKUs due for reorder: scan on from the cursor in batches so memory stays bounded on large catalogs.
             matched: list[DemandForecast] = []
             position = start
+            remaining = self._count_after(conn, stmt, start) if progress.listening() else None
+            scanned = 0
+            progress.report(0, remaining, "scanning SKUs for reorder")
             while len(matched) <= limit:
                 batch = stmt if position is None else stmt.where(BY_SKU.after(position))
                 rows = conn.execute(batch.limit(SCAN_BATCH)).mappings().all()
@@ -389,6 +401,8 @@ class SandboxInventory(SandboxCapability):
                     f for f in self._forecasts(conn, list(rows), horizon_days, service_level) if f.should_reorder
                 ]
                 position = BY_SKU.key_of(rows[-1])
+                scanned += len(rows)
+                progress.report(scanned, remaining, f"scanned {scanned} SKUs, {len(matched)} due for reorder")
             return Page[DemandForecast](
                 items=matched[:limit], next_cursor=BY_SKU.next([{"sku": f.sku} for f in matched], limit)
             )
@@ -472,7 +486,9 @@ class SandboxInventory(SandboxCapability):
                 stmt = stmt.where(sales_daily.c.sku == sku)
             if category is not None:
                 stmt = stmt.where(products.c.category == category.value)
+            progress.report(0, 1, f"summing daily sales {start} to {end}")
             units, revenue, cogs, lost, skus = conn.execute(stmt).one()
+            progress.report(1, 1, "sales summed")
             currency = self.store.get_world("currency", conn) or "EUR"
             return SalesReport(
                 since=start,
