@@ -18,6 +18,7 @@ from cadencia.agents.cli import finish
 from cadencia.agents.cli_common import WorkdirOption, console, fail, recorded_session
 from cadencia.agents.driver import DriveResult, DriveStatus, RunClosed, drive, pending_approval
 from cadencia.agents.edits import EditError, apply_edit
+from cadencia.agents.hitl import HitlAnswerError, resume_response
 from cadencia.agents.runs import RunIndex, RunRecord, RunStatus
 from cadencia.agents.terminal import LiveView, print_pending
 from cadencia.agents.workdir import Workdir
@@ -207,6 +208,67 @@ def reject(
     _answer_one(
         approval_id, ApprovalChoice.REJECT, edit=None, approver=approver, workdir=Workdir.at(workdir), note=note
     )
+
+
+def _decide_graph(approval_id: str, decision: JsonValue, *, workdir: Workdir) -> None:
+    run_id = approval_id.split("/", 1)[0]
+    record = _waiting(workdir, run_id)
+
+    async def main() -> DriveResult | str:
+        async with recorded_session(record, workdir) as session:
+            pending = await pending_approval(session)
+            if pending is None or pending.approval_id != approval_id:
+                return f"{approval_id} is not waiting for an approval; see `cadencia approvals list`"
+            try:
+                resume_response(decision, pending)
+            except HitlAnswerError as exc:
+                return f"decision refused, nothing changed: {exc}"
+            answer = {"decisions": decision} if isinstance(decision, list) else decision
+            assert isinstance(answer, dict)
+            with LiveView(console, run_id, session.goal, cycles=session.context.max_cycles) as view:
+                return await drive(session, resume=answer, on_event=view.update)
+
+    try:
+        result = anyio.run(main)
+    except RunClosed as exc:
+        raise fail(str(exc)) from None
+    if isinstance(result, str):
+        raise fail(result)
+    finish(result, workdir)
+
+
+@approvals_app.command("decide")
+def decide(
+    approval_id: Annotated[str, typer.Argument(help="RUN_ID/ACTION_ID or srv-… as shown by `approvals list`.")],
+    decision: Annotated[
+        str,
+        typer.Argument(
+            help='A LangChain HITL decision as JSON: {"type": "approve"}, {"type": "reject", "message": "why"}, '
+            '{"type": "edit", "edited_action": {"name": TOOL, "args": {…}}}, or {"decisions": [one of those]}.'
+        ),
+    ],
+    workdir: WorkdirOption = None,
+) -> None:
+    """Answer with the decision LangGraph Studio, Agent Chat UI or Agent Inbox would send (the inbox sends it too).
+
+    An edit carries the full edited arguments and is guarded again. A `cadencia` field may bind the decision to a
+    request hash and name the approver: {"type": "approve", "cadencia": {"request_hash": "…", "approver": "ana"}}.
+
+    Example: cadencia approvals decide run-1a2b3c/c0.4 '{"type": "reject", "message": "not during the launch"}'
+    """
+    where = Workdir.at(workdir)
+    try:
+        value = json.loads(decision)
+    except json.JSONDecodeError as exc:
+        raise fail(f"DECISION is not valid JSON: {exc}") from None
+    if is_server_approval(approval_id):
+        kind = value.get("type") if isinstance(value, dict) else None
+        if kind not in ("approve", "reject"):
+            raise fail('a server approval takes {"type": "approve"} or {"type": "reject", "message": "…"}')
+        note = str(value.get("message") or "")
+        _answer_server(approval_id, approve=kind == "approve", approver="cli", note=note, workdir=where)
+        return
+    _decide_graph(approval_id, value, workdir=where)
 
 
 @approvals_app.command("list")

@@ -7,11 +7,15 @@ from typing import Any, get_type_hints
 
 import pytest
 from helpers.agents import answer, irreversible_calls, session_for
+from helpers.inbox import paused_run
 from langchain.agents.middleware.human_in_the_loop import ActionRequest, HITLRequest, ReviewConfig
+from typer.testing import CliRunner
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalStatus
 from cadencia.agents.driver import DriveStatus, drive
 from cadencia.agents.hitl import EXTENSION, HitlAnswerError, approval_request_of, resume_response, standard_decision
+from cadencia.cli import app
+from cadencia.tools.approvals import ApprovalState, ApprovalStore
 from cadencia.tools.names import base_name
 from cadencia.tools.store.store import Store
 
@@ -105,3 +109,17 @@ async def test_a_decision_bound_to_another_hash_is_a_mismatch_not_an_approval(st
         state = (await session.graph.aget_state(session.config)).values
     assert state["approvals"][0].status is ApprovalStatus.MISMATCH
     assert irreversible_calls(store) == []
+
+
+def test_the_cli_takes_the_same_standard_decisions(tmp_path: Path, seeded_sqlite_template: Path) -> None:
+    paused = paused_run(tmp_path, seeded_sqlite_template)
+    where = ["--workdir", str(paused.workdir.root)]
+    bad = CliRunner().invoke(app, ["approvals", "decide", paused.approval_id, '{"type": "edit"}', *where])
+    assert bad.exit_code == 2 and "decision.edited_action" in bad.output
+    reject = '{"type": "reject", "message": "not during the launch"}'
+    done = CliRunner().invoke(app, ["approvals", "decide", paused.approval_id, reject, *where], env={"COLUMNS": "200"})
+    assert done.exit_code in (0, 3), done.output
+    store = ApprovalStore.open(paused.workdir.approvals)
+    record = store.with_id(paused.approval_id)[0]
+    store.close()
+    assert (record.state, record.note, record.approver) == (ApprovalState.REJECTED, "not during the launch", "hitl")
