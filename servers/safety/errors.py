@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cadencia.tools.approvals.links import approval_url, inbox_base_url
 from cadencia.tools.errors import CadenciaError, PolicyViolation
 
 
@@ -11,9 +12,11 @@ class ApprovalRequired(CadenciaError):
     code = "approval_required"
 
     def __init__(self, approval_id: str, why: str, *, note: str = "") -> None:
+        base = inbox_base_url()
+        where = f"or at {approval_url(base, approval_id)}" if base else "or in the inbox"
         message = (
             f'approval required: {approval_id} — approve with "cadencia approvals approve {approval_id}" '
-            f"(or in the inbox), then call again with approval_id={approval_id}"
+            f"({where}), then call again with approval_id={approval_id}"
         )
         super().__init__(message, field="approval_id", rule="approval")
         self.approval_id = approval_id

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from cadencia.agents.inbox.app import InboxConfig, inbox_app
 from cadencia.agents.workdir import Workdir
 from cadencia.servers.auth import StaticTokenVerifier
+from cadencia.servers.safety.errors import ApprovalRequired
 from cadencia.tools.approvals import ApprovalState, ApprovalStore
 from cadencia.tools.approvals.links import approval_url
 
@@ -126,9 +127,11 @@ def test_server_approvals_are_approved_or_rejected_with_a_note_never_by_their_ca
     assert late.status_code == 303 and store.with_id("srv-old")[0].state is ApprovalState.EXPIRED
 
 
-def test_the_stable_approval_url_is_what_the_inbox_serves() -> None:
+def test_the_stable_approval_url_is_what_the_inbox_serves(monkeypatch: pytest.MonkeyPatch) -> None:
     assert approval_url("https://inbox.example/", "run-1/c0.4") == "https://inbox.example/approvals/run-1/c0.4"
     assert approval_url("http://127.0.0.1:8766", "srv-ab12") == "http://127.0.0.1:8766/approvals/srv-ab12"
+    monkeypatch.setenv("CADENCIA_INBOX_URL", "https://inbox.example")
+    assert "(or at https://inbox.example/approvals/srv-ab12)" in str(ApprovalRequired("srv-ab12", "irreversible"))
 
 
 def test_an_edit_from_the_inbox_is_guarded_again_refused_and_the_timeline_proves_it(
