@@ -4,9 +4,11 @@ against a stdlib stub, once per approval and channel, no personal data, sent fro
 from __future__ import annotations
 
 import json
+import os
 import socketserver
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +20,7 @@ import yaml
 
 from cadencia.tools.approvals import ApprovalStore, ApprovalTicket, request_hash
 from cadencia.tools.approvals.notify import Notifier, NotifierThread
-from cadencia.tools.approvals.outbox import FAILED, SENT
+from cadencia.tools.approvals.outbox import FAILED, SENT, Outbox
 from cadencia.tools.policy.notifications import Notifications
 from cadencia.tools.policy.policy import PolicyError
 from cadencia.tools.policy.server import load_server_policy
@@ -210,3 +212,38 @@ def test_notifications_are_configured_in_the_server_policy_and_checked_by_field(
     bad.write_text(yaml.safe_dump({"version": 1, "notifications": {"webhooks": [{"url": "ftp://x"}]}}), "utf-8")
     with pytest.raises(PolicyError, match=r"notifications\.webhooks\.0\.url"):
         load_server_policy(bad)
+
+
+@pytest.mark.postgres
+def test_two_notifiers_on_one_postgresql_send_each_notice_once(receiver: Receiver) -> None:
+    url = os.environ.get("CADENCIA_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but CADENCIA_TEST_PG_URL is not set: PostgreSQL tests must not skip in CI")
+        pytest.skip("set CADENCIA_TEST_PG_URL to run PostgreSQL tests")
+    prefix = f"notice_t{uuid.uuid4().hex[:10]}"
+    stores = [ApprovalStore.open(url, table_prefix=prefix) for _ in range(2)]
+    try:
+        for n in range(10):
+            _ask(stores[0], f"srv-pg-{n}")
+        notifiers = [Notifier(s, _config(webhooks=[{"url": receiver.url}])) for s in stores]
+        barrier = threading.Barrier(2)
+
+        def drain(notifier: Notifier) -> None:
+            barrier.wait()
+            notifier.drain_once()
+
+        threads = [threading.Thread(target=drain, args=(n,)) for n in notifiers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        sent = sorted(b["text"].split()[1] for b in receiver.bodies)
+        assert sent == sorted(f"srv-pg-{n}" for n in range(10)), "every approval announced exactly once"
+        assert {n.state for n in notifiers[1].outbox.all()} == {SENT}
+    finally:
+        for s in stores:
+            s.table.metadata.drop_all(s.engine)
+        Outbox(stores[0].engine, table_prefix=prefix).table.metadata.drop_all(stores[0].engine)
+        for s in stores:
+            s.close()

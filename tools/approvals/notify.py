@@ -122,7 +122,7 @@ class Notifier:
     ) -> None:
         self.store = store
         self.config = config
-        self.outbox = Outbox(store.engine)
+        self.outbox = Outbox(store.engine, table_prefix=store.table.name.removesuffix("_approvals"))
         self.base_url = config.inbox_url or base_url or inbox_base_url()
         self.clock = clock
         self.sleep = sleep
