@@ -6,6 +6,7 @@ across SDK versions. Everything else talks in tool names, arguments and structur
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -96,6 +97,13 @@ class Replica:
     log: Path
     limits: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    policy: str = "off"
+    """`off` for the store's races (no person to ask); `default` to hold calls to the shipped server policy."""
+    workdir: Path | None = None
+    env: dict[str, str] | None = None
+    """Extra environment, e.g. `CADENCIA_APPROVALS_URL` / `CADENCIA_AUDIT_URL` naming the shared database."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host headers to accept besides the bound address: the load balancer's, for replicas behind one."""
 
     @property
     def url(self) -> str:
@@ -108,11 +116,16 @@ class Replica:
 
     def launch(self) -> None:
         command = [sys.executable, "-m", "cadencia", "serve", "all", "--db", self.db_url, "--http"]
-        command += ["--port", str(self.port), "--policy", "off"]  # these races are the store's; no person to ask
+        command += ["--port", str(self.port), "--policy", self.policy]
         if self.limits is not None:
             command += ["--limits", str(self.limits)]
+        if self.workdir is not None:
+            command += ["--workdir", str(self.workdir)]
+        for host in self.allowed_hosts:
+            command += ["--allowed-host", host]
+        env = os.environ | self.env if self.env else None
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=log)
+            self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
 
     def wait_until_listening(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
