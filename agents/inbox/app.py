@@ -8,6 +8,8 @@ inclusion proof. Every response is `no-store` with strict security headers; ever
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -128,6 +130,8 @@ class Inbox:
         self.config = config
         self.sessions = Sessions(config.verifier)
         self.flashes: dict[str, Outcome] = {}
+        self.run_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        """One answer at a time per run: the run index only fences off other processes, not this one's requests."""
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html", "j2"]),
@@ -239,15 +243,16 @@ class Inbox:
                     self.config.approvals, records[-1], decision=decision, subject=session.subject, note=note
                 )
             else:
-                outcome = await answer_graph(
-                    self.config.workdir,
-                    approval_id,
-                    decision=decision,
-                    request_hash=str(form.get("request_hash") or ""),
-                    subject=session.subject,
-                    note=note,
-                    edited_text=str(form.get("arguments") or "") if decision == "edit" else None,
-                )
+                async with self.run_locks[view.run_id or ""]:
+                    outcome = await answer_graph(
+                        self.config.workdir,
+                        approval_id,
+                        decision=decision,
+                        request_hash=str(form.get("request_hash") or ""),
+                        subject=session.subject,
+                        note=note,
+                        edited_text=str(form.get("arguments") or "") if decision == "edit" else None,
+                    )
         except InboxRefusal as exc:
             outcome = Outcome(f"Not sent: {exc}", refused=True)
         self.flashes[session.csrf] = outcome

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -174,5 +176,27 @@ def test_an_edit_from_the_inbox_is_guarded_again_refused_and_the_timeline_proves
             assert "approval" in timeline and "/audit/1/proof" in timeline
             proof = client.get("/audit/1/proof").text
             assert "Verifies against" in proof
+    finally:
+        store.close()
+
+
+def test_an_expired_approval_of_a_paused_run_is_closed_as_expired_and_the_run_goes_on(
+    tmp_path: Path, seeded_sqlite_template: Path
+) -> None:
+    paused = paused_run(tmp_path, seeded_sqlite_template, approval_timeout_hours=0.0002)  # under a second
+    store = ApprovalStore.open(paused.workdir.approvals)
+    try:
+        deadline = store.with_id(paused.approval_id)[0].expires_at
+        while datetime.now(UTC) <= deadline:
+            time.sleep(0.05)
+        with _client(paused.workdir, store) as client:
+            csrf = _login(client)
+            page = client.get(approval_url("", paused.approval_id)).text
+            assert "has expired" in page and 'value="approve"' not in page and "Record as expired" in page
+            digest = store.with_id(paused.approval_id)[0].request_hash
+            form = {"decision": "reject", "csrf": csrf, "request_hash": digest}
+            client.post(approval_url("", paused.approval_id), data=form, headers={"origin": ORIGIN})
+            assert f"{paused.approval_id} expired" in client.get(approval_url("", paused.approval_id)).text
+        assert store.with_id(paused.approval_id)[0].state is ApprovalState.EXPIRED
     finally:
         store.close()

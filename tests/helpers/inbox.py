@@ -56,14 +56,14 @@ class PausedRun:
     approval_id: str
 
 
-def paused_run(tmp_path: Path, seeded_sqlite_template: Path, *, run_id: str = "r") -> PausedRun:
+def paused_run(tmp_path: Path, seeded_sqlite_template: Path, *, run_id: str = "r", **autonomy: object) -> PausedRun:
     """`cadencia run` on the in-process sandbox, paused on its first irreversible action (a review reply)."""
     root = tmp_path / "work"
     root.mkdir(exist_ok=True)
     if not (root / "sandbox.db").exists():
         shutil.copyfile(seeded_sqlite_template, root / "sandbox.db")
     goal = tmp_path / "goal.yaml"
-    goal.write_text(yaml.safe_dump(small_goal().model_dump(mode="json")), encoding="utf-8")
+    goal.write_text(yaml.safe_dump(small_goal(**autonomy).model_dump(mode="json")), encoding="utf-8")
     args = ["run", "--goal", str(goal), "--workdir", str(root), "--run-id", run_id, "--max-cycles", "1"]
     result = CliRunner().invoke(app, [*args, "--no-interactive"], env={"COLUMNS": "240"})
     assert result.exit_code == 3, result.output
