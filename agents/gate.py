@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import JsonValue
 
-from cadencia.agents.actions import Assessment, Decision, ExecutedAction, JsonArgs, ProposedAction
+from cadencia.agents.actions import Assessment, Decision, ExecutedAction, JsonArgs, ProposedAction, Verdict
 from cadencia.agents.approvals import (
     ApprovalOutcome,
     ApprovalRequest,
@@ -189,6 +189,26 @@ class Gate:
                 actor=f"human:{response.approver}",
             )
         return outcome
+
+    def server_requires_approval(self, assessment: Assessment, why: str) -> Assessment:
+        """The assessment again, now needing a person because the server's policy said so (`why`); audited."""
+        verdict = Verdict(rule="server-policy", decision=Decision.REQUIRE_APPROVAL, reason=why)
+        asked = assessment.model_copy(
+            update={"decision": Decision.REQUIRE_APPROVAL, "verdicts": [*assessment.verdicts, verdict]}
+        )
+        self.record(
+            AuditKind.VERDICT,
+            {
+                "action_id": asked.action.id,
+                "tool": asked.action.tool,
+                "decision": asked.decision.value,
+                "reversibility": asked.reversibility.value,
+                "request_hash": asked.request_hash,
+                "verdicts": [v.model_dump(mode="json") for v in asked.verdicts],
+                "by": "server",
+            },
+        )
+        return asked
 
     def call_args(self, assessment: Assessment, *, accepts_key: bool) -> tuple[JsonArgs, str]:
         """The arguments to run with (after clamps), plus the idempotency key when the tool accepts one."""

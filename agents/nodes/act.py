@@ -1,4 +1,6 @@
-"""act: execute the allowed or approved action through the choke point, with its idempotency key."""
+"""act: execute the allowed or approved action through the choke point, with its idempotency key.
+
+When a server's own policy answers that the call needs a person, the action goes back to `approve` (not failed)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from cadencia.agents.approvals import ApprovalStatus, approval_id
 from cadencia.agents.context import RunContext
 from cadencia.agents.state import AgentState
 from cadencia.agents.taint import TaintCollector
+from cadencia.servers.safety.errors import server_asked
 
 
 async def act(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
@@ -21,7 +24,13 @@ async def act(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     ]
     approved_by = approvals[-1].approver if approvals else None
     seen = TaintCollector(cycle=state.get("cycle", 0))
-    executed = await runtime.context.gate.execute(assessment, approved_by=approved_by, witness=seen)
+    gate = runtime.context.gate
+    executed = await gate.execute(assessment, approved_by=approved_by, witness=seen)
+    asked = None if executed.ok or approved_by is not None else server_asked(executed.error or "")
+    if asked is not None:
+        # The run's goal allowed it but the server's policy wants a person: ask them here, once, then run it with
+        # this run's approval id (which the server accepts), instead of failing the action.
+        return {"current": gate.server_requires_approval(assessment, asked.why), "tool_calls": 1}
     update: AgentState = {"executed": [executed], "current": None, "tool_calls": 1}
     if seen.entries:
         update["untrusted"] = seen.entries

@@ -27,7 +27,10 @@ def after_approve(state: AgentState) -> Literal["act", "guard", "verify"]:
     return "guard" if state.get("queue") else "verify"
 
 
-def after_act(state: AgentState) -> Literal["guard", "verify"]:
+def after_act(state: AgentState) -> Literal["approve", "guard", "verify"]:
+    current = state.get("current")
+    if current is not None and current.decision is Decision.REQUIRE_APPROVAL:
+        return "approve"
     return "guard" if state.get("queue") else "verify"
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from cadencia.tools.approvals.links import approval_url, inbox_base_url
 from cadencia.tools.errors import CadenciaError, PolicyViolation
+
+_ASKED = re.compile(r"^approval required: (?P<id>\S+) — .*?(?: Why: (?P<why>.*?)\.)? Nothing was changed\.", re.S)
 
 
 class ApprovalRequired(CadenciaError):
@@ -26,6 +31,22 @@ class ApprovalRequired(CadenciaError):
     def __str__(self) -> str:
         note = f" {self.note}" if self.note else ""
         return f"{self.message}.{note} Why: {self.why}. Nothing was changed."
+
+
+@dataclass(frozen=True)
+class ServerAsked:
+    """What a client reads back from an `ApprovalRequired` tool error: the server's approval id and its reasons."""
+
+    approval_id: str
+    why: str
+
+
+def server_asked(text: str) -> ServerAsked | None:
+    """The approval a server asked for, from the text of a tool error (None when the error is something else)."""
+    found = _ASKED.match(text.strip())
+    if found is None:
+        return None
+    return ServerAsked(approval_id=found["id"], why=found["why"] or "the server policy asks a person")
 
 
 class Frozen(PolicyViolation):

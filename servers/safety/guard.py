@@ -181,6 +181,8 @@ class ServerSafety:
             CALL_PRINCIPAL.reset(token)
         if approval is not None:
             approval = self.approvals.finish(approval.approval_id, approval.request_hash, call_ref=ref, at=self.clock())
+            if approval.run_id is not None:
+                self._settle_server_tickets(call, approval)
         self._record_execution(call, ref, assessment, approval, reserved, result)
         return result
 
@@ -255,6 +257,16 @@ class ServerSafety:
     def _give_back(self, subject: str, now: datetime, amounts: Mapping[str, int]) -> None:
         if amounts:
             self.usage.add(subject, now.date().isoformat(), {m: -a for m, a in amounts.items()})
+
+    def _settle_server_tickets(self, call: ToolCall, graph_approval: ApprovalRecord) -> None:
+        """The caller's own ticket for this request (asked before the graph's person answered) is answered too."""
+        self.approvals.settle_open(
+            call.request_hash,
+            call.subject,
+            approver=graph_approval.approver or "graph",
+            note=f"answered in run {graph_approval.run_id} as {graph_approval.approval_id}; the call ran once",
+            at=self.clock(),
+        )
 
     def _after_failure(self, approval: ApprovalRecord, ref: str, exc: BaseException) -> None:
         """Give the approval back when the failed call certainly changed nothing; otherwise it stays held by `ref`

@@ -43,8 +43,10 @@ async def test_the_graph_over_stdio_asks_a_person_once_per_action(seeded_sqlite_
     assert result.status is DriveStatus.DONE
     irreversible = [e for e in executed if e.reversibility is Reversibility.IRREVERSIBLE]
     assert irreversible, "the heuristic run should include an irreversible action"
-    assert all(e.ok for e in irreversible), [e.error for e in irreversible if not e.ok]
-    assert len(asked) == len(set(asked)) == len(irreversible), "one question per action, none from the server"
+    assert all(e.ok for e in executed), [e.error for e in executed if not e.ok]
+    assert all(e.approved_by == "ops" for e in irreversible)
+    approved = [e for e in executed if e.approved_by is not None]
+    assert len(asked) == len(set(asked)) == len(approved), "one question per action, none from the server"
     store = Store.open(root / "sandbox.db", create=False)
     try:
         assert len(irreversible_calls(store)) == len(irreversible)

@@ -263,6 +263,31 @@ class ApprovalStore:
             )
         return bool(gone.rowcount)
 
+    def settle_open(self, request_hash: str, subject: str, *, approver: str, note: str, at: datetime) -> list[str]:
+        """Close the open tickets of (request, subject) that another approval already covered and that call ran:
+        recorded approved by `approver` and used at `at`, so none can run the request again. Returns their ids."""
+        where = (
+            (self.table.c.request_hash == request_hash)
+            & (self.table.c.subject == subject)
+            & (self.table.c.state == ApprovalState.PENDING.value)
+        )
+        with writing(self.engine) as conn:
+            ids = [r for (r,) in conn.execute(select(self.table.c.approval_id).where(where))]
+            if ids:
+                moment = _time(at)
+                conn.execute(
+                    update(self.table)
+                    .where(where)
+                    .values(
+                        state=ApprovalState.APPROVED.value,
+                        approver=approver,
+                        note=note,
+                        answered_at=moment,
+                        used_at=moment,
+                    )
+                )
+        return ids
+
     def pending(self, *, run_id: str | None = None, at: datetime | None = None) -> list[ApprovalRecord]:
         """Unanswered tickets, oldest first; with `at`, only those still within their deadline."""
         stmt = select(self.table).where(self.table.c.state == ApprovalState.PENDING.value)
