@@ -7,6 +7,8 @@ so `list` and `approve` always agree.
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Annotated
 
 import anyio
@@ -269,6 +271,48 @@ def decide(
         _answer_server(approval_id, approve=kind == "approve", approver="cli", note=note, workdir=where)
         return
     _decide_graph(approval_id, value, workdir=where)
+
+
+@approvals_app.command("notify")
+def notify(
+    policy: Annotated[Path, typer.Option(help="Server policy YAML with a `notifications` section.", dir_okay=False)],
+    once: Annotated[
+        bool, typer.Option("--once", help="Send what is due and exit (for cron); else keep going.")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds when not --once.", min=1)] = 15.0,
+    db: Annotated[
+        str | None, typer.Option(help="Approvals database (path or postgresql:// URL). Default: WORKDIR/approvals.db.")
+    ] = None,
+    workdir: WorkdirOption = None,
+) -> None:
+    """Tell people about approvals that wait or expired (webhooks, email), without running the inbox.
+
+    `cadencia inbox --policy FILE` does the same in the background; each notice goes out once either way.
+
+    Example: cadencia approvals notify --policy team-policy.yaml --once
+    """
+    from cadencia.tools.approvals import ApprovalStore
+    from cadencia.tools.approvals.notify import Notifier
+    from cadencia.tools.policy.policy import PolicyError
+    from cadencia.tools.policy.server import load_server_policy
+
+    try:
+        settings = load_server_policy(policy).notifications
+    except PolicyError as exc:
+        raise fail(str(exc)) from None
+    if not settings.enabled:
+        raise fail(f"{policy} has no notifications (webhooks or email) to send")
+    store = ApprovalStore.open(db or Workdir.at(workdir).approvals)
+    try:
+        notifier = Notifier(store, settings)
+        while True:
+            sent = notifier.drain_once()
+            console.print(f"{sent} notice(s) sent")
+            if once:
+                return
+            time.sleep(interval)
+    finally:
+        store.close()
 
 
 @approvals_app.command("list")

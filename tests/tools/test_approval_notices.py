@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from cadencia.cli import app
 from cadencia.tools.approvals import ApprovalStore, ApprovalTicket, request_hash
 from cadencia.tools.approvals.notify import Notifier, NotifierThread
 from cadencia.tools.approvals.outbox import FAILED, SENT, Outbox
@@ -247,3 +249,20 @@ def test_two_notifiers_on_one_postgresql_send_each_notice_once(receiver: Receive
         Outbox(stores[0].engine, table_prefix=prefix).table.metadata.drop_all(stores[0].engine)
         for s in stores:
             s.close()
+
+
+def test_the_notify_command_sends_what_is_due_once(tmp_path: Path, receiver: Receiver) -> None:
+    store = ApprovalStore.open(tmp_path / "approvals.db")
+    _ask(store, "srv-cli")
+    store.close()
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump({"version": 1, "notifications": {"webhooks": [{"url": receiver.url}]}}), "utf-8")
+    args = ["approvals", "notify", "--policy", str(policy), "--workdir", str(tmp_path), "--once"]
+    first, second = CliRunner().invoke(app, args), CliRunner().invoke(app, args)
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output
+    assert "1 notice(s) sent" in first.output and "0 notice(s) sent" in second.output
+    assert len(receiver.bodies) == 1 and "srv-cli" in receiver.bodies[0]["text"]
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("version: 1\n", "utf-8")
+    refused = CliRunner().invoke(app, ["approvals", "notify", "--policy", str(empty), "--once"])
+    assert refused.exit_code == 2 and "no notifications" in refused.output
