@@ -7,6 +7,7 @@ Why a token was refused is kept for the `WWW-Authenticate` header (`refusal_reas
 
 from __future__ import annotations
 
+import anyio.to_thread
 import jwt
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 
@@ -33,9 +34,11 @@ class JwtTokenVerifier(TokenVerifier):
 
     async def verify_token(self, token: str) -> AccessToken | None:
         try:
+            # A JWKS key not cached yet is fetched over the network: on a worker thread, not the event loop.
+            key = await anyio.to_thread.run_sync(self._key, token) if self._jwks is not None else self._key(token)
             claims = jwt.decode(
                 token,
-                self._key(token),  # type: ignore[arg-type]
+                key,  # type: ignore[arg-type]
                 algorithms=ALGORITHMS,
                 audience=self.settings.audience,
                 issuer=self.settings.issuer,
@@ -53,6 +56,9 @@ class JwtTokenVerifier(TokenVerifier):
             return None
         except jwt.InvalidSignatureError:
             refuse("the token's signature does not verify")
+            return None
+        except jwt.PyJWKClientConnectionError:
+            refuse("the issuer's signing keys could not be fetched (JWKS URL unreachable); try again later")
             return None
         except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
             refuse(f"the token is not a valid JWT ({type(exc).__name__})")
