@@ -176,7 +176,7 @@ def test_an_expired_approval_is_mailed_over_smtp(store: ApprovalStore) -> None:
         assert notifier.drain_once() == 1
         (message,) = smtp.messages
         assert "Subject: [Cadencia] approval expired: crm_send_message (srv-3)" in message
-        assert "expired unanswered" in message and "https://inbox.example/approvals/srv-3" in message
+        assert "expired without a timely answer" in message and "https://inbox.example/approvals/srv-3" in message
         assert not [p for p in PII if p in message]
     finally:
         smtp.shutdown()

@@ -66,8 +66,8 @@ def notice_text(record: ApprovalRecord, event: str, *, waiting: int, base_url: s
     else:
         subject = f"[Cadencia] approval expired: {record.tool} ({record.approval_id})"
         first = (
-            f"Approval {record.approval_id} expired unanswered: {record.tool} ({_reversibility(record)}, {kind});"
-            " it will not run."
+            f"Approval {record.approval_id} expired without a timely answer: {record.tool}"
+            f" ({_reversibility(record)}, {kind}); it will not run."
         )
     lines = [first, f"{waiting} approval(s) waiting in total."]
     if link:
