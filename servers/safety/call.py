@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from pydantic import JsonValue
 
@@ -18,6 +19,14 @@ UNBOUND_ARGS = frozenset({"idempotency_key", APPROVAL_ARG})
 """Arguments an approval is not bound to: a retry may carry a new idempotency key."""
 SERVER_APPROVAL_PREFIX = "srv-"
 CALL_REF_PREFIX = "call-"
+
+
+class FormOutcome(StrEnum):
+    """How a person answered the approval form their client showed them (MCP elicitation)."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    CANCEL = "cancel"
 
 
 def is_server_approval(approval_id: str) -> bool:

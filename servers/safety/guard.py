@@ -14,7 +14,7 @@ import secrets
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from cadencia.servers.safety.call import (
     APPROVAL_ARG,
     CALL_REF_PREFIX,
     SERVER_APPROVAL_PREFIX,
+    FormOutcome,
     ToolCall,
     audit_run_id,
     normalized,
@@ -185,6 +186,74 @@ class ServerSafety:
                 self._settle_server_tickets(call, approval)
         self._record_execution(call, ref, assessment, approval, reserved, result)
         return result
+
+    async def needs_person(
+        self, call: ToolCall, backends: Backends | None, *, view: PolicyView | None = None
+    ) -> ApprovalRecord | None:
+        """The open ticket a person must answer before `call` may run (asked once per request and caller), or None
+        when no rule asks for one, the call brings its own approval, or it will be refused for another reason (the
+        call itself then says which). Reserves no budget and runs nothing: what a client's form is built from."""
+        if not call.reversibility.mutates or call.approval_id is not None:
+            return None
+        now = self.clock()
+        if view is None:
+            assert backends is not None, "a server's own call reads its facts from its backends"
+            view = PolicyView(facts=BackendFacts(backends))
+        try:
+            self._refuse_if_frozen(now)
+        except Frozen:
+            return None
+        action = ProposedAction(id="ask", tool=call.tool, args=call.bound_args, source=f"mcp:{call.subject}")
+        assessment = await self._assess(action, view)
+        if assessment.decision is not Decision.REQUIRE_APPROVAL:
+            return None
+        usage: dict[str, int] = {}
+        for facet in view.facets or [action]:
+            for measure, amount in (await usage_of(facet, view.facts)).items():
+                if amount:
+                    usage[measure] = usage.get(measure, 0) + amount
+        return self._ask(call, assessment, usage, now)
+
+    async def answer_in_form(
+        self,
+        call: ToolCall,
+        backends: Backends | None,
+        *,
+        outcome: FormOutcome,
+        note: str = "",
+        view: PolicyView | None = None,
+    ) -> ToolCall:
+        """Record the person's answer from the client's form on the open ticket of `call`.
+
+        Accept approves it (approver `elicitation:SUBJECT`) and returns the call carrying that approval, to run once
+        through `call`; decline rejects it and raises; cancel leaves it pending and raises the fallback error."""
+        ticket = await self.needs_person(call, backends, view=view)
+        if ticket is None:
+            return call  # nothing left to answer: the call's own checks decide
+        asking = ticket.request.get("verdicts") if isinstance(ticket.request, dict) else None
+        why = "; ".join(
+            f"{v.get('rule')}: {v.get('reason')}"
+            for v in asking or []
+            if isinstance(v, dict) and v.get("decision") == Decision.REQUIRE_APPROVAL.value
+        )
+        if outcome is FormOutcome.CANCEL:
+            raise ApprovalRequired(ticket.approval_id, why, note="The form was cancelled: the request stays pending.")
+        accepted = outcome is FormOutcome.ACCEPT
+        self.approvals.answer(
+            ticket.approval_id,
+            ticket.request_hash,
+            state=ApprovalState.APPROVED if accepted else ApprovalState.REJECTED,
+            approver=f"elicitation:{call.subject}",
+            note=note,
+            at=self.clock(),
+        )
+        if not accepted:
+            raise PolicyViolation(
+                f"{call.tool} was declined in the approval form ({ticket.approval_id}); nothing ran",
+                field=APPROVAL_ARG,
+                rule="approval",
+            )
+        return replace(call, approval_id=ticket.approval_id)
 
     def close(self) -> None:
         """Store the read counts not yet flushed."""

@@ -17,6 +17,7 @@ from pydantic import Field
 from pydantic_core import to_jsonable_python
 
 from cadencia.servers.context import backends, require_scope, server_context
+from cadencia.servers.safety.asking import PERSON_ARG, form_outcome, person_parameter
 from cadencia.servers.safety.call import APPROVAL_ARG, ToolCall
 from cadencia.tools.reversibility import Reversibility
 
@@ -38,7 +39,7 @@ def behind_safety(
     """`fn` behind the scope check and the server's safety layer (when the server has one)."""
 
     @functools.wraps(fn)
-    async def call(*args: Any, approval_id: str | None = None, **kwargs: Any) -> Any:
+    async def call(*args: Any, approval_id: str | None = None, person: object = None, **kwargs: Any) -> Any:
         ctx: Context = kwargs["ctx"]
         if reversibility.mutates:
             require_scope(ctx, "write")
@@ -54,6 +55,10 @@ def behind_safety(
             approval_id=approval_id,
             defaults=defaults,
         )
+        answered = form_outcome(person)
+        if answered is not None:
+            outcome, note = answered
+            request = await safety.answer_in_form(request, backends(ctx), outcome=outcome, note=note)
         return await safety.call(request, backends(ctx), lambda: fn(*args, **kwargs))
 
     signature = inspect.signature(fn, eval_str=True)
@@ -64,6 +69,11 @@ def behind_safety(
     }
     if reversibility.mutates:
         extra = inspect.Parameter(APPROVAL_ARG, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ApprovalId)
-        signature = signature.replace(parameters=[*signature.parameters.values(), extra])
+        names = [name for name in signature.parameters if name != "ctx"] + [APPROVAL_ARG]
+        asking, annotation = person_parameter(
+            tool=tool, reversibility=reversibility, arg_names=names, defaults=defaults, subject=caller_subject
+        )
+        signature = signature.replace(parameters=[*signature.parameters.values(), extra, asking])
+        call.__annotations__ = {**fn.__annotations__, APPROVAL_ARG: ApprovalId, PERSON_ARG: annotation}
     call.__signature__ = signature  # type: ignore[attr-defined]
     return call
