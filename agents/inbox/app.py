@@ -165,6 +165,10 @@ class Inbox:
 
     # pages ----------------------------------------------------------------------------------------------------
 
+    async def health(self, request: Request) -> Response:
+        """For load balancers and service managers: the process answers (no login, nothing about approvals)."""
+        return PlainTextResponse("ok")
+
     async def css(self, request: Request) -> Response:
         return Response((HERE / "static" / "inbox.css").read_text(encoding="utf-8"), media_type="text/css")
 
@@ -328,6 +332,7 @@ def inbox_app(config: InboxConfig) -> ASGIApp:
         routes=[
             Route("/", inbox.index, methods=["GET"]),
             Route("/static/inbox.css", inbox.css, methods=["GET"]),
+            Route("/healthz", inbox.health, methods=["GET"]),
             Route("/login", inbox.login_page, methods=["GET"]),
             Route("/login", inbox.login, methods=["POST"]),
             Route("/logout", inbox.logout, methods=["POST"]),

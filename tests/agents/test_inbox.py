@@ -58,6 +58,7 @@ def inbox(tmp_path: Path) -> Iterator[Inbox]:
 
 def test_every_page_needs_an_approve_scoped_token_and_sends_no_store_and_security_headers(inbox: Inbox) -> None:
     client, _, _ = inbox
+    assert client.get("/healthz").text == "ok"
     first = client.get("/approvals/srv-pending")
     assert first.status_code == 303 and first.headers["location"] == "/login?next=/approvals/srv-pending"
     login = client.get("/login")
