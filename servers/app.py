@@ -20,6 +20,7 @@ from cadencia.servers.compact import CompactResults
 from cadencia.servers.context import Backends, Scope, ServerContext
 from cadencia.servers.errors import ToolErrorMiddleware, format_validation_error
 from cadencia.servers.hosts import host_literal, http_security
+from cadencia.servers.listing import ScopedListing
 from cadencia.servers.prompts import PROMPTS
 from cadencia.servers.resources import add_resources
 from cadencia.servers.toolset import ToolSet
@@ -186,10 +187,13 @@ def build_server(
         registry |= kept
         built = TOOLSETS[cap].build(prefix=prefix, read_only=read_only, vendor=cap.value in vendor_capabilities)
         tools += [t for t in built if t.name in kept]
+    needs: dict[str, str] = {}
     if safety is not None:
         from cadencia.servers.safety.inbox_tools import inbox_tools  # only servers with a policy keep approvals
 
-        tools += inbox_tools()
+        inbox = inbox_tools()
+        tools += inbox
+        needs = {t.name: "approve" for t in inbox}
 
     auth_kwargs, resource_url = auth_options(tokens=tokens, jwt=jwt, host=host, port=port, public_url=public_url)
     instructions = (" ".join(INSTRUCTIONS[c] for c in selected) if prefixed else INSTRUCTIONS[capability]) + COMMON
@@ -199,7 +203,7 @@ def build_server(
         instructions=instructions,
         lifespan=lifespan,
         tools=tools,
-        middleware=[ToolErrorMiddleware({t.name: t for t in tools}), CompactResults()],
+        middleware=[ToolErrorMiddleware({t.name: t for t in tools}), CompactResults(), ScopedListing(needs)],
         log_level=log_level,  # type: ignore[arg-type]
         registry=registry,
         http=HttpSettings(

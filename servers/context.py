@@ -53,10 +53,15 @@ def backends(ctx: Context) -> Backends:
 
 def granted_scopes(ctx: Context) -> frozenset[str]:
     """Scopes of the bearer token when one was presented (HTTP), else the server's defaults (stdio, loopback)."""
+    return scopes_in(server_context(ctx))
+
+
+def scopes_in(server: ServerContext) -> frozenset[str]:
+    """The current request's scopes on a server: its bearer token's, else the server's defaults."""
     token = get_access_token()
     if token is not None:
         return frozenset(token.scopes)
-    return frozenset(server_context(ctx).default_scopes)
+    return frozenset(server.default_scopes)
 
 
 def caller_subject(ctx: Context) -> str | None:

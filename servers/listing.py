@@ -15,6 +15,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+
+from cadencia.servers.context import scopes_in
 from cadencia.servers.params import ID_MAX
 
 LISTING_BUDGET = 40_000
@@ -110,3 +113,22 @@ def shape(tool: _RegisteredTool | None) -> None:
     tool.parameters = lean_input(tool.parameters)
     if tool.fn_metadata.output_schema is not None:
         tool.fn_metadata.output_schema = lean_output(tool.fn_metadata.output_schema)
+
+
+class ScopedListing:
+    """`MCPServer(middleware=[...])` entry: `tools/list` leaves out the tools the caller's scopes cannot use.
+
+    `needs` maps a tool to the scope it requires beyond `read` (the approval inbox needs `approve`, which no stdio
+    caller has). A left-out tool is still refused by name, with the scope it needs, if called anyway.
+    """
+
+    def __init__(self, needs: Mapping[str, str]) -> None:
+        self.needs = dict(needs)
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        result = await call_next(ctx)
+        if ctx.method != "tools/list" or not self.needs or not isinstance(result, dict):
+            return result
+        granted = scopes_in(ctx.lifespan_context)
+        usable = [t for t in result.get("tools", []) if self.needs.get(t.get("name"), "read") in granted]
+        return result | {"tools": usable}

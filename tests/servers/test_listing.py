@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from helpers.mcp import call_ok, mcp_session
+from helpers.mcp import call_error, call_ok, mcp_session
 from mcp.types import Tool
 
-from cadencia.servers.context import Backends
+from cadencia.agents.mcp_client import memory_client
+from cadencia.servers.app import Capability, build_server, full_registry
+from cadencia.servers.context import Backends, Scope
 from cadencia.servers.listing import LISTING_BUDGET, lean_input, listing_chars
+from cadencia.servers.safety.setup import open_safety
+from cadencia.tools.policy.server import default_server_policy
+
+INBOX = {"approvals_list_pending", "approvals_answer"}
 
 
 async def _listed(backends: Backends) -> list[Tool]:
@@ -33,10 +40,30 @@ def _keywords(schema: Any) -> Iterator[str]:
             yield from _keywords(item)
 
 
-async def test_the_combined_listing_stays_under_its_character_budget(backends: Backends) -> None:
-    listed = await _listed(backends)
+async def _listed_with_policy(backends: Backends, root: Path, scopes: frozenset[Scope]) -> list[Tool]:
+    """`tools/list` of `serve all` as shipped: the server policy on (which adds the approval inbox tools)."""
+    with open_safety(default_server_policy(), root=root, registry=full_registry()) as safety:
+        server = build_server(Capability.ALL, backends=backends, safety=safety, default_scopes=scopes)
+        async with memory_client(server) as client:
+            return (await client.list_tools()).tools
+
+
+async def test_the_combined_listing_stays_under_its_character_budget(backends: Backends, tmp_path: Path) -> None:
+    listed = await _listed_with_policy(backends, tmp_path, frozenset({"read", "write"}))  # what stdio callers get
     assert len(listed) >= 57
     assert listing_chars(listed) < LISTING_BUDGET, "trim descriptions or schemas: every model reads this first"
+
+
+async def test_the_approval_inbox_is_listed_only_to_callers_who_may_approve(backends: Backends, tmp_path: Path) -> None:
+    plain = {t.name for t in await _listed_with_policy(backends, tmp_path, frozenset({"read", "write"}))}
+    approver = {t.name for t in await _listed_with_policy(backends, tmp_path, frozenset({"read", "approve"}))}
+    assert not plain & INBOX and approver >= INBOX
+    assert plain - INBOX == approver - INBOX
+    with open_safety(default_server_policy(), root=tmp_path, registry=full_registry()) as safety:
+        server = build_server(Capability.ALL, backends=backends, safety=safety)
+        async with memory_client(server) as client:
+            refused = await call_error(client, "approvals_list_pending")
+    assert "'approve' scope" in refused, "a tool left out of the listing is still refused by name if called"
 
 
 async def test_published_schemas_are_flat_without_titles_refs_or_null_branches(backends: Backends) -> None:
