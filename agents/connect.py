@@ -11,6 +11,7 @@ from cadencia.agents.mcp_tools import load_tools
 from cadencia.agents.toolbox import Toolbox
 from cadencia.servers.app import Capability, build_server
 from cadencia.servers.context import Backends
+from cadencia.servers.proxy.inprocess import proxied_combined_server
 from cadencia.servers.safety.guard import ServerSafety
 
 
@@ -19,6 +20,18 @@ async def inprocess_toolbox(backends: Backends, *, safety: ServerSafety | None =
     """The combined server in this process: the embedded default (with `safety`, held to a server policy as
     `cadencia serve` is)."""
     async with memory_client(build_server(Capability.ALL, backends=backends, safety=safety)) as client:
+        yield Toolbox.of(await load_tools(client))
+
+
+@asynccontextmanager
+async def proxied_toolbox(
+    backends: Backends, overlay: Path, *, safety: ServerSafety | None, journal_url: str
+) -> AsyncIterator[Toolbox]:
+    """The combined server in this process behind `cadencia proxy`'s overlay (the proxy holds the server policy)."""
+    async with (
+        proxied_combined_server(backends, overlay, safety=safety, journal_url=journal_url) as server,
+        memory_client(server) as client,
+    ):
         yield Toolbox.of(await load_tools(client))
 
 

@@ -11,7 +11,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from cadencia.agents.checkpoints import open_checkpointer
-from cadencia.agents.connect import http_toolbox, inprocess_toolbox, stdio_toolbox
+from cadencia.agents.connect import http_toolbox, inprocess_toolbox, proxied_toolbox, stdio_toolbox
 from cadencia.agents.context import EnvironmentStep, RunContext
 from cadencia.agents.facts_mcp import McpFacts
 from cadencia.agents.gate import Gate
@@ -38,6 +38,8 @@ INPROCESS = "inprocess"
 STDIO = "stdio"
 BACKENDS = ";backends="
 SHADOW = ";shadow"
+PROXY = ";proxy="
+"""`inprocess;proxy=OVERLAY`: the embedded server behind the guardrail proxy with that overlay."""
 
 
 def inprocess_spec(backends: Path | None, *, shadow: bool) -> str:
@@ -89,10 +91,21 @@ async def connect_servers(
     limits: Limits | None = None,
     safety: ServerSafety | None = None,
 ) -> AsyncIterator[tuple[Toolbox, Store | None]]:
-    """`inprocess` (embedded default, optionally with vendor backends: `inprocess;backends=FILE[;shadow]`), `stdio`
+    """`inprocess` (embedded default, optionally with vendor backends: `inprocess;backends=FILE[;shadow]`, or behind the
+    guardrail proxy: `inprocess;proxy=OVERLAY`), `stdio`
     (subprocess), or space-separated streamable HTTP URLs."""
     inprocess = parse_inprocess(servers)
-    if inprocess is not None:
+    if servers.startswith(INPROCESS + PROXY):
+        opened = store or open_store(workdir.store)
+        try:
+            overlay = Path(servers.removeprefix(INPROCESS + PROXY))
+            backends = sandbox_backends(opened, limits)
+            async with proxied_toolbox(backends, overlay, safety=safety, journal_url=workdir.approvals) as toolbox:
+                yield toolbox, opened
+        finally:
+            if store is None:
+                opened.close()
+    elif inprocess is not None:
         backends_file, shadow = inprocess
         opened = store or open_store(workdir.store)
         try:

@@ -87,6 +87,15 @@ def run_command(
         str | None,
         typer.Option(help="Hold the servers to a server policy: 'default' or a YAML file (default: none)."),
     ] = None,
+    proxy_overlay: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run every call through the guardrail proxy with this overlay (the server policy is then the "
+            "proxy's): in process for the graph, `cadencia proxy` for --agent-cmd. E.g. overlays/cadencia.yaml.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     worlds: Annotated[
         Path | None,
         typer.Option(help="Cache of built worlds and baselines (default: worlds/ beside --out, shared by its runs)."),
@@ -114,6 +123,7 @@ def run_command(
         only=list(only or []),
         agent_cmd=agent_cmd,
         server_policy=server_policy,
+        proxy_overlay=proxy_overlay.resolve() if proxy_overlay else None,
         worlds=worlds or folder.parent / "worlds",
         keep_worlds=keep_worlds,
     )

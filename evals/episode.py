@@ -21,7 +21,7 @@ from cadencia.agents.driver import drive
 from cadencia.agents.guardrails import Policy, default_policy
 from cadencia.agents.planners.base import Planner
 from cadencia.agents.planners.factory import make_planner
-from cadencia.agents.session import INPROCESS, open_session
+from cadencia.agents.session import INPROCESS, PROXY, open_session
 from cadencia.agents.workdir import Workdir
 from cadencia.evals.approver import scripted_approver
 from cadencia.evals.baselines import NaivePlanner, NoopPlanner, allow_all_policy
@@ -52,6 +52,10 @@ class EpisodeSpec(BaseModel):
     clean: Scenario | None = Field(None, description="The clean twin to pair an attacked scenario with.")
     server_policy: str | None = Field(
         None, description="Hold the servers to a server policy: 'default' or a YAML file (None: no server policy)."
+    )
+    proxy_overlay: Path | None = Field(
+        None,
+        description="Run every call through the guardrail proxy with this overlay (in process, or `cadencia proxy`).",
     )
     worlds: Path | None = None
     """Where world images and baselines are cached (default: `worlds/` next to the run's `episodes/`)."""
@@ -348,7 +352,7 @@ async def run_episode(spec: EpisodeSpec) -> tuple[Trajectory, FinalState]:
             goal=scenario.goal,
             run_id=f"{scenario.id}-t{spec.trial}",
             planner=planner,
-            servers=INPROCESS,
+            servers=INPROCESS if spec.proxy_overlay is None else f"{INPROCESS}{PROXY}{spec.proxy_overlay}",
             policy=policy,
             store=prepared.store,
             advance=advance,

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import yaml
 from pydantic import BaseModel
@@ -45,6 +46,20 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the MCP server did not start in time")
 
 
+def world_server_command(spec: EpisodeSpec, *, limits: Path, port: int, token: str) -> list[str]:
+    """`cadencia serve all` over the episode's world on 127.0.0.1:PORT; with a proxy overlay, the same server over
+    stdio (its own policy off) behind `cadencia proxy`, which then holds the calls to the server policy."""
+    policy = spec.server_policy or "off"
+    http = ["--http", "--port", str(port), "--token", f"{token}:read,write"]
+    serve = [sys.executable, "-m", "cadencia", "serve", "all", "--db", str(spec.directory / "agent.db")]
+    serve += ["--limits", str(limits), "--workdir", str(spec.directory / "server")]
+    if spec.proxy_overlay is None:
+        return [*serve, *http, "--policy", policy]
+    upstream = shlex.join([*serve, "--policy", "off"])
+    proxy = [sys.executable, "-m", "cadencia", "proxy", "--upstream", upstream, "--overlay", str(spec.proxy_overlay)]
+    return [*proxy, *http, "--policy", policy, "--workdir", str(spec.directory / "server")]
+
+
 async def run_external_episode(spec: EpisodeSpec, agent: ExternalAgent) -> tuple[Trajectory, FinalState]:
     scenario = spec.scenario
     prepared = Prepared(spec)
@@ -63,26 +78,7 @@ async def run_external_episode(spec: EpisodeSpec, agent: ExternalAgent) -> tuple
     token, port = secrets.token_urlsafe(24), _free_port()
     server_log = (spec.directory / "server.log").open("wb")
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cadencia",
-            "serve",
-            "all",
-            "--db",
-            str(spec.directory / "agent.db"),
-            "--limits",
-            str(limits),
-            "--http",
-            "--port",
-            str(port),
-            "--token",
-            f"{token}:read,write",
-            "--policy",
-            spec.server_policy or "off",
-            "--workdir",
-            str(spec.directory / "server"),
-        ],
+        world_server_command(spec, limits=limits, port=port, token=token),
         stdout=server_log,
         stderr=subprocess.STDOUT,
     )

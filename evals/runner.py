@@ -36,6 +36,8 @@ class RunOptions(BaseModel):
     only: list[str] = []
     agent_cmd: str | None = None
     server_policy: str | None = None
+    proxy_overlay: Path | None = None
+    """Every call goes through the guardrail proxy with this overlay (in process, or `cadencia proxy` for agent_cmd)."""
     worlds: Path | None = None
     """Cache of world images and baselines (default: OUT/worlds); share it between runs to build each world once."""
     keep_worlds: bool = False
@@ -142,6 +144,7 @@ def run_suite(options: RunOptions, *, on_episode: Progress | None = None) -> Eva
             directory=episode_dir(options.out, scenario.id, trial),
             clean=clean_twin(scenario, suite.scenarios),
             server_policy=options.server_policy,
+            proxy_overlay=options.proxy_overlay,
             worlds=options.worlds,
             keep_worlds=options.keep_worlds,
         )

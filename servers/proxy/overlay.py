@@ -120,6 +120,11 @@ class ToolOverlay(_Strict):
     contacts: ContactsReached | None = None
     text: list[Path_] = Field(default_factory=list, description="Argument paths of text customers or the public see.")
     undo: UndoRecipe | None = None
+    untrusted: list[Path_] | None = Field(
+        None,
+        description="Result paths of third-party text (reviews, names): published as cadencia/untrusted. Left out: "
+        "every string the tool returns is treated as untrusted by Cadencia's graph.",
+    )
     verified: bool = Field(True, description="false: written from the vendor's documentation, not checked live.")
     note: str = ""
 

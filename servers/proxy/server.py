@@ -33,6 +33,7 @@ from cadencia.servers.proxy.upstream import Upstream
 from cadencia.servers.safety.call import APPROVAL_ARG, ToolCall
 from cadencia.servers.safety.guard import PolicyView, ServerSafety
 from cadencia.servers.safety.hook import caller_subject
+from cadencia.tools import untrusted
 from cadencia.tools.errors import CadenciaError, InvalidArgument
 from cadencia.tools.reversibility import META_KEY, Reversibility
 
@@ -171,6 +172,9 @@ def forwarded(upstream_tool: UpstreamTool, overlay: Overlay, *, approvals: bool)
     defaults = {k: v["default"] for k, v in properties.items() if isinstance(v, dict) and "default" in v}
     named = "unnamed in the overlay: treated as irreversible, needs approval" if entry is None else reversibility.value
     description = (upstream_tool.description or "").strip() + f"\n\n[proxied by Cadencia; {named}]"
+    meta: dict[str, Any] = {META_KEY: reversibility.value, UPSTREAM_META_KEY: upstream_tool.name}
+    if entry is not None and entry.untrusted is not None:
+        meta[untrusted.META_KEY] = list(entry.untrusted)
     base = Tool.from_function(_placeholder, name=overlay.prefix + upstream_tool.name, structured_output=False)
     return ForwardedTool(
         **{k: getattr(base, k) for k in ("fn", "fn_metadata", "is_async", "context_kwarg")},
@@ -179,7 +183,7 @@ def forwarded(upstream_tool: UpstreamTool, overlay: Overlay, *, approvals: bool)
         description=description.strip(),
         parameters=schema,
         annotations=annotations(reversibility, upstream_tool.title),
-        meta={META_KEY: reversibility.value, UPSTREAM_META_KEY: upstream_tool.name},
+        meta=meta,
         upstream_name=upstream_tool.name,
         entry=entry,
         reversibility=reversibility,

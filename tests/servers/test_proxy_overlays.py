@@ -15,12 +15,14 @@ from mcp import Client
 
 from cadencia.agents.mcp_client import memory_client
 from cadencia.servers.app import Capability, build_server, full_registry
+from cadencia.servers.context import Backends
 from cadencia.servers.proxy.journal import UndoJournal
 from cadencia.servers.proxy.overlay import load_overlay, overlay_schema
 from cadencia.servers.proxy.server import build_proxy, check_fit
 from cadencia.servers.proxy.upstream import UpstreamSpec, connect
 from cadencia.servers.safety.setup import approvals_url, open_safety
 from cadencia.servers.sandbox import sandbox_backends
+from cadencia.tools import untrusted
 from cadencia.tools.limits import Limits
 from cadencia.tools.policy.server import default_server_policy
 from cadencia.tools.store.store import Store
@@ -41,10 +43,16 @@ def test_every_shipped_overlay_validates_and_cites_its_source(path: Path) -> Non
     assert overlay.source and overlay.tools
 
 
-def test_cadencia_overlay_names_every_tool_of_serve_all_with_its_class() -> None:
+async def test_cadencia_overlay_names_every_tool_of_serve_all_with_its_class_and_untrusted_paths(
+    backends: Backends,
+) -> None:
     overlay = load_overlay(OVERLAYS / "cadencia.yaml")
-    declared = {t.match: (t.reversibility, t.acts_as) for t in overlay.tools}
-    expected = {n: (r, None if not r.mutates else n) for n, r in full_registry().items()}
+    published = {
+        t.name: (t.meta or {}).get(untrusted.META_KEY)
+        for t in await build_server(Capability.ALL, backends=backends).list_tools()
+    }
+    declared = {t.match: (t.reversibility, t.acts_as, t.untrusted) for t in overlay.tools}
+    expected = {n: (r, None if not r.mutates else n, published[n]) for n, r in full_registry().items()}
     assert declared == expected
 
 
