@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx2
 from mcp import Client, StdioServerParameters
+from mcp.client.session import ElicitationFnT
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
@@ -31,17 +32,21 @@ class ConnectFailed(CadenciaError):
 
 
 @asynccontextmanager
-async def memory_client(server: MCPServer[Any], *, mode: str = "auto") -> AsyncIterator[Client]:
+async def memory_client(
+    server: MCPServer[Any], *, mode: str = "auto", elicitation: ElicitationFnT | None = None
+) -> AsyncIterator[Client]:
     """A connected client to a server running in this process (no transport, no framing at 2026-07-28)."""
-    async with Client(server, mode=mode, cache=None) as client:
+    async with Client(server, mode=mode, cache=None, elicitation_callback=elicitation) as client:
         yield client
 
 
 @asynccontextmanager
-async def stdio_client(command: list[str], *, mode: str = "auto") -> AsyncIterator[Client]:
+async def stdio_client(
+    command: list[str], *, mode: str = "auto", elicitation: ElicitationFnT | None = None
+) -> AsyncIterator[Client]:
     """A connected client to a server started as a subprocess speaking stdio."""
     params = StdioServerParameters(command=command[0], args=command[1:])
-    async with Client(params, mode=mode, cache=None) as client:
+    async with Client(params, mode=mode, cache=None, elicitation_callback=elicitation) as client:
         yield client
 
 
@@ -50,7 +55,9 @@ def cadencia_stdio_command(db: str, capability: str = "all") -> list[str]:
 
 
 @asynccontextmanager
-async def http_client(url: str, *, token: str | None = None, mode: str = "auto") -> AsyncIterator[Client]:
+async def http_client(
+    url: str, *, token: str | None = None, mode: str = "auto", elicitation: ElicitationFnT | None = None
+) -> AsyncIterator[Client]:
     """A connected client to a streamable-HTTP server; a refused token or a dead URL raises `ConnectFailed`."""
     refused: list[httpx2.Response] = []
 
@@ -67,7 +74,12 @@ async def http_client(url: str, *, token: str | None = None, mode: str = "auto")
         )
         try:
             client = await stack.enter_async_context(
-                Client(streamable_http_client(url, http_client=http), mode=mode, cache=None)
+                Client(
+                    streamable_http_client(url, http_client=http),
+                    mode=mode,
+                    cache=None,
+                    elicitation_callback=elicitation,
+                )
             )
         except (MCPError, httpx2.HTTPError, OSError) as exc:
             raise _explain(url, token, refused, exc) from None

@@ -14,6 +14,8 @@ from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from mcp import Client
 from mcp.types import CallToolResult, TextContent, Tool
 
+from cadencia.agents.server_forms import FORM_ANSWER_ARG, QUESTION_ARTIFACT, FormAnswer, ServerForms, ServerQuestion
+
 
 def result_text(result: CallToolResult) -> str:
     """The text blocks of a result, joined; other block kinds are named, never inlined (no base64 for models)."""
@@ -31,13 +33,30 @@ def _error_text(error: ToolException) -> str:
     return str(error)
 
 
-def as_langchain_tool(tool: Tool, client: Client) -> BaseTool:
-    """One MCP tool as a LangChain tool calling it through `client` (kept open by the caller)."""
+def as_langchain_tool(tool: Tool, client: Client, forms: ServerForms | None = None) -> BaseTool:
+    """One MCP tool as a LangChain tool calling it through `client` (kept open by the caller).
+
+    With `forms` (the client's elicitation callback), a question the server asked and nobody answered yet comes
+    back as an error result whose artifact names it, and a call carrying `FORM_ANSWER_ARG` answers it."""
 
     async def call(**arguments: Any) -> tuple[str, dict[str, Any] | None]:
-        result = await client.call_tool(tool.name, arguments)
+        answer = arguments.pop(FORM_ANSWER_ARG, None)
+        if forms is None:
+            result = await client.call_tool(tool.name, arguments)
+            asked: list[ServerQuestion] = []
+        else:
+            if answer is not None:
+                forms.expect(FormAnswer.model_validate(answer))
+            asked, token = forms.collecting()
+            try:
+                result = await client.call_tool(tool.name, arguments)
+            finally:
+                asked += forms.stop_collecting(token)
         if result.is_error:
-            raise ToolException(result_text(result) or f"{tool.name} reported an error with no text")
+            text = result_text(result) or f"{tool.name} reported an error with no text"
+            if asked:
+                return text, {"is_error": True, QUESTION_ARTIFACT: asked[-1].model_dump(mode="json")}
+            raise ToolException(text)
         structured = result.structured_content
         return result_text(result), {"structured_content": structured} if structured is not None else None
 
@@ -52,8 +71,9 @@ def as_langchain_tool(tool: Tool, client: Client) -> BaseTool:
     )
 
 
-async def load_tools(client: Client) -> list[BaseTool]:
-    """Every tool the connected server lists (all pages), as LangChain tools."""
+async def load_tools(client: Client, forms: ServerForms | None = None) -> list[BaseTool]:
+    """Every tool the connected server lists (all pages), as LangChain tools (`forms`: the client's elicitation
+    callback, when it has one)."""
     tools: list[Tool] = []
     cursor: str | None = None
     while True:
@@ -61,4 +81,4 @@ async def load_tools(client: Client) -> list[BaseTool]:
         tools.extend(page.tools)
         cursor = page.next_cursor
         if not cursor:
-            return [as_langchain_tool(t, client) for t in tools]
+            return [as_langchain_tool(t, client, forms) for t in tools]

@@ -5,6 +5,10 @@ registry does not know is irreversible), paused for approval with a LangGraph in
 with an idempotency key when the tool accepts one, and written to the audit log. What a decision depends on (the
 calls that ran, the third-party text every tool result carried) lives in the agent's checkpointed state, not in
 this object, so an agent resumed in another process decides as the original would have.
+
+When an MCP server itself asks for a person (its client built with `ServerForms`: elicitation, or an
+input-required result), the question becomes the same kind of interrupt; the call is retried with the answer,
+and a call a person already approved here is answered without asking again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from cadencia.agents.actions import Assessment, Decision, ExecutedAction, Propos
 from cadencia.agents.approvals import ApprovalStatus, edited_action
 from cadencia.agents.gate import IDEMPOTENCY_ARG, Gate
 from cadencia.agents.hitl import hitl_request, resume_response
+from cadencia.agents.server_forms import FORM_ANSWER_ARG, QUESTION_ARTIFACT, FormAnswer, ServerQuestion, answer_for
 from cadencia.agents.taint import UntrustedText, in_view, merge_untrusted, untrusted_texts
 from cadencia.agents.toolbox import ToolOutcome, accepts_argument, untrusted_paths_of
 
@@ -59,6 +64,13 @@ def _with_state(result: ToolMessage | Command[Any], update: dict[str, Any]) -> C
             merged[key] = [*merged.get(key, []), *values]
         return Command(graph=result.graph, update=merged, resume=result.resume, goto=result.goto)
     return result
+
+
+def _question_in(message: ToolMessage | None) -> ServerQuestion | None:
+    """The question a server asked during the call and nobody answered yet (the tool's artifact names it)."""
+    artifact = message.artifact if message is not None and isinstance(message.artifact, dict) else {}
+    found = artifact.get(QUESTION_ARTIFACT)
+    return ServerQuestion.model_validate(found) if isinstance(found, dict) else None
 
 
 class CadenciaMiddleware(AgentMiddleware[CadenciaState]):
@@ -98,16 +110,39 @@ class CadenciaMiddleware(AgentMiddleware[CadenciaState]):
             return _refusal(call_id, f"Not approved ({outcome.status.value}). {outcome.note}".strip())
         return await self._execute(request, handler, assessment, approver)
 
+    def _answer_server(
+        self, assessment: Assessment, question: ServerQuestion, approver: str | None
+    ) -> tuple[FormAnswer, str | None]:
+        """The server wants a person for this call: the one who already approved it here answers (no second
+        question); otherwise ask ours through the same approval path (a LangGraph interrupt) and answer with that."""
+        if approver is not None:
+            return answer_for(question, approved=True, note=f"approved in the agent by {approver}"), approver
+        asked = self.gate.server_requires_approval(assessment, question.message)
+        approval = self.gate.request_approval(asked)
+        response = resume_response(interrupt(hitl_request(approval)), approval)
+        outcome = self.gate.record_answer(approval, response, audit_request=True)
+        approved = outcome.status is ApprovalStatus.APPROVED
+        return answer_for(question, approved=approved, note=outcome.note), outcome.approver if approved else None
+
     async def _execute(
         self, request: ToolCallRequest, handler: Handler, assessment: Assessment, approver: str | None
     ) -> ToolMessage | Command[Any]:
         call_id = request.tool_call.get("id") or "call"
         args, key = self.gate.call_args(assessment, accepts_key=accepts_argument(request.tool, IDEMPOTENCY_ARG))
-        with self.gate.traced_call(assessment, key=key, approved_by=approver) as traced:
-            result = await handler(request.override(tool_call={**request.tool_call, "args": args}))
-            message = _message_of(result, call_id)
-            outcome = ToolOutcome.from_message(message) if message is not None else ToolOutcome(ok=True)
-            executed = self.gate.record_execution(assessment, outcome, key=key, approved_by=approver, traced=traced)
+        answer: FormAnswer | None = None
+        while True:
+            sent = args if answer is None else {**args, FORM_ANSWER_ARG: answer.model_dump(mode="json")}
+            with self.gate.traced_call(assessment, key=key, approved_by=approver) as traced:
+                result = await handler(request.override(tool_call={**request.tool_call, "args": sent}))
+                message = _message_of(result, call_id)
+                question = _question_in(message) if answer is None else None
+                if question is None:
+                    outcome = ToolOutcome.from_message(message) if message is not None else ToolOutcome(ok=True)
+                    executed = self.gate.record_execution(
+                        assessment, outcome, key=key, approved_by=approver, traced=traced
+                    )
+                    break
+            answer, approver = self._answer_server(assessment, question, approver)
         tool = assessment.action.tool
         seen = untrusted_texts(tool, outcome.payload, untrusted_paths_of(request.tool))
         return _with_state(result, {"cadencia_executed": [executed], "cadencia_untrusted": seen})

@@ -43,7 +43,9 @@ class ToolOutcome(BaseModel):
         """From a LangChain ToolMessage: MCP structured content rides in its artifact, errors in its status."""
         artifact = message.artifact if isinstance(message.artifact, dict) else {}
         return cls(
-            ok=message.status != "error", structured=artifact.get("structured_content"), text=message_text(message)
+            ok=message.status != "error" and not artifact.get("is_error"),
+            structured=artifact.get("structured_content"),
+            text=message_text(message),
         )
 
     @property
