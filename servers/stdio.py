@@ -5,6 +5,10 @@ allows, or JSON that is no JSON-RPC message) to the server as an exception, and 
 `JSONRPCDispatcher` logs it at debug level), so the client waits forever for its reply. Here such a line is answered
 as JSON-RPC 2.0 says: -32700 parse error (or -32600 invalid request), id null. To report upstream: the dispatcher's
 `on_stream_exception` is unset on the server side, so stdio parse errors get no reply.
+
+When the client closes our input, the SDK cancels every request still running (it takes EOF for a caller that is
+gone); a client that writes its requests and closes stdin (`printf … | cadencia serve`) would get no answers. Here
+EOF is passed on only once every request read has been answered, or after `DRAIN_S`.
 """
 
 from __future__ import annotations
@@ -12,11 +16,15 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
-from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
+from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCRequest, JSONRPCResponse
 from pydantic import ValidationError
+
+DRAIN_S = 10.0
+"""How long requests still running when the input closes may take to answer before the server stops."""
 
 
 def error_reply(exc: Exception) -> JSONRPCError:
@@ -28,20 +36,64 @@ def error_reply(exc: Exception) -> JSONRPCError:
     return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=PARSE_ERROR, message=f"Parse error: {detail}"))
 
 
-class AnsweringReader:
-    """The transport's read stream, minus the lines it could not parse: those are answered on the write stream."""
+class AnsweringWriter:
+    """The transport's write stream, noting which requests have been answered."""
 
-    def __init__(self, inner: Any, replies: Any) -> None:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.unanswered: set[str | int] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def send(self, item: SessionMessage) -> None:
+        await self.inner.send(item)
+        if isinstance(item.message, JSONRPCResponse | JSONRPCError) and item.message.id is not None:
+            self.unanswered.discard(item.message.id)
+
+    async def drain(self, seconds: float = DRAIN_S) -> None:
+        """Wait until every request read so far has its answer written (at most `seconds`)."""
+        with anyio.move_on_after(seconds):
+            while self.unanswered:
+                await anyio.sleep(0.01)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    async def __aenter__(self) -> Self:
+        await self.inner.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
+        return await self.inner.__aexit__(exc_type, exc, tb)
+
+
+class AnsweringReader:
+    """The transport's read stream, minus the lines it could not parse (answered on the write stream), whose end
+    waits for the answers to the requests it passed on."""
+
+    def __init__(self, inner: Any, replies: AnsweringWriter) -> None:
         self.inner, self.replies = inner, replies
 
     def __getattr__(self, name: str) -> Any:  # e.g. `last_context`, read by the SDK's dispatcher
         return getattr(self.inner, name)
 
+    def _passed_on(self, item: SessionMessage) -> SessionMessage:
+        if isinstance(item.message, JSONRPCRequest):
+            self.replies.unanswered.add(item.message.id)
+        return item
+
     async def receive(self) -> SessionMessage | Exception:
         while True:
-            item = await self.inner.receive()
+            try:
+                item = await self.inner.receive()
+            except anyio.EndOfStream:
+                await self.replies.drain()
+                raise
             if not isinstance(item, Exception):
-                return item
+                return self._passed_on(item)
             await self.replies.send(SessionMessage(error_reply(item)))
 
     async def aclose(self) -> None:
@@ -52,9 +104,13 @@ class AnsweringReader:
 
     async def __anext__(self) -> SessionMessage | Exception:
         while True:
-            item = await self.inner.__anext__()
+            try:
+                item = await self.inner.__anext__()
+            except StopAsyncIteration:
+                await self.replies.drain()
+                raise
             if not isinstance(item, Exception):
-                return item
+                return self._passed_on(item)
             await self.replies.send(SessionMessage(error_reply(item)))
 
     async def __aenter__(self) -> Self:
@@ -72,5 +128,5 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
     # The SDK's own in-process client reaches the low-level server the same way (a TODO there makes it public).
     lowlevel = server._lowlevel_server
     async with stdio_server() as (read_stream, write_stream):
-        reader = AnsweringReader(read_stream, write_stream)
-        await lowlevel.run(reader, write_stream, lowlevel.create_initialization_options())
+        writer = AnsweringWriter(write_stream)
+        await lowlevel.run(AnsweringReader(read_stream, writer), writer, lowlevel.create_initialization_options())

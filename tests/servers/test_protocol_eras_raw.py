@@ -171,3 +171,12 @@ def _messages(response: httpx.Response) -> list[Message]:
 def test_streamable_http_serves_each_era_on_raw_json_rpc(http_url: str, era: str, session: Any) -> None:
     answers, progress = split(http_exchange(http_url, session(), era))
     check(answers, progress, era)
+
+
+def test_stdio_answers_every_request_written_before_its_input_closed(db: Path, tmp_path: Path) -> None:
+    """`printf … | cadencia serve all`: closing stdin right after the requests still gets every answer."""
+    command = [sys.executable, "-m", "cadencia", "serve", "all", "--db", str(db), "--workdir", str(tmp_path / "w")]
+    lines = "".join(json.dumps(m) + "\n" for m in modern_session())
+    done = subprocess.run(command, input=lines, capture_output=True, text=True, timeout=START_AND_ANSWER_S, check=True)
+    answers, progress = split([json.loads(line) for line in done.stdout.splitlines() if line.strip()])
+    check(answers, progress, MODERN)
