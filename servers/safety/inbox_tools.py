@@ -11,8 +11,10 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from cadencia.servers.arguments import tighten
 from cadencia.servers.context import require_scope, server_context
 from cadencia.servers.errors import guarded
+from cadencia.servers.listing import shape
 from cadencia.servers.safety.hook import caller_subject
 from cadencia.tools.approvals import ApprovalState
 from cadencia.tools.errors import NotFound, PermissionDenied
@@ -46,7 +48,7 @@ def _safety(ctx: Context) -> Any:
 
 
 async def approvals_list_pending(ctx: Context) -> PendingApprovals:
-    """Server approvals waiting for a person (needs the approve scope)."""
+    """Server approvals waiting for a person."""
     safety = _safety(ctx)
     records = [r for r in safety.approvals.pending(at=datetime.now(UTC)) if r.run_id is None]
     return PendingApprovals(
@@ -61,11 +63,11 @@ async def approvals_list_pending(ctx: Context) -> PendingApprovals:
 
 async def approvals_answer(
     ctx: Context,
-    approval_id: Annotated[str, Field(min_length=1, max_length=200, description="srv-… id from the refusal.")],
-    decision: Annotated[Literal["approve", "reject"], Field(description="approve runs the call once; reject refuses.")],
-    note: Annotated[str, Field(max_length=500, description="Why (recorded).")] = "",
+    approval_id: Annotated[str, Field(min_length=1, max_length=200)],
+    decision: Literal["approve", "reject"],
+    note: Annotated[str, Field(max_length=500)] = "",
 ) -> ApprovalAnswer:
-    """Answer a server approval as a person (needs the approve scope; never for one's own request)."""
+    """Approve (runs the call once) or reject a server approval; never your own call's."""
     safety = _safety(ctx)
     records = [r for r in safety.approvals.with_id(approval_id) if r.run_id is None]
     if not records:
@@ -102,9 +104,10 @@ def inbox_tools() -> list[Tool]:
         guarded("approvals_answer", approvals_answer),
         name="approvals_answer",
         title="Answer an approval",
-        annotations=ToolAnnotations(
-            title="Answer an approval", readOnlyHint=False, destructiveHint=False, idempotentHint=True
-        ),
+        annotations=ToolAnnotations(title="Answer an approval", destructiveHint=False, idempotentHint=True),
         structured_output=True,
     )
+    for tool, strict in ((listing, False), (answering, True)):
+        tighten(tool, strict=strict)  # unknown arguments refused, as on every other tool
+        shape(tool)  # published as leanly as every other tool (flat schemas, one-line description, no title)
     return [listing, answering]

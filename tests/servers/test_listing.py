@@ -54,6 +54,22 @@ async def test_the_combined_listing_stays_under_its_character_budget(backends: B
     assert listing_chars(listed) < LISTING_BUDGET, "trim descriptions or schemas: every model reads this first"
 
 
+INBOX_BUDGET = 1_000
+"""Characters the two inbox tools may add to an approver's listing (2,332 before they were shaped)."""
+
+
+async def test_the_inbox_tools_are_published_as_leanly_as_the_others(backends: Backends, tmp_path: Path) -> None:
+    listed = await _listed_with_policy(backends, tmp_path, frozenset({"read", "write", "approve"}))
+    inbox = [t for t in listed if t.name in INBOX]
+    assert len(inbox) == len(INBOX)
+    assert listing_chars(inbox) < INBOX_BUDGET
+    for tool in inbox:
+        used = set(_keywords(tool.input_schema)) | set(_keywords(tool.output_schema))
+        assert used.isdisjoint({"$defs", "$ref", "title", "allOf"}), tool.name
+        assert tool.output_schema == {"type": "object"} and tool.title is None, tool.name
+        assert tool.input_schema["additionalProperties"] is False, tool.name
+
+
 async def test_the_approval_inbox_is_listed_only_to_callers_who_may_approve(backends: Backends, tmp_path: Path) -> None:
     plain = {t.name for t in await _listed_with_policy(backends, tmp_path, frozenset({"read", "write"}))}
     approver = {t.name for t in await _listed_with_policy(backends, tmp_path, frozenset({"read", "approve"}))}
