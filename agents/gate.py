@@ -30,7 +30,7 @@ from cadencia.agents.results import ToolResultError
 from cadencia.agents.toolbox import ResultWitness, Toolbox, ToolOutcome
 from cadencia.agents.tracing import Traced, tool_span
 from cadencia.tools.approvals import ApprovalState, ApprovalStore, ApprovalTicket
-from cadencia.tools.audit import AuditKind, AuditLog, AuditRecord
+from cadencia.tools.audit import AuditEvent, AuditKind, AuditLog, AuditRecord
 from cadencia.tools.policy.engine import RunView
 from cadencia.tools.policy.totals import LlmUsage
 from cadencia.tools.reversibility import Reversibility
@@ -96,20 +96,27 @@ class Gate:
         )
         return await self.engine.assess(action, run)
 
-    def record_assessment(self, assessment: Assessment) -> None:
+    def assessment_events(self, assessment: Assessment) -> list[AuditEvent]:
+        """The proposal (by its source) and the verdicts (by the gate) as two audit records."""
         action = assessment.action
-        self.record(AuditKind.PROPOSAL, action.model_dump(mode="json"), actor=action.source)
-        self.record(
-            AuditKind.VERDICT,
-            {
-                "action_id": action.id,
-                "tool": action.tool,
-                "decision": assessment.decision.value,
-                "reversibility": assessment.reversibility.value,
-                "request_hash": assessment.request_hash,
-                "verdicts": [v.model_dump(mode="json") for v in assessment.verdicts],
-            },
-        )
+        verdicts = {
+            "action_id": action.id,
+            "tool": action.tool,
+            "decision": assessment.decision.value,
+            "reversibility": assessment.reversibility.value,
+            "request_hash": assessment.request_hash,
+            "verdicts": [v.model_dump(mode="json") for v in assessment.verdicts],
+        }
+        return [
+            AuditEvent(
+                run_id=self.run_id, actor=action.source, kind=AuditKind.PROPOSAL, payload=action.model_dump(mode="json")
+            ),
+            AuditEvent(run_id=self.run_id, actor=self.actor, kind=AuditKind.VERDICT, payload=verdicts),
+        ]
+
+    def record_assessment(self, assessment: Assessment) -> None:
+        """Audit the proposal and its verdicts in one transaction (one per guard step)."""
+        self.audit.append_many(self.assessment_events(assessment))
 
     async def assess(
         self,
@@ -179,15 +186,18 @@ class Gate:
             approver=stored.approver,
             note=stored.note,
         )
-        if answer.recorded and audit_request:
-            self.record_assessment(request.assessment)
         if answer.recorded:
             answered = stored.answered_at.isoformat() if stored.answered_at else None
-            self.record(
-                AuditKind.APPROVAL,
-                outcome.model_dump(mode="json") | {"answered_at": answered},
-                actor=f"human:{response.approver}",
+            events = self.assessment_events(request.assessment) if audit_request else []
+            events.append(
+                AuditEvent(
+                    run_id=self.run_id,
+                    actor=f"human:{response.approver}",
+                    kind=AuditKind.APPROVAL,
+                    payload=outcome.model_dump(mode="json") | {"answered_at": answered},
+                )
             )
+            self.audit.append_many(events)
         return outcome
 
     def server_requires_approval(self, assessment: Assessment, why: str) -> Assessment:

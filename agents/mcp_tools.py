@@ -39,7 +39,9 @@ def as_langchain_tool(tool: Tool, client: Client, forms: ServerForms | None = No
     With `forms` (the client's elicitation callback), a question the server asked and nobody answered yet comes
     back as an error result whose artifact names it, and a call carrying `FORM_ANSWER_ARG` answers it."""
 
-    async def call(**arguments: Any) -> tuple[str, dict[str, Any] | None]:
+    # Unannotated on purpose: LangChain resolves the coroutine's type hints on every call (looking for a
+    # RunnableConfig parameter), and postponed annotations made that an eval per tool call.
+    async def call(**arguments):  # type: ignore[no-untyped-def]
         answer = arguments.pop(FORM_ANSWER_ARG, None)
         if forms is None:
             result = await client.call_tool(tool.name, arguments)

@@ -87,3 +87,14 @@ class Observation(BaseModel):
     segments: list[SegmentSignal] = Field(default_factory=list)
     claims: list[ClaimSignal] = Field(default_factory=list, description="Approved claims only.")
     tool_calls: int = 0
+
+    def headline(self) -> Observation:
+        """The figures without the signal lists: what the graph keeps once the cycle is planned.
+
+        The lists are the planner's input only; guards read executed actions and untrusted text (kept in state),
+        and verify and report read the KPI. Dropping the lists after planning keeps every later checkpoint of the
+        cycle small (they were most of each guard and act checkpoint).
+        """
+        return self.model_copy(
+            update={"stock": [], "campaigns": [], "negative_reviews": [], "segments": [], "claims": []}
+        )

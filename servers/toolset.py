@@ -75,6 +75,8 @@ class ToolSet:
 
     capability: str
     specs: list[ToolSpec] = field(default_factory=list)
+    _built: dict[tuple[str, bool, bool, int], list[Tool]] = field(default_factory=dict, repr=False, compare=False)
+    """Tools already built, by (prefix, read_only, vendor, number of specs): see `build`."""
 
     def tool(
         self,
@@ -111,7 +113,17 @@ class ToolSet:
         need the `write` scope.
 
         `vendor`: this capability is served by a vendor's API, so every tool reaches an outside system.
+
+        Built once per process and shape: a built tool holds no server, store or safety layer (the call finds
+        those in its context), and building means deriving a pydantic model and JSON schemas from each signature
+        (≈ 1 s of CPU for the 57 tools), which every in-process session and `approvals approve` paid again.
         """
+        key = (prefix, read_only, vendor, len(self.specs))
+        if key not in self._built:
+            self._built[key] = self._build(prefix=prefix, read_only=read_only, vendor=vendor)
+        return list(self._built[key])
+
+    def _build(self, *, prefix: str, read_only: bool, vendor: bool) -> list[Tool]:
         tools = []
         for spec in self.specs:
             if read_only and spec.reversibility.mutates:

@@ -1,4 +1,5 @@
-"""plan: ask the planner for actions toward the goal, given the latest observation."""
+"""plan: ask the planner for actions toward the goal, given the latest observation (then kept as its headline
+figures only, so the cycle's guard and act checkpoints do not carry the signal lists)."""
 
 from __future__ import annotations
 
@@ -32,4 +33,9 @@ async def plan(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
         {"cycle": cycle, "planner": ctx.planner.name, "proposed": [a.tool for a in actions], "note": result.note},
         actor=f"planner:{ctx.planner.name}",
     )
-    return {"queue": actions, "llm_calls": result.llm_calls, "llm_tokens": result.llm_tokens}
+    return {
+        "queue": actions,
+        "observation": observation.headline(),
+        "llm_calls": result.llm_calls,
+        "llm_tokens": result.llm_tokens,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cadencia.tools.approvals import request_hash
 from cadencia.tools.names import capability_of
@@ -19,6 +19,7 @@ from cadencia.tools.policy.checks import default_registry
 from cadencia.tools.policy.context import CheckContext, OnViolation, ToolInfo
 from cadencia.tools.policy.facts import Facts
 from cadencia.tools.policy.goal import Goal
+from cadencia.tools.policy.memo import MemoFacts
 from cadencia.tools.policy.policy import CompiledRule, Policy, compile_policy
 from cadencia.tools.policy.registry import CheckRegistry
 from cadencia.tools.policy.totals import LlmUsage, RunTotals
@@ -90,7 +91,11 @@ class GuardrailEngine:
     async def _evaluate(
         self, action: ProposedAction, run: RunView, tool: ToolInfo
     ) -> tuple[list[_Outcome], ProposedAction]:
-        """Run rules in order, each on the action as clamped so far; then re-check a clamped action in full."""
+        """Run rules in order, each on the action as clamped so far; then re-check a clamped action in full.
+
+        Facts are looked up once per assessment (`MemoFacts`): every check, and the recheck, judges the same figures.
+        """
+        run = replace(run, facts=MemoFacts(run.facts))
         totals = run.totals()
         outcomes: list[_Outcome] = []
         if not tool.known:
