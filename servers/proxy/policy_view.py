@@ -24,6 +24,7 @@ from cadencia.tools.policy.facts import (
     PurchaseOrderFacts,
 )
 from cadencia.tools.reversibility import Reversibility
+from cadencia.tools.store.canonical import canonical_json
 
 F = TypeVar("F", bound=BaseModel)
 MAX_PAGES = 20
@@ -142,17 +143,19 @@ class UpstreamFacts:
 
     def __init__(self, upstream: Upstream, sources: FactSources, facets: Facets | None = None) -> None:
         self.upstream, self.sources, self.facets = upstream, sources, facets
+        self._read_once: dict[str, JsonValue] = {}
+        """Upstream reads of this call, by tool and arguments: several checks ask for the same fact."""
 
     async def campaign(self, campaign_id: str) -> CampaignFacts | None:
         if self.facets is not None and campaign_id in self.facets.campaigns:
             return self.facets.campaigns[campaign_id]
-        return await self._read(CampaignFacts, self.sources.campaign, {"id": campaign_id})
+        return await self._fact(CampaignFacts, self.sources.campaign, {"id": campaign_id})
 
     async def active_campaigns(self) -> list[CampaignFacts] | None:
         return None
 
     async def product(self, sku: str) -> ProductFacts | None:
-        return await self._read(ProductFacts, self.sources.product, {"id": sku})
+        return await self._fact(ProductFacts, self.sources.product, {"id": sku})
 
     async def stock_cover_days(self, sku: str) -> float | None:
         return None
@@ -167,15 +170,15 @@ class UpstreamFacts:
     async def message(self, message_id: str) -> MessageFacts | None:
         if self.facets is not None and message_id in self.facets.messages:
             return self.facets.messages[message_id]
-        return await self._read(MessageFacts, self.sources.message, {"id": message_id})
+        return await self._fact(MessageFacts, self.sources.message, {"id": message_id})
 
     async def claims(self) -> list[ClaimFacts] | None:
         return None
 
     async def purchase_order(self, purchase_order_id: str) -> PurchaseOrderFacts | None:
-        return await self._read(PurchaseOrderFacts, self.sources.purchase_order, {"id": purchase_order_id})
+        return await self._fact(PurchaseOrderFacts, self.sources.purchase_order, {"id": purchase_order_id})
 
-    async def _read(self, fact: type[F], source: FactSource | None, scope: Mapping[str, JsonValue]) -> F | None:
+    async def _fact(self, fact: type[F], source: FactSource | None, scope: Mapping[str, JsonValue]) -> F | None:
         found = await self._fields(source, scope)
         if found is None:
             return None
@@ -194,13 +197,19 @@ class UpstreamFacts:
         except (CadenciaError, PathMissing, AmountError):
             return None
 
+    async def _read(self, tool: str, args: dict[str, JsonValue]) -> JsonValue:
+        key = canonical_json({"tool": tool, "args": args})
+        if key not in self._read_once:
+            self._read_once[key] = await self.upstream.read(tool, args)
+        return self._read_once[key]
+
     async def _item(self, source: FactSource, scope: Mapping[str, JsonValue]) -> JsonValue | None:
         args = resolve(source.args, scope)
         assert isinstance(args, dict)
         want = resolve(source.where, scope)
         assert isinstance(want, dict)
         for _ in range(MAX_PAGES):
-            result = await self.upstream.read(source.tool, args)
+            result = await self._read(source.tool, args)
             if source.items is None:
                 return result
             for item in _listed(read_path(result, source.items)):
