@@ -116,6 +116,8 @@ def person_parameter(
         safety = server_context(ctx).safety
         if safety is None or arguments.get(APPROVAL_ARG) or not has_scope(ctx, "write"):
             return None
+        if not safety.policy.autonomy.ask_in_client:
+            return None
         if not client_can_be_asked(ctx):
             return None
         call = tool_call(tool, reversibility, arguments, subject(), defaults)

@@ -46,8 +46,12 @@ class Person:
 
 
 @asynccontextmanager
-async def client(backends: Backends, root: Path, mode: str, person: Person | None) -> AsyncIterator[Any]:
-    with open_safety(default_server_policy(), root=root, registry=full_registry()) as safety:
+async def client(
+    backends: Backends, root: Path, mode: str, person: Person | None, *, ask_in_client: bool = True
+) -> AsyncIterator[Any]:
+    policy = default_server_policy()
+    policy = policy.model_copy(update={"autonomy": policy.autonomy.model_copy(update={"ask_in_client": ask_in_client})})
+    with open_safety(policy, root=root, registry=full_registry()) as safety:
         server = build_server(
             Capability.ALL, backends=backends, safety=safety, default_scopes=frozenset({"read", "write"})
         )
@@ -121,4 +125,12 @@ async def test_a_call_that_needs_nobody_asks_nobody(backends: Backends, root: Pa
     person = Person("decline")
     async with client(backends, root, "2026-07-28", person) as (session, _):
         await call_ok(session, "reviews_flag_review", {"review_id": "RV-000001", "reason": "spam", "note": "test"})
+    assert person.shown == []
+
+
+async def test_a_policy_that_trusts_no_client_keeps_the_fallback_error(backends: Backends, store: Store, root: Path):
+    person = Person("accept")
+    async with client(backends, root, "2026-07-28", person, ask_in_client=False) as (session, _):
+        text = await call_error(session, "reviews_reply_to_review", {"review_id": unanswered(store), "body": BODY})
+        assert text.startswith("approval required: srv-")
     assert person.shown == []

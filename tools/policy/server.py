@@ -51,6 +51,11 @@ class ServerAutonomy(_Strict):
     auto_approve_tools: list[str] = Field(default_factory=list, description="Tools that never need approval.")
     always_approve_tools: list[str] = Field(default_factory=list, description="Tools that always need approval.")
     approval_timeout_hours: float = Field(24.0, gt=0, le=24 * 30, description="How long an approval stays valid.")
+    ask_in_client: bool = Field(
+        True,
+        description="Ask the caller's own person through MCP (elicitation, input-required) when the client can be "
+        "asked; false: only the inbox, the CLI or an approve-scope token answer (the client is not trusted to).",
+    )
 
 
 class DailyBudgets(_Strict):
@@ -98,7 +103,7 @@ class ServerPolicy(_Strict):
 
     def goal(self) -> Goal:
         """The goal-shaped view the checks read their limits from: this policy's constraints and autonomy."""
-        autonomy = Autonomy(**self.autonomy.model_dump())
+        autonomy = Autonomy(**self.autonomy.model_dump(exclude={"ask_in_client"}))
         return Goal(
             id="server-policy",
             objective=f"server policy {self.name or 'unnamed'}",
