@@ -6,6 +6,8 @@ eras, and the SDK still words a failed tool the way `servers/errors.py` strips i
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from helpers.mcp import call_error
 from mcp.server.mcpserver import MCPServer
@@ -54,3 +56,15 @@ async def test_a_crash_in_a_tool_is_reported_as_a_bug_without_its_text(backends:
     async with memory_client(build_server(Capability.INVENTORY, backends=broken)) as client:
         text = await call_error(client, "get_product", {"sku": "ML-000001"})
     assert text == "[internal] get_product failed unexpectedly; nothing was changed. This is a bug."
+
+
+def test_the_stdio_shim_still_finds_what_it_reaches_for_in_the_sdk() -> None:
+    """`servers/stdio.py` is the one module past the SDK's public API (`_lowlevel_server`, to wrap the stdio streams):
+    an SDK that renames or reshapes it fails here, by name, before any stdio test does."""
+    lowlevel = MCPServer("bare")._lowlevel_server
+    assert list(inspect.signature(lowlevel.run).parameters)[:3] == [
+        "read_stream",
+        "write_stream",
+        "initialization_options",
+    ]
+    assert callable(lowlevel.create_initialization_options)
