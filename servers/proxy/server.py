@@ -24,6 +24,7 @@ from cadencia.servers.context import Scope, require_scope, server_context
 from cadencia.servers.errors import ToolErrorMiddleware, guarded
 from cadencia.servers.hosts import http_security
 from cadencia.servers.jwt_auth import JwtSettings
+from cadencia.servers.listing import ScopedListing
 from cadencia.servers.proxy.journal import UndoJournal
 from cadencia.servers.proxy.overlay import Overlay, OverlayError, ToolOverlay
 from cadencia.servers.proxy.policy_view import UpstreamFacts, policy_view
@@ -262,10 +263,13 @@ def build_proxy(
                 structured_output=True,
             )
         )
+    needs: dict[str, str] = {}
     if safety is not None:
         from cadencia.servers.safety.inbox_tools import inbox_tools
 
-        own += inbox_tools()
+        inbox = inbox_tools()
+        own += inbox
+        needs = {t.name: "approve" for t in inbox}
     state = ProxyContext(
         upstream=upstream,
         overlay=overlay,
@@ -291,7 +295,7 @@ def build_proxy(
         instructions=instructions,
         lifespan=lifespan,
         tools=[*tools, *own],
-        middleware=[ToolErrorMiddleware({t.name: t for t in own})],
+        middleware=[ToolErrorMiddleware({t.name: t for t in own}), ScopedListing(needs)],
         log_level=log_level,  # type: ignore[arg-type]
         registry=registry,
         http=HttpSettings(

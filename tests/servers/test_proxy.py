@@ -14,7 +14,7 @@ from mcp import Client
 from vendor_fakes.fake_vendor_mcp import VendorState, build_vendor
 
 from cadencia.agents.mcp_client import memory_client
-from cadencia.servers.proxy.journal import UndoJournal
+from cadencia.servers.proxy.journal import UndoEntry, UndoJournal, UndoState, UpstreamCall
 from cadencia.servers.proxy.overlay import Overlay, OverlayError
 from cadencia.servers.proxy.server import build_proxy, check_fit
 from cadencia.servers.proxy.upstream import UpstreamSpec, connect
@@ -115,6 +115,7 @@ async def test_listing_prefixes_upstream_tools_and_publishes_the_overlay_class(r
     assert tools["vend_delete_all_campaigns"].meta["cadencia/reversibility"] == "irreversible"  # type: ignore[index]
     assert "approval_id" in tools["vend_send_email"].input_schema["properties"]
     assert tools["vend_get_campaign"].annotations.read_only_hint is True  # type: ignore[union-attr]
+    assert "approvals_answer" not in tools  # the inbox is listed to approvers only, as on `serve`
 
 
 async def test_budget_raise_within_threshold_runs_and_returns_an_undo_token(root: Path) -> None:
@@ -251,3 +252,21 @@ async def test_arguments_the_upstream_schema_rejects_never_reach_policy_or_upstr
     assert "amount_micros" in text and "schema.required" in text
     assert "amount_micros" in typed and "schema.type" in typed
     assert state.budgets_micros["cmp-1"] == 100_000_000
+
+
+def test_an_undo_token_is_claimed_once(root: Path) -> None:
+    """Two undos racing for one token: the compare-and-set lets exactly one through."""
+    root.mkdir(parents=True)
+    journal = UndoJournal.open(root / "journal.db")
+    try:
+        call = UpstreamCall("get_campaign", {"campaign_id": "cmp-1"})
+        journal.record(
+            UndoEntry(
+                token="pundo-x", subject="local", tool="t", read=call, inverse=call, capture=[], before={}, after={}
+            )
+        )
+        first = journal.move("pundo-x", from_state=UndoState.OPEN, to_state=UndoState.UNDOING)
+        second = journal.move("pundo-x", from_state=UndoState.OPEN, to_state=UndoState.UNDOING)
+    finally:
+        journal.close()
+    assert (first, second) == (True, False)
