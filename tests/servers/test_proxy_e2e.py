@@ -19,6 +19,8 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from test_proxy import OVERLAY
 
+from cadencia.agents.mcp_client import ConnectFailed, http_client
+
 pytestmark = pytest.mark.slow
 FAKE = str(Path(__file__).parents[1] / "vendor_fakes" / "fake_vendor_mcp.py")
 SECRET = "vendor-secret-token-0123456789abcdef"
@@ -93,15 +95,27 @@ async def test_proxy_over_stdio_guards_a_stdio_upstream(overlay_file: Path) -> N
 
 
 async def test_upstream_token_never_reaches_errors_or_logs(overlay_file: Path, tmp_path: Path) -> None:
+    """The proxy served over HTTP with `serve`'s token auth, in front of an HTTP upstream that needs its own token."""
     stderr = tmp_path / "proxy.stderr"
+    port, caller = free_port(), "caller-token-for-the-proxy-0123456789"
     os.environ["FAKE_VENDOR_TOKEN"] = SECRET
     try:
-        with vendor_over_http() as url:
-            command = proxy_command(overlay_file, "--upstream-url", url, "--upstream-token-env", "FAKE_VENDOR_TOKEN")
-            with stderr.open("w") as errlog:
-                async with proxy_client(command, errlog) as client:
+        with vendor_over_http() as url, stderr.open("w") as errlog:
+            served = proxy_command(overlay_file, "--upstream-url", url, "--upstream-token-env", "FAKE_VENDOR_TOKEN")
+            served += ["--http", "--port", str(port), "--token", f"{caller}:read,write"]
+            process = subprocess.Popen(served, stdout=subprocess.DEVNULL, stderr=errlog, env=dict(os.environ))
+            try:
+                wait_until_listening(process, port)
+                proxy_url = f"http://127.0.0.1:{port}/mcp"
+                with pytest.raises(ConnectFailed, match="needs a token"):
+                    async with http_client(proxy_url):
+                        pass
+                async with http_client(proxy_url, token=caller) as client:
                     await call_ok(client, "vend_get_campaign", {"campaign_id": "cmp-1"})
                     echoed = await call_error(client, "vend_get_account")
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
             os.environ["FAKE_VENDOR_TOKEN"] = SECRET + "-wrong"
             refused = subprocess.run(
                 [*proxy_command(overlay_file, "--upstream-url", url, "--upstream-token-env", "FAKE_VENDOR_TOKEN")],
