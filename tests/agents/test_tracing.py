@@ -83,21 +83,16 @@ async def test_a_traced_run_has_an_agent_span_and_one_tool_span_per_call_with_gu
     assert approved >= 1, "the run executed at least one approved action"
 
 
-async def test_nothing_is_traced_unless_configured(
+async def test_untraced_runs_emit_no_spans_and_carry_goal_and_run_id_as_langsmith_metadata(
     store: Store, tmp_path: Path, exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("CADENCIA_OTEL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         monkeypatch.delenv(name, raising=False)
     exporter.clear()
-    async with session_for(store, tmp_path, run_id="run-quiet") as session:
-        await drive(session, approver=answer(ApprovalChoice.REJECT))
-    assert _ours(exporter) == []
-
-
-async def test_graph_runs_carry_the_goal_and_run_id_as_langsmith_metadata(store: Store, tmp_path: Path) -> None:
     with collect_runs() as collected:
         async with session_for(store, tmp_path, run_id="run-meta") as session:
             await drive(session, approver=answer(ApprovalChoice.REJECT))
+    assert _ours(exporter) == [], "tracing is off unless configured"
     graph_runs = [r for r in collected.traced_runs if r.name == "cadencia test-goal"]
     assert graph_runs, "the start and each resume are root runs named after the goal"
     for root in graph_runs:
