@@ -23,6 +23,7 @@ from cadencia.servers.hosts import host_literal, http_security
 from cadencia.servers.listing import ScopedListing
 from cadencia.servers.prompts import PROMPTS
 from cadencia.servers.resources import add_resources
+from cadencia.servers.safety.asking import request_state_security
 from cadencia.servers.toolset import ToolSet
 from cadencia.tools.reversibility import Reversibility
 
@@ -205,6 +206,7 @@ def build_server(
         tools=tools,
         middleware=[ToolErrorMiddleware({t.name: t for t in tools}), CompactResults(), ScopedListing(needs)],
         log_level=log_level,  # type: ignore[arg-type]
+        request_state_security=request_state_security(),
         registry=registry,
         http=HttpSettings(
             host=host,

@@ -10,6 +10,7 @@ decline rejects it (recorded), cancel leaves it pending. A client that cannot be
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from mcp.server.mcpserver import (
     DeclinedElicitation,
     Elicit,
     ElicitationResult,
+    RequestStateSecurity,
     Resolve,
 )
 from mcp_types.version import is_version_at_least
@@ -42,6 +44,18 @@ class ApprovalForm(BaseModel):
     """What the person fills in: accepting the form approves this one call, declining refuses it."""
 
     note: str = Field("", max_length=500, description="Why (recorded with the answer).")
+
+
+REQUEST_STATE_KEYS_ENV = "CADENCIA_REQUEST_STATE_KEYS"
+"""Comma-separated secrets (each at least 32 characters, the first seals) that every replica behind one address
+shares, so a 2026-07-28 client's second round may reach another replica. Unset: a key of this process only."""
+
+
+def request_state_security() -> RequestStateSecurity | None:
+    """The sealing of input-required rounds' `requestState` (AES-GCM, bound to the caller): shared keys from
+    $CADENCIA_REQUEST_STATE_KEYS, else None (the SDK's per-process key: fine for stdio and one HTTP process)."""
+    keys = [k.strip() for k in os.environ.get(REQUEST_STATE_KEYS_ENV, "").split(",") if k.strip()]
+    return RequestStateSecurity(keys=keys) if keys else None
 
 
 def client_can_be_asked(ctx: Context) -> bool:

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from helpers.mcp import call_error, call_ok
 from mcp import Client
-from mcp_types import ElicitRequestParams, ElicitResult
+from mcp.shared.exceptions import MCPError
+from mcp_types import ElicitRequestParams, ElicitResult, InputRequiredResult
 from sqlalchemy import select
 
 from cadencia.servers.app import Capability, build_server, full_registry
 from cadencia.servers.context import Backends
+from cadencia.servers.safety.asking import REQUEST_STATE_KEYS_ENV
 from cadencia.servers.safety.setup import open_safety
 from cadencia.tools.approvals import ApprovalState
 from cadencia.tools.policy.server import default_server_policy
@@ -134,3 +136,34 @@ async def test_a_policy_that_trusts_no_client_keeps_the_fallback_error(backends:
         text = await call_error(session, "reviews_reply_to_review", {"review_id": unanswered(store), "body": BODY})
         assert text.startswith("approval required: srv-")
     assert person.shown == []
+
+
+@pytest.mark.parametrize("shared", [True, False])
+async def test_a_second_round_may_reach_another_replica_sharing_the_request_state_key(
+    backends: Backends, store: Store, root: Path, monkeypatch: pytest.MonkeyPatch, shared: bool
+):
+    if shared:
+        monkeypatch.setenv(REQUEST_STATE_KEYS_ENV, "k" * 40)
+    args = {"review_id": unanswered(store), "body": BODY}
+    before = replies(store)
+    async with (
+        client(backends, root, "2026-07-28", Person("accept")) as (first, _),
+        client(backends, root, "2026-07-28", Person("accept")) as (second, _),
+    ):
+        asked = await first.session.call_tool("reviews_reply_to_review", args, allow_input_required=True)
+        assert isinstance(asked, InputRequiredResult)
+        answers = {key: ElicitResult(action="accept", content={"note": ""}) for key in asked.input_requests or {}}
+        retry = second.session.call_tool(
+            "reviews_reply_to_review",
+            args,
+            input_responses=answers,
+            request_state=asked.request_state,
+            allow_input_required=True,
+        )
+        if shared:
+            done = await retry
+            assert not isinstance(done, InputRequiredResult) and not done.is_error, done
+        else:
+            with pytest.raises(MCPError, match="Invalid or expired requestState"):
+                await retry
+    assert replies(store) == before + (1 if shared else 0)
