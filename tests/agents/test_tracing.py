@@ -3,10 +3,14 @@ LangSmith run metadata (goal, run id) on the graph's root run."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from helpers.agents import answer, session_for
@@ -111,3 +115,42 @@ def test_the_core_runs_without_opentelemetry_installed() -> None:
         " approval_id=None, idempotency_key='k') as s: s.set('a', 1)\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+
+
+class _Collector(BaseHTTPRequestHandler):
+    """A stand-in OTLP/HTTP collector on loopback: keeps what it is sent."""
+
+    received: ClassVar[list[tuple[str, bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_otlp_endpoint_alone_turns_tracing_on_and_exports_there() -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    script = (
+        "import cadencia.agents.tracing as t\n"
+        "with t.agent_span(run_id='r1', goal_id='g', host='test'):\n"
+        "    with t.tool_span(tool='ads_set_budget', call_id='c1', run_id='r1', decision='allow',"
+        " reversibility='reversible', approval_id=None, idempotency_key='k1') as s: s.set('cadencia.audit.seq', 7)\n"
+    )
+    env = os.environ | {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}"}
+    env.pop("CADENCIA_OTEL", None)
+    try:
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=120, env=env)
+    finally:
+        server.shutdown()
+    paths = [path for path, _ in _Collector.received]
+    sent = b"".join(body for _, body in _Collector.received)
+    assert paths and set(paths) == {"/v1/traces"}
+    assert b"execute_tool ads_set_budget" in sent and b"invoke_agent cadencia" in sent
+    assert b"cadencia.guardrail.decision" in sent and b"cadencia.audit.seq" in sent
