@@ -1,6 +1,6 @@
 """Both protocol eras on the wire, written as raw JSON-RPC (no MCP client library): `cadencia serve all` over stdio
 and over streamable HTTP answers a 2025-11-25 client (initialize handshake) and a 2026-07-28 client (discover, then
-per-request `_meta`): version negotiation, tools/list, tools/call, progress, and the error shapes."""
+per-request `_meta`): version negotiation, tools, progress, resource templates, prompts, and the error shapes."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ MODERN_META = {
     "io.modelcontextprotocol/clientInfo": CLIENT,
     "io.modelcontextprotocol/clientCapabilities": {},
 }
-METHOD_NOT_FOUND = -32601
+METHOD_NOT_FOUND, INVALID_PARAMS = -32601, -32602
 START_AND_ANSWER_S = 120
 """Generous: a loaded CI machine takes seconds to start the server."""
 Message = dict[str, Any]
@@ -61,6 +61,11 @@ def calls(*, modern: bool) -> list[Message]:
         request(5, "tools/call", {"name": "inventory_get_product", "arguments": {"skux": "x"}}, modern=modern),
         request(6, "no/such_method", {}, modern=modern),
         request(7, "tools/call", estimate | progress, modern=modern),
+        request(8, "resources/templates/list", modern=modern),
+        request(9, "resources/read", {"uri": "cadencia://forecast/ML-000001"}, modern=modern),
+        request(10, "resources/read", {"uri": "cadencia://forecast/NOPE"}, modern=modern),
+        request(11, "prompts/list", modern=modern),
+        request(12, "prompts/get", {"name": "weekly_performance_report", "arguments": {"weeks": "2"}}, modern=modern),
     ]
 
 
@@ -81,6 +86,11 @@ def check(answers: dict[int, Message], progress: list[Message], era: str) -> Non
     assert answers[7]["result"]["structuredContent"]["channels"]
     assert [p["params"]["progress"] for p in progress] == [0, 1, 2, 3, 4]
     assert {p["params"]["progressToken"] for p in progress} == {"p-7"}
+    assert "cadencia://forecast/{sku}" in {t["uriTemplate"] for t in answers[8]["result"]["resourceTemplates"]}
+    assert json.loads(answers[9]["result"]["contents"][0]["text"])["sku"] == "ML-000001"
+    assert answers[10]["error"]["code"] == INVALID_PARAMS and "No SKU 'NOPE'" in answers[10]["error"]["message"]
+    assert "daily_check" in {p["name"] for p in answers[11]["result"]["prompts"]}
+    assert "last 2 week(s)" in answers[12]["result"]["messages"][0]["content"]["text"]
     if era == MODERN:
         assert all(answers[i]["result"]["resultType"] == "complete" for i in (3, 4, 5, 7))
         assert MODERN in answers[1]["result"]["supportedVersions"]
@@ -150,8 +160,9 @@ def http_exchange(url: str, messages: list[Message], era: str) -> list[Message]:
                 headers["mcp-protocol-version"] = era
             if era == MODERN:
                 headers["mcp-method"] = message["method"]
-                if message["method"] == "tools/call":
-                    headers["mcp-name"] = message["params"]["name"]
+                named = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}.get(message["method"])
+                if named:  # the 2026-07-28 HTTP binding repeats the target in a header
+                    headers["mcp-name"] = message["params"][named]
             response = http.post(url, json=message, headers=headers)
             if "id" not in message:
                 assert response.status_code == 202
