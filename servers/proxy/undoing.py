@@ -3,10 +3,12 @@ while the upstream still shows what the call left (refuse, never overwrite, when
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, JsonValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from cadencia.servers.proxy.journal import UndoEntry, UndoJournal, UndoState, UpstreamCall
 from cadencia.servers.proxy.jsonpaths import PathMissing, read_path, resolve
@@ -15,6 +17,7 @@ from cadencia.servers.proxy.upstream import Upstream, UpstreamError, result_json
 from cadencia.tools.errors import CadenciaError, Conflict, InvalidArgument, NotFound, PermissionDenied
 from cadencia.tools.store.canonical import canonical_json
 
+log = logging.getLogger("cadencia.servers.proxy")
 TOKEN_PREFIX = "pundo-"
 UNDO_TOOL = "undo"
 
@@ -77,18 +80,21 @@ async def call_with_undo(
         return _with_note(result, f"no undo token: the inverse call cannot be built ({exc})")
     assert isinstance(inverse_args, dict)
     token = TOKEN_PREFIX + secrets.token_hex(12)
-    journal.record(
-        UndoEntry(
-            token=token,
-            subject=subject,
-            tool=name,
-            read=read,
-            inverse=UpstreamCall(recipe.inverse.tool, inverse_args),
-            capture=list(recipe.capture),
-            before=image(before_full, recipe.capture),
-            after=image(after_full, recipe.capture),
-        )
+    entry = UndoEntry(
+        token=token,
+        subject=subject,
+        tool=name,
+        read=read,
+        inverse=UpstreamCall(recipe.inverse.tool, inverse_args),
+        capture=list(recipe.capture),
+        before=image(before_full, recipe.capture),
+        after=image(after_full, recipe.capture),
     )
+    try:
+        journal.record(entry)
+    except SQLAlchemyError:  # the call ran: report it as run, without a token nobody could redeem
+        log.exception("could not journal the undo of %s", name)
+        return _with_note(result, "no undo token: the undo journal could not be written")
     return _with_token(result, token)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from helpers.mcp import call_error, call_ok
 from mcp import Client
+from sqlalchemy.exc import OperationalError
 from vendor_fakes.fake_vendor_mcp import VendorState, build_vendor
 
 from cadencia.agents.mcp_client import memory_client
@@ -270,3 +271,20 @@ def test_an_undo_token_is_claimed_once(root: Path) -> None:
     finally:
         journal.close()
     assert (first, second) == (True, False)
+
+
+async def test_a_call_that_ran_is_reported_as_run_when_the_undo_journal_fails(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: UndoJournal, entry: UndoEntry) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr(UndoJournal, "record", broken)
+    state = VendorState()
+    async with proxied(root, state) as client:
+        result = await client.call_tool(
+            "vend_update_campaign_budget", {"campaign_id": "cmp-1", "amount_micros": 105_000_000}
+        )
+    assert not result.is_error and "undo_token" not in (result.structured_content or {})
+    assert "no undo token" in result.content[-1].text  # type: ignore[union-attr]
+    assert state.budgets_micros["cmp-1"] == 105_000_000
