@@ -85,7 +85,9 @@ def indexes_deferred(store: Store, tables: Sequence[Table], progress: Progress |
     """Drop the secondary indexes of `tables` (empty, so this is free), load, then build each index once.
 
     `progress` hears `index <name>` (0 rows) before each build: at the large scale they take minutes after the
-    last row is in, and a bar at 100 % should not sit there silent.
+    last row is in, and a bar at 100 % should not sit there silent. On PostgreSQL the tables are then analyzed:
+    a planner without statistics on freshly COPYed tables picked sequential scans for primary-key lookups (100
+    contacts' consents: 0.5 s over 3M rows instead of 1 ms) until autovacuum got round to them.
     """
     indexes = [index for table in tables for index in sorted(table.indexes, key=lambda i: str(i.name))]
     with store.writing() as conn:
@@ -97,3 +99,14 @@ def indexes_deferred(store: Store, tables: Sequence[Table], progress: Progress |
             if progress:
                 progress(f"index {index.name}", 0)
             index.create(conn, checkfirst=True)
+    if store.dialect == "postgresql":
+        if progress:
+            progress("analyze", 0)
+        analyze(store, tables)
+
+
+def analyze(store: Store, tables: Sequence[Table]) -> None:
+    """Refresh PostgreSQL's planner statistics for `tables` (after a bulk load; seconds for the large world)."""
+    quote = store.engine.dialect.identifier_preparer.quote
+    with store.writing() as conn:
+        conn.exec_driver_sql("ANALYZE " + ", ".join(quote(t.name) for t in tables))
