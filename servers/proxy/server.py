@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from mcp.types import Tool as UpstreamTool
 from pydantic import Field, JsonValue
 
@@ -25,12 +25,14 @@ from cadencia.servers.errors import ToolErrorMiddleware, guarded
 from cadencia.servers.hosts import http_security
 from cadencia.servers.jwt_auth import JwtSettings
 from cadencia.servers.listing import ScopedListing
+from cadencia.servers.proxy.asking import person_placeholder, resolved_person
 from cadencia.servers.proxy.journal import UndoJournal
 from cadencia.servers.proxy.overlay import Overlay, OverlayError, ToolOverlay
 from cadencia.servers.proxy.policy_view import UpstreamFacts, policy_view
 from cadencia.servers.proxy.undoing import UNDO_TOOL, UndoResult, UpstreamRefused, call_with_undo, replay_inverse
 from cadencia.servers.proxy.undoing import undo_entry as open_undo_entry
 from cadencia.servers.proxy.upstream import Upstream
+from cadencia.servers.safety.asking import form_outcome
 from cadencia.servers.safety.call import APPROVAL_ARG, ToolCall
 from cadencia.servers.safety.guard import PolicyView, ServerSafety
 from cadencia.servers.safety.hook import caller_subject
@@ -61,10 +63,6 @@ def proxy_context(ctx: Context) -> ProxyContext:
     return state
 
 
-def _placeholder(ctx: Context) -> None:
-    """Stands in for a forwarded tool's function (the upstream validates the arguments)."""
-
-
 class ForwardedTool(Tool):
     """An upstream tool as the proxy lists it: the upstream's input schema; calls go through `forward`."""
 
@@ -81,21 +79,41 @@ class ForwardedTool(Tool):
 
     async def run(self, arguments: dict[str, Any], context: Context, convert_result: bool = False) -> Any:
         try:
-            return await forward(self, dict(arguments), context)
+            person = await resolved_person(self, dict(arguments), context) if self.reversibility.mutates else None
+            if isinstance(person, InputRequiredResult):
+                return person
+            return await forward(self, dict(arguments), context, person)
         except UpstreamRefused as refused:
             return refused.result.model_copy(update={"content": [TextContent(type="text", text=refused.message)]})
         except CadenciaError as exc:
             raise ToolError(proxy_context(context).upstream.scrub(str(exc))) from None
 
 
-async def forward(tool: ForwardedTool, args: dict[str, Any], ctx: Context) -> CallToolResult:
-    """Scope check, then the server policy (when the proxy has one), then the upstream (with undo capture)."""
+def proxied_call(tool: ForwardedTool, args: dict[str, Any], ctx: Context) -> tuple[ToolCall, PolicyView]:
+    """The call as the safety layer sees it, and its policy view (upstream approval_id left in, ours taken out)."""
     state = proxy_context(ctx)
     approval_id = args.pop(APPROVAL_ARG, None) if tool.strips_approval else args.get(APPROVAL_ARG)
     refuse_invalid(tool, args)
+    call = ToolCall(
+        tool=tool.name,
+        reversibility=tool.reversibility,
+        args=args,
+        subject=caller_subject(),
+        approval_id=approval_id if isinstance(approval_id, str) else None,
+        defaults=tool.defaults,
+    )
+    ref = f"{tool.name}-{secrets.token_hex(4)}"
+    return call, policy_view(ref, tool.entry, args, state.upstream, state.overlay.facts, state.registry)
+
+
+async def forward(tool: ForwardedTool, args: dict[str, Any], ctx: Context, person: object = None) -> CallToolResult:
+    """Scope check, then the server policy (when the proxy has one; a person's answer from the client's form
+    approves or refuses first), then the upstream (with undo capture)."""
+    state = proxy_context(ctx)
+    call, view = proxied_call(tool, args, ctx)
     if tool.reversibility.mutates:
         require_scope(ctx, "write")
-    subject = caller_subject()
+    subject = call.subject
     upstream, entry = state.upstream, tool.entry
 
     async def execute() -> CallToolResult:
@@ -110,16 +128,10 @@ async def forward(tool: ForwardedTool, args: dict[str, Any], ctx: Context) -> Ca
 
     if state.safety is None:
         return await execute()
-    call = ToolCall(
-        tool=tool.name,
-        reversibility=tool.reversibility,
-        args=args,
-        subject=subject,
-        approval_id=approval_id if isinstance(approval_id, str) else None,
-        defaults=tool.defaults,
-    )
-    ref = f"{tool.name}-{secrets.token_hex(4)}"
-    view = policy_view(ref, entry, args, upstream, state.overlay.facts, state.registry)
+    answered = form_outcome(person)
+    if answered is not None:
+        outcome, note = answered
+        call = await state.safety.answer_in_form(call, None, outcome=outcome, note=note, view=view)
     return await state.safety.call(call, None, execute, view=view)
 
 
@@ -176,9 +188,19 @@ def forwarded(upstream_tool: UpstreamTool, overlay: Overlay, *, approvals: bool)
     meta: dict[str, Any] = {META_KEY: reversibility.value, UPSTREAM_META_KEY: upstream_tool.name}
     if entry is not None and entry.untrusted is not None:
         meta[untrusted.META_KEY] = list(entry.untrusted)
-    base = Tool.from_function(_placeholder, name=overlay.prefix + upstream_tool.name, structured_output=False)
-    return ForwardedTool(
-        **{k: getattr(base, k) for k in ("fn", "fn_metadata", "is_async", "context_kwarg")},
+    name = overlay.prefix + upstream_tool.name
+
+    built: list[ForwardedTool] = []  # the tool this placeholder stands in for, once made
+
+    async def build(ctx: Context, raw: dict[str, Any]) -> tuple[ToolCall, PolicyView] | None:
+        return proxied_call(built[0], raw, ctx) if built else None
+
+    base = Tool.from_function(person_placeholder(build), name=name, structured_output=False)
+    tool = ForwardedTool(
+        **{
+            k: getattr(base, k)
+            for k in ("fn", "fn_metadata", "is_async", "context_kwarg", "resolved_params", "resolver_plans")
+        },
         name=overlay.prefix + upstream_tool.name,
         title=upstream_tool.title,
         description=description.strip(),
@@ -192,6 +214,8 @@ def forwarded(upstream_tool: UpstreamTool, overlay: Overlay, *, approvals: bool)
         strips_approval=strips,
         upstream_schema=original,
     )
+    built.append(tool)
+    return tool
 
 
 async def undo(

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from helpers.mcp import call_error, call_ok
 from mcp import Client
+from mcp.types import ElicitRequestParams, ElicitResult
 from sqlalchemy.exc import OperationalError
 from vendor_fakes.fake_vendor_mcp import VendorState, build_vendor
 
-from cadencia.agents.mcp_client import memory_client
 from cadencia.servers.proxy.journal import UndoEntry, UndoJournal, UndoState, UpstreamCall
 from cadencia.servers.proxy.overlay import Overlay, OverlayError
 from cadencia.servers.proxy.server import build_proxy, check_fit
@@ -86,7 +86,13 @@ def approval_id_in(text: str) -> str:
 
 @asynccontextmanager
 async def proxied(
-    root: Path, state: VendorState, policy: ServerPolicy | None = None, *, ov: Overlay | None = None
+    root: Path,
+    state: VendorState,
+    policy: ServerPolicy | None = None,
+    *,
+    ov: Overlay | None = None,
+    mode: str = "auto",
+    person: Any = None,
 ) -> AsyncIterator[Client]:
     """An in-memory client of the proxy, in front of an in-memory fake vendor over `state`."""
     ov = ov or overlay()
@@ -97,7 +103,7 @@ async def proxied(
                 tools = await upstream.tools()
                 check_fit(ov, tools)
                 server = build_proxy(upstream, tools, ov, safety=safety, journal=journal)
-                async with memory_client(server) as client:
+                async with Client(server, mode=mode, cache=None, elicitation_callback=person) as client:
                     yield client
         finally:
             journal.close()
@@ -288,3 +294,32 @@ async def test_a_call_that_ran_is_reported_as_run_when_the_undo_journal_fails(
     assert not result.is_error and "undo_token" not in (result.structured_content or {})
     assert "no undo token" in result.content[-1].text  # type: ignore[union-attr]
     assert state.budgets_micros["cmp-1"] == 105_000_000
+
+
+class Person:
+    """The client's elicitation callback: answers every form with `action` and remembers what it was shown."""
+
+    def __init__(self, action: str) -> None:
+        self.action, self.shown = action, list[str]()
+
+    async def __call__(self, context: Any, params: ElicitRequestParams) -> ElicitResult:
+        self.shown.append(params.message)
+        return ElicitResult(action=self.action, content={"note": "ok"} if self.action == "accept" else None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_the_callers_person_is_asked_in_the_client_and_accepting_runs_the_call_once(
+    root: Path, mode: str
+) -> None:
+    state, person = VendorState(), Person("accept")
+    async with proxied(root, state, mode=mode, person=person) as client:
+        await call_ok(client, "vend_delete_all_campaigns")
+    assert state.wiped
+    assert len(person.shown) == 1 and "vend_delete_all_campaigns" in person.shown[0]
+
+
+async def test_declining_the_form_refuses_the_proxied_call(root: Path) -> None:
+    state = VendorState()
+    async with proxied(root, state, person=Person("decline")) as client:
+        text = await call_error(client, "vend_delete_all_campaigns")
+    assert "declined" in text and not state.wiped
