@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp.types import Tool as McpTool
 
 from cadencia.agents.mcp_client import memory_client
 from cadencia.servers.app import Capability, build_server, full_registry
@@ -136,3 +137,47 @@ async def test_proxied_cadencia_decides_as_the_direct_server(seeded_sqlite_templ
     assert outcomes["proxied"] == outcomes["direct"]
     kinds = {o.split(" ")[0].split(":")[0] for o in outcomes["direct"]}
     assert {"ok", "approval", "[policy_violation]"} <= kinds, outcomes["direct"]
+
+
+PUBLISHED = {
+    "klaviyo.yaml": [
+        "get_account_details",
+        "get_campaigns",
+        "get_campaign",
+        "create_campaign",
+        "send_campaign",
+        "get_campaign_report",
+        "get_flows",
+        "get_flow_report",
+        "query_metric_aggregates",
+        "get_profiles",
+        "create_or_update_profile",
+        "subscribe_profile_to_marketing",
+        "get_segments",
+        "create_segment",
+    ],
+    "hubspot.yaml": [
+        "get_user_details",
+        "get_organization_details",
+        "discover_hubspot_schema",
+        "search_crm_objects",
+        "get_crm_objects",
+        "manage_crm_objects",
+        "manage_segment",
+        "query_crm_data",
+        "search_properties",
+    ],
+}
+"""The tool names each vendor overlay's cited source lists (read 2026-12-01)."""
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_vendor_overlay_fits_its_published_tool_list_and_sends_ask_a_person(name: str) -> None:
+    overlay = load_overlay(OVERLAYS / name)
+    listed = [McpTool(name=n, input_schema={"type": "object"}) for n in [*PUBLISHED[name], "added_later_by_vendor"]]
+    check_fit(overlay, listed)
+    classes = {t.name: (overlay.entry(t.name) or None) for t in listed}
+    assert classes["added_later_by_vendor"] is None  # unnamed: irreversible, asks
+    auto = default_server_policy().autonomy.auto_approve
+    mutating = {n: e.reversibility for n, e in classes.items() if e is not None and e.reversibility.mutates}
+    assert mutating and not set(mutating.values()) & set(auto), mutating  # every write asks under the default
