@@ -1,4 +1,7 @@
-"""Open persistent MCP sessions (in-process, stdio or streamable HTTP) and load their tools into a Toolbox."""
+"""Open persistent MCP sessions (in-process, stdio or streamable HTTP) and load their tools into a Toolbox.
+
+Each client declares form elicitation through `ServerForms`: a server's question is never answered on its own, but
+handed back with the call's result so the gate can answer it with a person's approval (no second question)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 from cadencia.agents.mcp_client import cadencia_stdio_command, http_client, memory_client, stdio_client
 from cadencia.agents.mcp_tools import load_tools
+from cadencia.agents.server_forms import ServerForms
 from cadencia.agents.toolbox import Toolbox
 from cadencia.servers.app import Capability, build_server
 from cadencia.servers.context import Backends
@@ -19,8 +23,10 @@ from cadencia.servers.safety.guard import ServerSafety
 async def inprocess_toolbox(backends: Backends, *, safety: ServerSafety | None = None) -> AsyncIterator[Toolbox]:
     """The combined server in this process: the embedded default (with `safety`, held to a server policy as
     `cadencia serve` is)."""
-    async with memory_client(build_server(Capability.ALL, backends=backends, safety=safety)) as client:
-        yield Toolbox.of(await load_tools(client))
+    forms = ServerForms()
+    server = build_server(Capability.ALL, backends=backends, safety=safety)
+    async with memory_client(server, elicitation=forms) as client:
+        yield Toolbox.of(await load_tools(client, forms))
 
 
 @asynccontextmanager
@@ -40,8 +46,9 @@ async def stdio_toolbox(db: str, workdir: Path | None = None) -> AsyncIterator[T
     """The combined server as a subprocess over stdio (what Claude Desktop does), keeping its approvals and audit in
     `workdir`: the run's own, so an approval given at the gate is the one the server accepts."""
     command = cadencia_stdio_command(db) + (["--workdir", str(workdir)] if workdir else [])
-    async with stdio_client(command) as client:
-        yield Toolbox.of(await load_tools(client))
+    forms = ServerForms()
+    async with stdio_client(command, elicitation=forms) as client:
+        yield Toolbox.of(await load_tools(client, forms))
 
 
 @asynccontextmanager
@@ -50,8 +57,9 @@ async def http_toolbox(urls: list[str], *, token: str | None = None) -> AsyncIte
     async with AsyncExitStack() as stack:
         tools = []
         for index, url in enumerate(urls):
-            client = await stack.enter_async_context(http_client(url, token=token))
-            loaded = await load_tools(client)
+            forms = ServerForms()
+            client = await stack.enter_async_context(http_client(url, token=token, elicitation=forms))
+            loaded = await load_tools(client, forms)
             taken = {t.name for t in tools}
             for tool in loaded:
                 if tool.name in taken:

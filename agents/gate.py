@@ -27,8 +27,10 @@ from cadencia.agents.effects import Effects, effects_of
 from cadencia.agents.goal import Goal
 from cadencia.agents.guardrails import Facts, GuardrailEngine
 from cadencia.agents.results import ToolResultError
+from cadencia.agents.server_forms import FORM_ANSWER_ARG, answer_for
 from cadencia.agents.toolbox import ResultWitness, Toolbox, ToolOutcome
 from cadencia.agents.tracing import Traced, tool_span
+from cadencia.servers.safety.errors import unknown_approval
 from cadencia.tools.approvals import ApprovalState, ApprovalStore, ApprovalTicket
 from cadencia.tools.audit import AuditEvent, AuditKind, AuditLog, AuditRecord
 from cadencia.tools.policy.engine import RunView
@@ -248,9 +250,23 @@ class Gate:
             args[APPROVAL_ARG] = approval_id(self.run_id, assessment.action.id)
         with self.traced_call(assessment, key=key, approved_by=approved_by) as traced:
             outcome = await self.toolbox.call(tool, args)
+            if approved_by is not None and not outcome.ok:
+                outcome = await self._answer_server(tool, args, outcome, approved_by)
             if witness is not None:
                 witness.record(tool, outcome.payload, self.toolbox.untrusted_paths(tool))
             return self.record_execution(assessment, outcome, key=key, approved_by=approved_by, traced=traced)
+
+    async def _answer_server(self, tool: str, args: JsonArgs, outcome: ToolOutcome, approved_by: str) -> ToolOutcome:
+        """A person approved this call here but the server asks again: a server with its own approval store (one
+        that does not know this run's approval id) is let ask and answered, through its form, with that approval."""
+        assert self.toolbox is not None
+        if outcome.question is None and APPROVAL_ARG in args and unknown_approval(outcome.text):
+            args = {k: v for k, v in args.items() if k != APPROVAL_ARG}
+            outcome = await self.toolbox.call(tool, args)
+        if outcome.question is None:
+            return outcome
+        answer = answer_for(outcome.question, approved=True, note=f"approved in run {self.run_id} by {approved_by}")
+        return await self.toolbox.call(tool, {**args, FORM_ANSWER_ARG: answer.model_dump(mode="json")})
 
     @contextmanager
     def traced_call(self, assessment: Assessment, *, key: str, approved_by: str | None) -> Iterator[Traced]:

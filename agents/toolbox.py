@@ -14,9 +14,10 @@ from typing import Any, Protocol, TypeVar
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, JsonValue
+from pydantic import BaseModel, Field, JsonValue
 
 from cadencia.agents.results import View, parse_result
+from cadencia.agents.server_forms import QUESTION_ARTIFACT, ServerQuestion
 from cadencia.tools import untrusted
 from cadencia.tools.names import CAPABILITIES, CAPABILITY_META_KEY, capability_of, qualified
 from cadencia.tools.reversibility import META_KEY, Reversibility
@@ -37,15 +38,18 @@ class ToolOutcome(BaseModel):
     ok: bool
     structured: JsonValue = None
     text: str = ""
+    question: ServerQuestion | None = Field(None, description="What the server asked a person, unanswered yet.")
 
     @classmethod
     def from_message(cls, message: ToolMessage) -> ToolOutcome:
         """From a LangChain ToolMessage: MCP structured content rides in its artifact, errors in its status."""
         artifact = message.artifact if isinstance(message.artifact, dict) else {}
+        asked = artifact.get(QUESTION_ARTIFACT)
         return cls(
             ok=message.status != "error" and not artifact.get("is_error"),
             structured=artifact.get("structured_content"),
             text=message_text(message),
+            question=ServerQuestion.model_validate(asked) if isinstance(asked, dict) else None,
         )
 
     @property

@@ -49,6 +49,15 @@ def server_asked(text: str) -> ServerAsked | None:
     return ServerAsked(approval_id=found["id"], why=found["why"] or "the server policy asks a person")
 
 
+UNKNOWN_APPROVAL = "call without approval_id to ask for one"
+"""Ends the refusal of an approval id this server never issued nor knows (another approval store's, say)."""
+
+
+def unknown_approval(text: str) -> bool:
+    """Whether a tool error says the approval id it was given is unknown to that server."""
+    return "no approval " in text and UNKNOWN_APPROVAL in text
+
+
 class Frozen(PolicyViolation):
     """Writes are frozen (kill switch or a freeze window); reads go on."""
 

@@ -31,7 +31,7 @@ from cadencia.servers.safety.call import (
     audit_run_id,
     normalized,
 )
-from cadencia.servers.safety.errors import ApprovalRequired, BudgetRefused, Frozen
+from cadencia.servers.safety.errors import UNKNOWN_APPROVAL, ApprovalRequired, BudgetRefused, Frozen
 from cadencia.servers.safety.facts import BackendFacts
 from cadencia.tools.approvals import (
     ApprovalInUse,
@@ -362,7 +362,7 @@ class ServerSafety:
         if found is None:
             if not self.approvals.with_id(call.approval_id):
                 raise NotFound(
-                    f"no approval {call.approval_id!r} exists; call without approval_id to ask for one",
+                    f"no approval {call.approval_id!r} exists; {UNKNOWN_APPROVAL}",
                     field=APPROVAL_ARG,
                 )
             ticket = self._ask(call, assessment, usage, now)
