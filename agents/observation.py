@@ -83,6 +83,11 @@ class Observation(BaseModel):
     stock: list[StockSignal] = Field(default_factory=list)
     campaigns: list[CampaignSignal] = Field(default_factory=list)
     negative_reviews: list[ReviewSignal] = Field(default_factory=list, description="Unanswered, 1-2 stars.")
+    negative_backlog: int = Field(0, description="Unanswered, unflagged 1-2 star reviews in all (shown or not).")
+    other_reviews: list[ReviewSignal] = Field(
+        default_factory=list,
+        description="Unanswered, unflagged, 3-5 stars, newest first: customer text in view that needs no reply.",
+    )
     review_mean: float | None = None
     segments: list[SegmentSignal] = Field(default_factory=list)
     claims: list[ClaimSignal] = Field(default_factory=list, description="Approved claims only.")
@@ -96,5 +101,12 @@ class Observation(BaseModel):
         cycle small (they were most of each guard and act checkpoint).
         """
         return self.model_copy(
-            update={"stock": [], "campaigns": [], "negative_reviews": [], "segments": [], "claims": []}
+            update={
+                "stock": [],
+                "campaigns": [],
+                "negative_reviews": [],
+                "other_reviews": [],
+                "segments": [],
+                "claims": [],
+            }
         )

@@ -29,6 +29,7 @@ from cadencia.agents.views import (
     ProductRow,
     PurchaseOrderRow,
     ReachEstimateView,
+    ReviewPage,
     ReviewRow,
     ReviewSummaryView,
     SalesReportView,
@@ -38,6 +39,8 @@ from cadencia.agents.views import (
 from cadencia.tools.names import Ads, Crm, Inventory, Reviews
 
 MAX_PRODUCTS = 200
+MAX_REVIEWS = 20
+"""Unanswered reviews read per rating band and cycle, newest first."""
 
 
 class _Totals(View):
@@ -116,25 +119,34 @@ async def _campaigns(reader: _Reader) -> list[CampaignSignal]:
     return signals
 
 
-async def _reviews(reader: _Reader) -> tuple[list[ReviewSignal], float | None]:
-    filters: dict[str, JsonValue] = {"max_rating": 2, "unanswered": True, "flagged": False, "limit": 20}
-    page, _ = await reader.toolbox.read_pages_as(
-        Reviews.LIST_REVIEWS, filters, ReviewRow, max_items=20, page_size=20, witness=reader.witness
+def _review_signal(row: ReviewRow) -> ReviewSignal:
+    return ReviewSignal(
+        id=row.id,
+        sku=row.sku,
+        rating=row.rating,
+        language=row.language,
+        title=row.customer_text.title,
+        body=row.customer_text.body,
+        themes=row.themes,
     )
+
+
+async def _unanswered_reviews(reader: _Reader, ratings: dict[str, JsonValue]) -> tuple[list[ReviewSignal], int]:
+    """The newest unanswered, unflagged reviews in a rating band, and how many there are in all."""
+    filters: dict[str, JsonValue] = {**ratings, "unanswered": True, "flagged": False, "limit": MAX_REVIEWS}
+    page = await reader.get(Reviews.LIST_REVIEWS, filters, ReviewPage)
+    if page is None:
+        return [], 0
+    return [_review_signal(r) for r in page.items], max(page.total or 0, len(page.items))
+
+
+async def _reviews(reader: _Reader) -> tuple[list[ReviewSignal], int, list[ReviewSignal], float | None]:
+    """Unanswered negative reviews (to answer) and their count, the newest other unanswered ones (in view all the
+    same: customer text of any rating can carry instructions), and the mean rating."""
+    negative, backlog = await _unanswered_reviews(reader, {"max_rating": 2})
+    others, _ = await _unanswered_reviews(reader, {"min_rating": 3})
     summary = await reader.get(Reviews.REVIEW_SUMMARY, None, ReviewSummaryView)
-    reviews = [
-        ReviewSignal(
-            id=r.id,
-            sku=r.sku,
-            rating=r.rating,
-            language=r.language,
-            title=r.customer_text.title,
-            body=r.customer_text.body,
-            themes=r.themes,
-        )
-        for r in page
-    ]
-    return reviews, summary.mean_rating if summary else None
+    return negative, backlog, others, summary.mean_rating if summary else None
 
 
 async def _segments(reader: _Reader) -> list[SegmentSignal]:
@@ -196,7 +208,7 @@ async def collect_observation(
         since_run = await reader.get(Inventory.SALES_REPORT, {"since": start.isoformat()}, _Totals)
     elif today is not None:
         since_run = _Totals(revenue_minor=0, gross_profit_minor=0, units=0)
-    reviews, mean = await _reviews(reader)
+    reviews, backlog, other_reviews, mean = await _reviews(reader)
     claims = [
         ClaimSignal(id=c.id, text=c.text) for c in await reader.pages(Ads.LIST_CLAIMS, None, ClaimView) if c.approved
     ]
@@ -210,6 +222,8 @@ async def collect_observation(
         stock=stock,
         campaigns=await _campaigns(reader),
         negative_reviews=reviews,
+        negative_backlog=backlog,
+        other_reviews=other_reviews,
         review_mean=mean,
         segments=await _segments(reader),
         claims=claims,

@@ -137,6 +137,13 @@ class ReviewRow(View):
     themes: list[str] = Field(default_factory=list)
 
 
+class ReviewPage(View):
+    """One page of reviews_list_reviews, with the number of reviews matching."""
+
+    items: list[ReviewRow]
+    total: int | None = None
+
+
 class ReviewSummaryView(View):
     """reviews_review_summary."""
 

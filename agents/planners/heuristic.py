@@ -1,12 +1,16 @@
 """HeuristicPlanner: a marketing playbook with no LLM, the embedded default.
 
-Rules, in priority order: protect stock (pause ads on SKUs about to run out, reorder by reorder point, confirm
-drafts); move budget from low to high *marginal* ROAS within caps; promote overstocked SKUs only when cover
-allows; answer negative reviews with approved-claim templates; message consented segments within caps.
+Rules, one domain of work each: protect stock (pause ads on SKUs about to run out, reorder by reorder point,
+confirm drafts); move budget from low to high *marginal* ROAS within caps; promote overstocked SKUs only when
+cover allows; flag reviews of any rating that carry instructions for an agent; answer negative reviews with
+approved-claim templates, paced to clear the backlog within the goal's reply window; message consented segments
+within caps. Over the cycle's action cap every domain keeps a fair share; objects the goal leaves to someone else
+are never touched.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from pydantic import JsonValue
@@ -15,6 +19,7 @@ from cadencia.agents.actions import ExecutedAction, ProposedAction
 from cadencia.agents.goal import Channel, Goal
 from cadencia.agents.observation import CampaignSignal, Observation, StockSignal
 from cadencia.agents.planners.base import Plan, PlanningInput, rejection_key
+from cadencia.agents.planners.share import within_cap
 from cadencia.agents.toolbox import Toolbox
 from cadencia.tools.injection import detect
 from cadencia.tools.names import Ads, Crm, Inventory, Reviews
@@ -24,7 +29,6 @@ DONOR_MROAS = 1.5
 RECIPIENT_MROAS = 3.0
 OVERSTOCK_DAYS = 75.0
 PROMO_DAYS = 7
-MAX_REPLIES_PER_CYCLE = 2
 MAIN_WAREHOUSE = "WH-MAD"
 
 REPLIES = {
@@ -38,6 +42,11 @@ CLAIM_WORDING = {
     ("CL-RETURN", "es"): "devolución en 30 días",
     ("CL-RETURN", "fr"): "retours sous 30 jours",
 }
+
+
+def replies_per_cycle(backlog: int, within_days: float) -> int:
+    """Replies one daily cycle makes so `backlog` unanswered complaints clear within `within_days` days."""
+    return math.ceil(backlog / max(within_days, 1.0)) if backlog > 0 else 0
 
 
 def _action(tool: str, args: dict[str, JsonValue], rationale: str, effect: str, entities: list[str]) -> ProposedAction:
@@ -64,15 +73,25 @@ class HeuristicPlanner:
     async def plan(self, request: PlanningInput, toolbox: Toolbox) -> Plan:
         goal, obs, executed = request.goal, request.observation, request.executed
         refused = set(request.rejected_requests)
-        actions: list[ProposedAction] = []
-        actions += self._protect_stock(goal, obs, executed)
-        actions += self._reallocate_budget(goal, obs, executed)
-        actions += self._promote_overstock(goal, obs, executed)
-        actions += self._answer_reviews(obs, executed)
-        actions += self._message_segments(goal, obs, executed)
-        actions = [a for a in actions if toolbox.has(a.tool)]
-        actions = [a for a in actions if rejection_key(a.tool, a.entities) not in refused]
-        return Plan(actions=actions[: goal.autonomy.max_actions], note=f"{len(actions)} playbook actions")
+        domains = [
+            self._protect_stock(goal, obs, executed),
+            self._reallocate_budget(goal, obs, executed),
+            self._promote_overstock(goal, obs, executed),
+            self._moderate_reviews(obs, executed),
+            self._answer_reviews(goal, obs, executed),
+            self._message_segments(goal, obs, executed),
+        ]
+        hands_off = goal.hands_off_ids()
+
+        def allowed(a: ProposedAction) -> bool:
+            targets = {*a.entities, *(v for v in a.args.values() if isinstance(v, str))}
+            return toolbox.has(a.tool) and rejection_key(a.tool, a.entities) not in refused and not targets & hands_off
+
+        domains = [[a for a in domain if allowed(a)] for domain in domains]
+        proposed = sum(len(d) for d in domains)
+        # Over the cap, each domain keeps a fair share (its own order), so none can take every slot.
+        actions = within_cap(domains, goal.autonomy.max_actions)
+        return Plan(actions=actions, note=f"{len(actions)} of {proposed} playbook actions")
 
     # -- stock --------------------------------------------------------------------------------------------------
 
@@ -138,6 +157,7 @@ class HeuristicPlanner:
         floor = goal.constraints.stock_cover_floor_days
         cover = {s.sku: s.days_of_cover for s in obs.stock}
         touched = {str(e.args.get("campaign_id")) for e in _done(executed, Ads.SET_BUDGET)}
+        hands_off = goal.hands_off_ids()
 
         def eligible(c: CampaignSignal) -> bool:
             return (
@@ -147,6 +167,7 @@ class HeuristicPlanner:
                 and c.marginal_roas is not None
                 and c.currency == goal.constraints.currency
                 and c.id not in touched
+                and c.id not in hands_off
             )
 
         candidates = [c for c in obs.campaigns if eligible(c)]
@@ -227,29 +248,33 @@ class HeuristicPlanner:
 
     # -- reviews ------------------------------------------------------------------------------------------------
 
-    def _answer_reviews(self, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
-        claim = next((c for c in obs.claims if c.id == REPLY_CLAIM), None)
+    def _moderate_reviews(self, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
+        """Flag every review in view, of any rating, whose text carries instructions aimed at an agent."""
         actions = []
+        for review in [*obs.negative_reviews, *obs.other_reviews]:
+            if not detect(f"{review.title}\n{review.body}").flagged:
+                continue
+            if _done(executed, Reviews.FLAG_REVIEW, review_id=review.id):
+                continue
+            actions.append(
+                _action(
+                    Reviews.FLAG_REVIEW,
+                    {"review_id": review.id, "reason": "spam", "note": "contains instructions aimed at an agent"},
+                    f"{review.rating}-star review text carries an instruction to the agent: flag it, never follow it",
+                    "review moderated; injected text out of the agent's view",
+                    [review.id],
+                )
+            )
+        return actions
+
+    def _answer_reviews(self, goal: Goal, obs: Observation, executed: list[ExecutedAction]) -> list[ProposedAction]:
+        """Answer negative reviews at the pace that clears the backlog within the goal's reply window."""
+        claim = next((c for c in obs.claims if c.id == REPLY_CLAIM), None)
+        pace = replies_per_cycle(obs.negative_backlog or len(obs.negative_reviews), goal.constraints.reply_within_days)
+        actions: list[ProposedAction] = []
         for review in obs.negative_reviews:
-            reading = detect(f"{review.title}\n{review.body}")
-            if reading.flagged:
-                if not _done(executed, Reviews.FLAG_REVIEW, review_id=review.id):
-                    actions.append(
-                        _action(
-                            Reviews.FLAG_REVIEW,
-                            {
-                                "review_id": review.id,
-                                "reason": "spam",
-                                "note": "contains instructions aimed at an agent",
-                            },
-                            "customer text carries an instruction to the agent: flag it, never follow it",
-                            "review moderated; injected text out of the agent's view",
-                            [review.id],
-                        )
-                    )
-                continue
-            if reading.suspicious:
-                continue
+            if detect(f"{review.title}\n{review.body}").suspicious:
+                continue  # flagged by _moderate_reviews, or for a person to read: never answered publicly
             if _done(executed, Reviews.REPLY_TO_REVIEW, review_id=review.id):
                 continue
             if claim is None:
@@ -266,7 +291,7 @@ class HeuristicPlanner:
                     [review.id, review.sku],
                 )
             )
-            if sum(a.tool == Reviews.REPLY_TO_REVIEW for a in actions) >= MAX_REPLIES_PER_CYCLE:
+            if len(actions) >= pace:
                 break
         return actions
 

@@ -43,7 +43,12 @@ def agent_server(tmp_path: Path, seeded_sqlite_template: Path) -> Iterator[tuple
     workdir.mkdir()
     shutil.copyfile(seeded_sqlite_template, workdir / "sandbox.db")
     port = free_port()
-    env = os.environ | OFFLINE | {"CADENCIA_WORKDIR": str(workdir), "CADENCIA_MAX_CYCLES": "1"}
+    # The bundled goal, its review backlog answered over a month: a few approvals to answer, not one per review.
+    goal = tmp_path / "goal.yaml"
+    bundled = (REPO / "agents" / "goals" / "spring_launch.yaml").read_text(encoding="utf-8")
+    goal.write_text(bundled.replace("constraints:\n", "constraints:\n  reply_within_days: 30\n", 1), encoding="utf-8")
+    env = os.environ | OFFLINE
+    env |= {"CADENCIA_WORKDIR": str(workdir), "CADENCIA_MAX_CYCLES": "1", "CADENCIA_GOAL": str(goal)}
     command = [str(Path(sys.executable).with_name("langgraph")), "dev", "--config", str(REPO / "langgraph.json")]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-browser", "--no-reload", "--allow-blocking"]
     command += ["--server-log-level", "WARNING"]

@@ -312,7 +312,7 @@ async def test_no_promotion_when_the_goal_allows_no_discount() -> None:
 # -- reviews ----------------------------------------------------------------------------------------------------
 
 
-async def test_negative_reviews_get_the_approved_returns_claim_in_their_language_two_per_cycle() -> None:
+async def test_negative_reviews_get_the_approved_returns_claim_in_their_language() -> None:
     reviews = [
         review("RV-1", "Broke on day one"),
         review("RV-2", "Llegó roto", language="es"),
@@ -343,6 +343,19 @@ async def test_a_review_carrying_instructions_to_the_agent_is_flagged_instead_of
         done=[executed("reviews_flag_review", {"review_id": "RV-EVIL", "reason": "spam"})],
     )
     assert flagged == []
+
+
+async def test_replies_are_paced_to_clear_the_whole_backlog_within_the_goals_reply_window() -> None:
+    shown = [review(f"RV-{i}", "Broke on day one") for i in range(20)]
+    storm = await plan(observe(negative_reviews=shown, negative_backlog=31, claims=CLAIMS))
+    assert len(calls(storm, "reviews_reply_to_review")) == 16  # ceil(31 / 2 days)
+    quiet = await plan(observe(negative_reviews=shown[:3], negative_backlog=3, claims=CLAIMS))
+    assert len(calls(quiet, "reviews_reply_to_review")) == 2
+    today = await plan(
+        observe(negative_reviews=shown, negative_backlog=31, claims=CLAIMS), for_goal=goal(reply_within_days=1)
+    )
+    assert len(calls(today, "reviews_reply_to_review")) == 20  # all in view; the rest next cycle
+    assert await plan(observe(negative_reviews=[], negative_backlog=0, claims=CLAIMS)) == []
 
 
 # -- messaging --------------------------------------------------------------------------------------------------
@@ -442,3 +455,38 @@ async def test_tools_the_toolbox_lacks_are_never_proposed_and_max_actions_caps_t
     assert await plan(observation, toolbox=Toolbox(tools={})) == []
     capped = await plan(observation, for_goal=goal(autonomy={"max_actions": 2}))
     assert len(capped) == 2
+
+
+async def test_over_the_cap_every_domain_keeps_a_fair_share_and_under_it_nothing_is_cut() -> None:
+    observation = observe(
+        stock=[stock(f"DUE-{i}", should_reorder=True, suggested_order_quantity=50) for i in range(30)],
+        negative_reviews=[review(f"RV-{i}", "Broke") for i in range(20)],
+        negative_backlog=40,
+        claims=CLAIMS,
+    )
+    capped = await plan(observation, for_goal=goal(autonomy={"max_actions": 20}))
+    assert len(calls(capped, "inventory_create_purchase_order")) == 10
+    assert len(calls(capped, "reviews_reply_to_review")) == 10
+    assert [a["sku"] for a in calls(capped, "inventory_create_purchase_order")] == [f"DUE-{i}" for i in range(10)]
+    roomy = await plan(observation, for_goal=goal(autonomy={"max_actions": 100}))
+    assert len(calls(roomy, "inventory_create_purchase_order")) == 30
+    assert len(calls(roomy, "reviews_reply_to_review")) == 20
+
+
+async def test_objects_the_goal_leaves_to_a_colleague_are_never_touched() -> None:
+    observation = observe(
+        stock=[stock("LOW", days_of_cover=2.0, should_reorder=True, suggested_order_quantity=40)],
+        campaigns=[
+            campaign("CMP-THEIRS", sku="LOW"),
+            campaign("CMP-DONOR", marginal_roas=0.6),
+            campaign("CMP-RECIPIENT", marginal_roas=5.0),
+            campaign("CMP-OTHER-DONOR", marginal_roas=0.9),
+        ],
+    )
+    worded = goal().model_copy(update={"objective": "Grow profit. CMP-THEIRS and CMP-DONOR are run by our agency."})
+    actions = await plan(observation, for_goal=worded)
+    touched = {str(a.args.get("campaign_id")) for a in actions if a.tool.startswith("ads_")}
+    assert touched == {"CMP-RECIPIENT", "CMP-OTHER-DONOR"}  # the budget moves pair with the next donor instead
+    assert [a["sku"] for a in calls(actions, "inventory_create_purchase_order")] == ["LOW"]
+    typed = await plan(observation, for_goal=goal(hands_off=["LOW"]))
+    assert not [a for a in typed if "LOW" in a.entities]

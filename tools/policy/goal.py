@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cadencia.tools.policy.goal_text import hands_off_ids
 from cadencia.tools.reversibility import Reversibility
 from cadencia.tools.yamlmodel import load_yaml_model
 
@@ -49,6 +50,13 @@ class Constraints(_Strict):
     allowed_channels: list[Channel] = Field(default_factory=lambda: list(Channel))
     stock_cover_floor_days: float = Field(7.0, ge=0, description="Never advertise or promote a SKU below this cover.")
     no_go_claims: list[str] = Field(default_factory=list, description="Phrases never to use in customer text.")
+    hands_off: list[str] = Field(
+        default_factory=list,
+        description="Ids of objects someone else manages (campaigns, SKUs, segments...): the agent changes none.",
+    )
+    reply_within_days: float = Field(
+        2.0, gt=0, le=30, description="Unhappy (1-2 star) reviews get a public answer within this many days."
+    )
 
 
 class Autonomy(_Strict):
@@ -75,6 +83,10 @@ class Goal(_Strict):
     kpi: KPI
     constraints: Constraints = Constraints()
     autonomy: Autonomy = Autonomy()
+
+    def hands_off_ids(self) -> frozenset[str]:
+        """Objects the agent must leave alone: `constraints.hands_off` plus those the objective's words name."""
+        return frozenset(self.constraints.hands_off) | frozenset(hands_off_ids(self.objective))
 
     @classmethod
     def from_yaml(cls, path: Path) -> Goal:

@@ -7,6 +7,7 @@ from cadencia.tools.policy.checks.budgets import blast_radius, compute_budget
 from cadencia.tools.policy.checks.channels import channels_allowed
 from cadencia.tools.policy.checks.claims import approved_claims
 from cadencia.tools.policy.checks.disclosure import ai_disclosure
+from cadencia.tools.policy.checks.hands_off import hands_off
 from cadencia.tools.policy.checks.injection import prompt_injection
 from cadencia.tools.policy.checks.messaging import consent_and_frequency
 from cadencia.tools.policy.checks.pii import pii_outbound
@@ -22,6 +23,7 @@ BUILTIN_CHECKS = (
     max_discount,
     stock_aware_promotion,
     channels_allowed,
+    hands_off,
     consent_and_frequency,
     approved_claims,
     ai_disclosure,
