@@ -17,6 +17,9 @@ for layer in LAYERS:
 setup(
     package_dir=package_dir,
     packages=packages,
-    package_data={"": ["*.yaml", "*.yml", "*.json", "*.html", "*.j2", "*.md", "*.css"]},
+    # Folders without __init__.py (the inbox's templates and static files) need their own patterns.
+    package_data={
+        "": ["*.yaml", "*.yml", "*.json", "*.html", "*.j2", "*.md", "*.css", "templates/*.j2", "static/*.css"]
+    },
     include_package_data=True,
 )
