@@ -6,15 +6,16 @@ import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cadencia.servers import cli_options
 from cadencia.servers.app import TOOLSETS, Capability, build_server, full_registry
-from cadencia.servers.auth import JwtSettings, parse_token_spec
+from cadencia.servers.auth import parse_token_spec
 from cadencia.servers.context import Backends, Scope
 from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, host_literal, is_loopback
 from cadencia.servers.paths import default_db, default_workdir
@@ -27,9 +28,6 @@ from cadencia.tools.reversibility import Reversibility
 from cadencia.tools.seed import Scale, seed_store
 from cadencia.tools.seed.generate import SIZES
 from cadencia.tools.store.store import Store
-
-if TYPE_CHECKING:
-    from cadencia.tools.policy.server import ServerPolicy
 
 err = Console(stderr=True)
 
@@ -104,7 +102,7 @@ def serve(
         tokens = dict(parse_token_spec(s) for s in specs)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--token") from None
-    jwt = _jwt_settings(auth_issuer, auth_audience, jwks_url, jwt_key)
+    jwt = cli_options.jwt_settings(auth_issuer, auth_audience, jwks_url, jwt_key)
     if http and not is_loopback(host):
         if not tokens and jwt is None:
             raise typer.BadParameter(f"binding {host} (not loopback) requires --token", param_hint="--token")
@@ -137,7 +135,7 @@ def serve(
     else:
         store = open_store(db or default_db())  # once per process: stateless HTTP enters the lifespan on every request
         ready = sandbox_backends(store, load_limits(limits))
-    server_policy = _server_policy(policy)
+    server_policy = cli_options.server_policy(policy)
     stack = ExitStack()
     safety = None
     if server_policy is not None:
@@ -174,31 +172,6 @@ def serve(
         stack.close()
         if store is not None:
             store.close()
-
-
-def _jwt_settings(issuer: str | None, audience: str | None, jwks: str | None, key: Path | None) -> JwtSettings | None:
-    """JWT settings from the options, or None when none was given; half a configuration is an error naming it."""
-    if not any((issuer, audience, jwks, key)):
-        return None
-    if not issuer or not audience:
-        raise typer.BadParameter("JWT auth needs both --auth-issuer and --auth-audience", param_hint="--auth-issuer")
-    if (jwks is None) == (key is None):
-        raise typer.BadParameter("JWT auth needs exactly one of --jwks-url or --jwt-key", param_hint="--jwks-url")
-    pem = key.read_text(encoding="utf-8") if key is not None else None
-    return JwtSettings(issuer=issuer, audience=audience, jwks_url=jwks, public_key_pem=pem)
-
-
-def _server_policy(option: str) -> ServerPolicy | None:
-    """`default`, `off`, or a file; a file that does not validate is refused naming the rule and field."""
-    if option == "off":
-        return None
-    from cadencia.tools.policy.policy import PolicyError
-    from cadencia.tools.policy.server import default_server_policy, load_server_policy
-
-    try:
-        return default_server_policy() if option == "default" else load_server_policy(Path(option))
-    except PolicyError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--policy") from None
 
 
 def seed(

@@ -103,11 +103,11 @@ def inbox(
 
     from cadencia.agents.inbox.app import InboxConfig, inbox_app
     from cadencia.agents.workdir import Workdir
-    from cadencia.servers.cli import _jwt_settings
+    from cadencia.servers.cli_options import jwt_settings
     from cadencia.tools.approvals import ApprovalStore
 
     specs = list(token or []) + [s for s in os.environ.get("CADENCIA_TOKENS", "").split(";") if s.strip()]
-    verifier = _verifier(specs, _jwt_settings(auth_issuer, auth_audience, jwks_url, jwt_key), host=host)
+    verifier = _verifier(specs, jwt_settings(auth_issuer, auth_audience, jwks_url, jwt_key), host=host)
     where = Workdir.at(workdir)
     extra = list(allowed_host or [])
     if public_url:

@@ -12,8 +12,8 @@ import anyio
 import typer
 from rich.console import Console
 
+from cadencia.servers import cli_options
 from cadencia.servers.auth import parse_token_spec
-from cadencia.servers.cli import _jwt_settings, _server_policy
 from cadencia.servers.context import Scope
 from cadencia.servers.hosts import MIN_PUBLIC_TOKEN_CHARS, is_loopback
 from cadencia.servers.paths import default_workdir
@@ -76,7 +76,7 @@ def proxy(
         tokens = dict(parse_token_spec(s) for s in specs)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--token") from None
-    jwt = _jwt_settings(auth_issuer, auth_audience, jwks_url, jwt_key)
+    jwt = cli_options.jwt_settings(auth_issuer, auth_audience, jwks_url, jwt_key)
     if http and not is_loopback(host) and (not (tokens or jwt) or any(len(t) < MIN_PUBLIC_TOKEN_CHARS for t in tokens)):
         raise typer.BadParameter(
             f"binding {host} (not loopback) requires --token of at least {MIN_PUBLIC_TOKEN_CHARS} characters",
@@ -86,7 +86,7 @@ def proxy(
         loaded = load_overlay(overlay)
     except OverlayError as exc:
         raise typer.BadParameter(str(exc), param_hint="--overlay") from None
-    server_policy = _server_policy(policy)
+    server_policy = cli_options.server_policy(policy)
     spec = UpstreamSpec(command=upstream, url=upstream_url, token_env=upstream_token_env)
     root = workdir or default_workdir()
     try:
