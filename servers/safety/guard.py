@@ -3,8 +3,10 @@
 Order for a mutating call: kill switch and freeze windows → the server policy's rules (the guardrail engine, no
 goal) → the caller's daily budgets (reserved, given back if the call does not run) → a person's approval when a
 rule asks for one (asked once, bound to the exact request and caller, used once) → execute, named so the store's
-call record can be matched → the audit log. Reads are only counted. Nothing here knows the MCP SDK: the hook in
-`servers.safety.hook` builds the `ToolCall`.
+call record can be matched → the audit log. A retry with the idempotency key of a call that ran is charged nothing
+more, may use that call's approval again, and is audited as a replay of it (the backends answer it from their
+record). Reads are only counted. Nothing here knows the MCP SDK: the hook in `servers.safety.hook` builds the
+`ToolCall`.
 """
 
 from __future__ import annotations
@@ -59,10 +61,10 @@ from cadencia.tools.policy.engine import GuardrailEngine, RunView
 from cadencia.tools.policy.facts import Facts
 from cadencia.tools.policy.registry import CheckRegistry
 from cadencia.tools.policy.server import ServerPolicy
-from cadencia.tools.policy.usage import READS, BudgetExceeded, UsageStore
+from cadencia.tools.policy.usage import READS, BudgetExceeded, ChargeKey, UsageStore
 from cadencia.tools.reversibility import Reversibility
 from cadencia.tools.store.canonical import canonical_json
-from cadencia.tools.store.principal import CALL_PRINCIPAL
+from cadencia.tools.store.principal import CALL_PRINCIPAL, CALL_REPLAY, Replay
 
 log = logging.getLogger("cadencia.servers.safety")
 R = TypeVar("R")
@@ -153,6 +155,7 @@ class ServerSafety:
         action = ProposedAction(id=ref, tool=call.tool, args=call.bound_args, source=f"mcp:{call.subject}")
         assessment: Assessment | None = None
         reserved: dict[str, int] = {}
+        charge = self._charge_key(call)
         try:
             self._refuse_if_frozen(now)
             assessment = await self._assess(action, view)
@@ -160,31 +163,39 @@ class ServerSafety:
                 raise PolicyViolation(
                     f"{call.tool} is refused by the server policy: {assessment.denial}", rule="policy"
                 )
-            reserved = await self._reserve(call, view.facets or [action], facts, now)
+            estimate = await self._estimate(call, view.facets or [action], facts)
+            reserved = self._reserve(call, estimate, now, charge)
             try:
-                approval = self._approval(call, ref, assessment, reserved, now)
+                approval = self._approval(call, ref, assessment, estimate, now)
             except CadenciaError:
-                self._give_back(call.subject, now, reserved)
+                self._give_back(call.subject, now, reserved, charge)
                 raise
         except CadenciaError as exc:
             self._record(call, ref, AuditKind.VERDICT, assessment, {"outcome": "refused", "error": str(exc)})
             raise
-        token = CALL_PRINCIPAL.set(ref)
+        replay = Replay()
+        token, listening = CALL_PRINCIPAL.set(ref), CALL_REPLAY.set(replay)
         try:
             result = await execute()
         except BaseException as exc:
-            self._give_back(call.subject, now, reserved)
+            self._give_back(call.subject, now, reserved, charge)
             if approval is not None:
                 self._after_failure(approval, ref, exc)
             self._record(call, ref, AuditKind.ERROR, assessment, {"outcome": "failed", "error": str(exc)[:500]})
             raise
         finally:
+            CALL_REPLAY.reset(listening)
             CALL_PRINCIPAL.reset(token)
+        if charge is not None and not reserved and not replay.replayed:
+            reserved = self._charge_late(call, estimate, now, charge)
         if approval is not None:
             approval = self.approvals.finish(approval.approval_id, approval.request_hash, call_ref=ref, at=self.clock())
             if approval.run_id is not None:
                 self._settle_server_tickets(call, approval)
-        self._record_execution(call, ref, assessment, approval, reserved, result)
+        if replay.replayed:
+            self._record_replay(call, ref, assessment, approval, replay, result)
+        else:
+            self._record_execution(call, ref, assessment, approval, estimate, result)
         return result
 
     async def needs_person(
@@ -295,9 +306,16 @@ class ServerSafety:
         decision = max((v.decision for v in verdicts), key=lambda d: d.severity, default=Decision.ALLOW)
         return assessment.model_copy(update={"verdicts": verdicts, "decision": decision})
 
-    async def _reserve(
-        self, call: ToolCall, actions: Sequence[ProposedAction], facts: Facts, now: datetime
-    ) -> dict[str, int]:
+    @staticmethod
+    def _charge_key(call: ToolCall) -> ChargeKey | None:
+        """The key a call with an idempotency key is charged under once, however often it is retried."""
+        key = call.args.get("idempotency_key")
+        if not isinstance(key, str) or not key:
+            return None
+        return ChargeKey(subject=call.subject, tool=call.tool, idempotency_key=key, request_hash=call.request_hash)
+
+    async def _estimate(self, call: ToolCall, actions: Sequence[ProposedAction], facts: Facts) -> dict[str, int]:
+        """What the call adds to each daily budget; refused when a limited measure cannot be known."""
         limits = self.policy.budgets.model_dump()
         estimate: dict[str, int | None] = {}
         for action in actions:
@@ -311,9 +329,15 @@ class ServerSafety:
                 "cannot be checked",
                 rule="budget",
             )
-        amounts = {m: amount for m, amount in estimate.items() if amount}
+        return {m: amount for m, amount in estimate.items() if amount}
+
+    def _reserve(
+        self, call: ToolCall, amounts: Mapping[str, int], now: datetime, charge: ChargeKey | None
+    ) -> dict[str, int]:
+        """Take `amounts` from the caller's daily budgets; nothing (an empty dict) when the call's key was charged."""
+        limits = self.policy.budgets.model_dump()
         try:
-            self.usage.reserve(call.subject, now.date().isoformat(), amounts, limits)
+            charged = self.usage.reserve(call.subject, now.date().isoformat(), amounts, limits, charge=charge)
         except BudgetExceeded as exc:
             raise BudgetRefused(
                 f"daily budget of {call.subject} reached: {exc}; ask the operator to raise budgets: in the server "
@@ -321,11 +345,26 @@ class ServerSafety:
                 field=exc.measure,
                 rule="budget",
             ) from exc
-        return amounts
+        return dict(amounts) if charged else {}
 
-    def _give_back(self, subject: str, now: datetime, amounts: Mapping[str, int]) -> None:
+    def _charge_late(
+        self, call: ToolCall, amounts: Mapping[str, int], now: datetime, charge: ChargeKey
+    ) -> dict[str, int]:
+        """The call ran although its key counted as charged: the copy that charged it failed meanwhile and gave the
+        charge back. It ran, so it is charged now, past the limits if need be (rare; logged)."""
+        if not self.usage.reserve(call.subject, now.date().isoformat(), amounts, {}, charge=charge):
+            return {}
+        log.warning(
+            "call %s (%s) was charged after it ran: the copy that reserved its budget failed", call.tool, charge
+        )
+        return dict(amounts)
+
+    def _give_back(
+        self, subject: str, now: datetime, amounts: Mapping[str, int], charge: ChargeKey | None = None
+    ) -> None:
+        """Return what this call reserved (nothing when its key was charged by the call that ran)."""
         if amounts:
-            self.usage.add(subject, now.date().isoformat(), {m: -a for m, a in amounts.items()})
+            self.usage.give_back(subject, now.date().isoformat(), amounts, charge=charge)
 
     def _settle_server_tickets(self, call: ToolCall, graph_approval: ApprovalRecord) -> None:
         """The caller's own ticket for this request (asked before the graph's person answered) is answered too."""
@@ -492,6 +531,25 @@ class ServerSafety:
             "result_summary": canonical_json(data)[:RESULT_SUMMARY],
         }
         self._record(call, ref, AuditKind.EXECUTION, assessment, details)
+
+    def _record_replay(
+        self,
+        call: ToolCall,
+        ref: str,
+        assessment: Assessment | None,
+        approval: ApprovalRecord | None,
+        replay: Replay,
+        result: Any,
+    ) -> None:
+        """A retry the backends answered from the idempotency record of the call that ran: nothing ran again."""
+        details: dict[str, JsonValue] = {
+            "outcome": "replayed",
+            "original_call_ref": replay.original,
+            "approval": None if approval is None else {"approval_id": approval.approval_id},
+            "usage": {},
+            "result_summary": canonical_json(to_jsonable_python(result))[:RESULT_SUMMARY],
+        }
+        self._record(call, ref, AuditKind.REPLAY, assessment, details)
 
     def _record(
         self,

@@ -161,8 +161,10 @@ async def test_kill_9_mid_call_then_the_retry_with_its_key_runs_exactly_once(
         retry = reply(review_id, BODY, approval_id=approval_id, key=KEY)
         result = await safety.call(retry, backends, execute)
         assert result.review_id == review_id  # type: ignore[attr-defined]
+        again = await safety.call(retry, backends, execute)
+        assert again == result, "the key that used the approval replays its result"
         with pytest.raises(PolicyViolation, match="already used"):
-            await safety.call(retry, backends, execute)
+            await safety.call(reply(review_id, BODY, approval_id=approval_id, key="another-key"), backends, execute)
     assert replies_to(store, review_id) == 1
 
 

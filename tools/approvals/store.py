@@ -197,10 +197,16 @@ class ApprovalStore:
 
         A claim whose call never finished (still running, or its process died) refuses every other call with
         `ApprovalInUse`, except a retry with the same non-empty idempotency key: the backends replay or run that
-        key once, so taking the claim over cannot run the request twice."""
+        key once, so taking the claim over cannot run the request twice. For the same reason a used approval is
+        returned again to a retry carrying the key of the call that used it (the backends replay its result)."""
         with writing(self.engine) as conn:
-            row = self._usable(conn, approval_id, request_hash, at)
             use = self._use(conn, approval_id, request_hash)
+            replaying = use is not None and use["state"] == USE_DONE and bool(idempotency_key)
+            if replaying and use["idempotency_key"] == idempotency_key:
+                done = self._row(conn, approval_id, request_hash)
+                assert done is not None
+                return self._record(done)
+            row = self._usable(conn, approval_id, request_hash, at)
             key = (self.uses.c.approval_id == approval_id) & (self.uses.c.request_hash == request_hash)
             claim = {"call_ref": call_ref, "idempotency_key": idempotency_key, "claimed_at": _time(at)}
             if use is None:

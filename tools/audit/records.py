@@ -24,6 +24,8 @@ class AuditKind(StrEnum):
     VERDICT = "verdict"
     APPROVAL = "approval"
     EXECUTION = "execution"
+    REPLAY = "replay"
+    """A retry answered from the idempotency record of an execution: nothing ran again."""
     UNDO = "undo"
     ERROR = "error"
     RUN = "run"

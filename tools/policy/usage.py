@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, Text, select, update
 
@@ -41,7 +42,17 @@ class Switch:
     changed_by: str
 
 
-def _tables(prefix: str) -> tuple[Table, Table]:
+@dataclass(frozen=True)
+class ChargeKey:
+    """What one charge is for: a call with an idempotency key is charged once, however often it is retried."""
+
+    subject: str
+    tool: str
+    idempotency_key: str
+    request_hash: str
+
+
+def _tables(prefix: str) -> tuple[Table, Table, Table]:
     metadata = MetaData()
     usage = Table(
         f"{prefix}_usage",
@@ -60,7 +71,16 @@ def _tables(prefix: str) -> tuple[Table, Table]:
         Column("changed_at", String(40), nullable=False),
         Column("changed_by", String(200), nullable=False),
     )
-    return usage, switches
+    charges = Table(
+        f"{prefix}_usage_charges",
+        metadata,
+        Column("subject", String(200), primary_key=True),
+        Column("tool", String(64), primary_key=True),
+        Column("idempotency_key", String(200), primary_key=True),
+        Column("request_hash", String(64), primary_key=True),
+        Column("day", String(10), nullable=False),
+    )
+    return usage, switches, charges
 
 
 class UsageStore:
@@ -68,7 +88,7 @@ class UsageStore:
 
     def __init__(self, engine: Engine, *, table_prefix: str = "cadencia") -> None:
         self.engine = engine
-        self.usage, self.switches = _tables(table_prefix)
+        self.usage, self.switches, self.charges = _tables(table_prefix)
         with writing(engine) as conn:
             serialize(conn, f"schema:{self.usage.name}")
             self.usage.metadata.create_all(conn)
@@ -80,9 +100,24 @@ class UsageStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def reserve(self, subject: str, day: str, amounts: Mapping[str, int], limits: Mapping[str, int | None]) -> None:
-        """Add `amounts` to today's use, or raise `BudgetExceeded` (and add nothing) if any limit would be crossed."""
+    def reserve(
+        self,
+        subject: str,
+        day: str,
+        amounts: Mapping[str, int],
+        limits: Mapping[str, int | None],
+        *,
+        charge: ChargeKey | None = None,
+    ) -> bool:
+        """Add `amounts` to today's use, or raise `BudgetExceeded` (and add nothing) if any limit would be crossed.
+
+        With `charge`, a call already charged under that key (a retry, or a copy racing it) adds nothing and returns
+        False: checking and recording the charge share one transaction under the key's lock."""
         with writing(self.engine) as conn:
+            if charge is not None:
+                serialize(conn, f"usage-charge:{charge.subject}:{charge.tool}:{charge.idempotency_key}")
+                if self._charged(conn, charge):
+                    return False
             serialize(conn, f"usage:{subject}:{day}")
             used = self._used(conn, subject, day)
             for measure, amount in amounts.items():
@@ -90,6 +125,24 @@ class UsageStore:
                 if amount and limit is not None and used.get(measure, 0) + amount > limit:
                     raise BudgetExceeded(measure, used.get(measure, 0), amount, limit)
             self._add(conn, subject, day, amounts)
+            if charge is not None:
+                conn.execute(
+                    dialect_insert(conn, self.charges).values(**vars(charge), day=day).on_conflict_do_nothing()
+                )
+        return True
+
+    def give_back(self, subject: str, day: str, amounts: Mapping[str, int], *, charge: ChargeKey | None = None) -> None:
+        """Undo a `reserve` whose call did not run: the amounts and the key's charge (a retry is charged anew)."""
+        with writing(self.engine) as conn:
+            if charge is not None:
+                serialize(conn, f"usage-charge:{charge.subject}:{charge.tool}:{charge.idempotency_key}")
+                conn.execute(self.charges.delete().where(*self._charge_is(charge)))
+            serialize(conn, f"usage:{subject}:{day}")
+            self._add(conn, subject, day, {m: -a for m, a in amounts.items()})
+
+    def is_charged(self, charge: ChargeKey) -> bool:
+        with reading(self.engine) as conn:
+            return self._charged(conn, charge)
 
     def add(self, subject: str, day: str, amounts: Mapping[str, int]) -> None:
         """Add (or, with negative amounts, give back) use without checking limits."""
@@ -123,6 +176,18 @@ class UsageStore:
         return Switch(
             on=row["state"] == "on", reason=row["reason"], changed_at=row["changed_at"], changed_by=row["changed_by"]
         )
+
+    def _charge_is(self, charge: ChargeKey) -> list[Any]:
+        c = self.charges.c
+        return [
+            c.subject == charge.subject,
+            c.tool == charge.tool,
+            c.idempotency_key == charge.idempotency_key,
+            c.request_hash == charge.request_hash,
+        ]
+
+    def _charged(self, conn: Connection, charge: ChargeKey) -> bool:
+        return conn.execute(select(self.charges.c.day).where(*self._charge_is(charge))).first() is not None
 
     def _used(self, conn: Connection, subject: str, day: str) -> dict[str, int]:
         rows = conn.execute(

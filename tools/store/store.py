@@ -25,7 +25,7 @@ from cadencia.tools.store.journal import calls, idempotency, undo_log, world
 from cadencia.tools.store.metadata import is_bookkeeping, metadata
 from cadencia.tools.store.mutation import Mutation, RowChange, fetch_row, insert_unless_present, restore
 from cadencia.tools.store.offload import DEFAULT_TOKENS, Offload
-from cadencia.tools.store.principal import CALL_PRINCIPAL
+from cadencia.tools.store.principal import CALL_PRINCIPAL, CALL_REPLAY
 from cadencia.tools.store.retry import MAX_ATTEMPTS, backoff_s, is_lock_timeout, is_transient
 
 R = TypeVar("R", bound=BaseModel)
@@ -153,6 +153,7 @@ class Store:
             if call.idempotency_key:
                 prior = self._claim_key(conn, call, digest)
                 if prior is not None:
+                    self._note_replay(conn, call)
                     return result_type.model_validate_json(prior)
             mutation = Mutation(conn, self.today(conn))
             result = apply(mutation)
@@ -184,6 +185,20 @@ class Store:
                     .values(result=result_json)
                 )
             return result
+
+    @staticmethod
+    def _note_replay(conn: Connection, call: _Call) -> None:
+        """Tell the caller's safety layer (if it listens) that this call was answered from its key's record."""
+        replay = CALL_REPLAY.get()
+        if replay is None:
+            return
+        original = conn.execute(
+            select(calls.c.principal)
+            .where(calls.c.capability == call.capability, calls.c.idempotency_key == call.idempotency_key)
+            .order_by(calls.c.seq)
+            .limit(1)
+        ).scalar()
+        replay.replayed, replay.original = True, original
 
     @staticmethod
     def _claim_key(conn: Connection, call: _Call, digest: str) -> str | None:
