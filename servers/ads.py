@@ -32,8 +32,8 @@ from cadencia.tools.reversibility import Reversibility as Rv
 from cadencia.tools.undo import UndoResult
 
 tools = ToolSet("ads")
-CampaignId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="e.g. CMP-ME000")]
-Budget = Annotated[int, Field(gt=0, le=100_000_000, description="Minor units: 15000 = 150.00.")]
+CampaignId = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
+Budget = Annotated[int, Field(gt=0, le=100_000_000)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 

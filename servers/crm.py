@@ -44,10 +44,10 @@ from cadencia.tools.undo import UndoResult
 tools = ToolSet("crm")
 
 ContactId = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
-SegmentId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="e.g. SEG-VIP")]
+SegmentId = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
 MessageId = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
 SendId = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
-ClaimId = Annotated[str, Field(pattern=r"^[A-Z0-9-]{1,32}$", description="e.g. CL-VEGAN")]
+ClaimId = Annotated[str, Field(pattern=r"^[A-Z0-9-]{1,32}$")]
 
 
 @tools.tool(Rv.READ, title="Find contacts")

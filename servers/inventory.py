@@ -31,7 +31,7 @@ from cadencia.tools.reversibility import Reversibility as Rv
 from cadencia.tools.undo import UndoResult
 
 tools = ToolSet("inventory")
-WarehouseId = Annotated[str, Field(min_length=1, max_length=ID_MAX, description="e.g. WH-MAD")]
+WarehouseId = Annotated[str, Field(min_length=1, max_length=ID_MAX)]
 
 
 @tools.tool(Rv.READ, title="List products")
@@ -144,7 +144,7 @@ async def adjust_stock(
 async def set_price(
     ctx: Context,
     sku: Sku,
-    price_minor: Annotated[int, Field(gt=0, le=10_000_000, description="Minor units: 2990 = 29.90.")],
+    price_minor: Annotated[int, Field(gt=0, le=10_000_000)],
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")],
     idempotency_key: IdempotencyKey = None,
 ) -> PriceChange:

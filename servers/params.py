@@ -18,7 +18,8 @@ once; the name says it on every mutating tool, where a description would repeat 
 Cursor = Annotated[str | None, Field(default=None)]
 """The previous page's next_cursor; omitted for page 1."""
 Limit = Annotated[int, Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)]
-UndoToken = Annotated[str, Field(min_length=1, max_length=80, description="An undo_token.")]
+UndoToken = Annotated[str, Field(min_length=1, max_length=80)]
+"""The undo_token a reversible call returned (the server instructions say so once for every undo tool)."""
 Sku = Annotated[str, Field(min_length=1, max_length=32)]
 
 FIRST_DAY = date(2000, 1, 1)

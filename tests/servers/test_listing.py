@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers.mcp import call_error, call_ok, mcp_session
 from mcp.types import Tool
 
@@ -48,10 +49,27 @@ async def _listed_with_policy(backends: Backends, root: Path, scopes: frozenset[
             return (await client.list_tools()).tools
 
 
-async def test_the_combined_listing_stays_under_its_character_budget(backends: Backends, tmp_path: Path) -> None:
-    listed = await _listed_with_policy(backends, tmp_path, frozenset({"read", "write"}))  # what stdio callers get
-    assert len(listed) >= 57
+@pytest.mark.parametrize(
+    ("scopes", "inbox"),
+    [({"read", "write"}, False), ({"read", "write", "approve"}, True)],
+    ids=["stdio caller", "approver"],
+)
+async def test_the_combined_listing_stays_under_its_character_budget(
+    backends: Backends, tmp_path: Path, scopes: set[Scope], inbox: bool
+) -> None:
+    listed = await _listed_with_policy(backends, tmp_path, frozenset(scopes))
+    assert len(listed) >= 57 and ({t.name for t in listed} >= INBOX) is inbox
     assert listing_chars(listed) < LISTING_BUDGET, "trim descriptions or schemas: every model reads this first"
+
+
+async def test_rules_every_tool_shares_are_said_once_in_the_server_instructions(backends: Backends) -> None:
+    """What the listing no longer repeats per argument (money units, id formats, undo tokens) a model still reads."""
+    async with mcp_session("all", backends) as s:
+        instructions = s.instructions or ""
+        listed = (await s.list_tools()).tools
+    for said_once in ("minor units (*_minor: 2990 = 29.90)", "CMP-ME000", "WH-MAD", "SEG-VIP", "undo_token"):
+        assert said_once in instructions, said_once
+        assert not any(said_once in json.dumps(t.input_schema) for t in listed), said_once
 
 
 INBOX_BUDGET = 1_000
@@ -118,7 +136,6 @@ async def test_lean_input_schemas_keep_the_rules_a_caller_follows(backends: Back
     assert price["required"] == ["sku", "price_minor", "currency"]
     assert price["properties"]["currency"]["pattern"] == "^[A-Z]{3}$"
     assert price["properties"]["price_minor"] == {
-        "description": "Minor units: 2990 = 29.90.",
         "exclusiveMinimum": 0,
         "maximum": 10_000_000,
         "type": "integer",
