@@ -17,9 +17,13 @@ for layer in LAYERS:
 setup(
     package_dir=package_dir,
     packages=packages,
-    # Folders without __init__.py (the inbox's templates and static files) need their own patterns.
+    # Folders without __init__.py (the inbox's templates and static files, the shipped eval suites) need their own
+    # patterns.
     package_data={
-        "": ["*.yaml", "*.yml", "*.json", "*.html", "*.j2", "*.md", "*.css", "templates/*.j2", "static/*.css"]
+        "": [
+            *("*.yaml", "*.yml", "*.json", "*.html", "*.j2", "*.md", "*.css"),
+            *("templates/*.j2", "static/*.css", "suites/*/*.yaml"),
+        ]
     },
     include_package_data=True,
 )

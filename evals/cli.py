@@ -21,7 +21,7 @@ from cadencia.evals.report.json_report import write_results_json
 from cadencia.evals.report.junit import write_junit
 from cadencia.evals.results import EpisodeResult, EvalRun
 from cadencia.evals.runner import RunOptions, run_suite
-from cadencia.evals.scenarios import ScenarioError, load_suite, scenario_json_schema
+from cadencia.evals.scenarios import ScenarioError, load_suite, resolve_suite, scenario_json_schema
 from cadencia.evals.scorers import failed_gates
 from cadencia.tools.money import format_amount
 
@@ -30,7 +30,7 @@ console = Console()
 
 class _SuiteRunsByDefault(TyperGroup):
     """`cadencia eval SUITE …` is short for `cadencia eval run SUITE …`: a first word naming no subcommand is a
-    suite folder."""
+    suite folder or a shipped suite's name."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
@@ -72,7 +72,7 @@ def _summary_table(run: EvalRun, summary: SuiteSummary) -> Table:
 
 @eval_app.command("run")
 def run_command(
-    suite: Annotated[Path, typer.Argument(help="Suite folder, e.g. evals/suites/smoke.")],
+    suite: Annotated[Path, typer.Argument(help="Suite folder, or a shipped suite's name: smoke, core or regression.")],
     planner: Annotated[str, typer.Option(help="heuristic, llm, noop or naive.")] = "heuristic",
     model: Annotated[str | None, typer.Option(help="For --planner llm: provider:model.")] = None,
     trials: Annotated[int, typer.Option(min=1, max=50, help="Trials per scenario (for pass^k).")] = 1,
@@ -106,8 +106,12 @@ def run_command(
 ) -> None:
     """Run a scenario suite and write results.json, junit.xml and report.html (`run` may be left out).
 
-    Example: cadencia eval evals/suites/smoke --planner heuristic --trials 3 --workers 2
+    Example: cadencia eval smoke --planner heuristic --trials 3 --workers 2
     """
+    try:
+        suite = resolve_suite(suite)
+    except ScenarioError as exc:
+        raise typer.BadParameter(str(exc), param_hint="SUITE") from None
     label = "external" if agent_cmd else planner
     folder = out or Path("eval-out") / (
         f"{suite.name}-{label}" + (f"-server-{Path(server_policy).stem}" if server_policy else "")

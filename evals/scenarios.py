@@ -221,10 +221,29 @@ class SuiteManifest(_Strict):
     description: str = ""
 
 
+SHIPPED_SUITES = Path(__file__).parent / "suites"
+"""The suites that ship with Cadencia (in the repository and in the installed package alike)."""
+
+
+def shipped_suites() -> list[str]:
+    """Names of the shipped suites: `cadencia eval smoke` runs evals/suites/smoke."""
+    return sorted(p.parent.name for p in SHIPPED_SUITES.glob("*/suite.yaml"))
+
+
+def resolve_suite(path: Path) -> Path:
+    """A suite folder as given, or else a bare name of a shipped suite; neither is an error listing the known ones."""
+    if path.is_dir():
+        return path
+    if len(path.parts) == 1 and path.name in shipped_suites():
+        return SHIPPED_SUITES / path.name
+    known = ", ".join(shipped_suites()) or "none installed"
+    raise ScenarioError(f"{path}: not a suite folder nor a shipped suite's name (shipped: {known})")
+
+
 def load_suite(path: Path) -> Suite:
-    """A suite is a folder of scenario YAML files with a `suite.yaml` manifest (name, version)."""
-    if not path.is_dir():
-        raise ScenarioError(f"{path}: not a suite folder")
+    """A suite is a folder of scenario YAML files with a `suite.yaml` manifest (name, version); a bare name
+    (`smoke`) is a shipped suite."""
+    path = resolve_suite(path)
     manifest_path = path / "suite.yaml"
     if not manifest_path.exists():
         raise ScenarioError(f"{path}: missing suite.yaml (name, version)")

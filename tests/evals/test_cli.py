@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cadencia.cli import app
+from cadencia.evals.scenarios import SHIPPED_SUITES, ScenarioError, resolve_suite, shipped_suites
 
 WIDE = {"COLUMNS": "200"}
 
@@ -45,3 +47,32 @@ def test_eval_options_before_the_suite_still_run_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "--planner", "noop", str(tmp_path / "none")], env=WIDE)
     assert result.exit_code == 2
     assert "not a suite folder" in result.output
+
+
+def test_a_shipped_suite_runs_by_its_bare_name_from_any_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./smoke here: the name must resolve to the shipped suite
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["eval", "smoke", "--planner", "noop", "--only", "none", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert run["suite"] == "smoke"
+
+
+def test_an_unknown_suite_name_is_refused_listing_the_shipped_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["eval", "smoek", "--planner", "noop"], env=WIDE)
+    assert result.exit_code == 2
+    assert "not a suite folder" in result.output
+    assert "(shipped: core, regression, smoke)" in result.output
+
+
+def test_a_folder_given_as_a_path_wins_over_a_shipped_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "smoke").mkdir()
+    assert resolve_suite(Path("smoke")) == Path("smoke")
+    assert resolve_suite(Path("core")) == SHIPPED_SUITES / "core"
+    assert {"smoke", "core", "regression"} <= set(shipped_suites())
+    with pytest.raises(ScenarioError, match="shipped: "):
+        resolve_suite(Path("evals/suites/nope"))
