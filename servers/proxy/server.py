@@ -29,7 +29,14 @@ from cadencia.servers.proxy.asking import person_placeholder, resolved_person
 from cadencia.servers.proxy.journal import UndoJournal
 from cadencia.servers.proxy.overlay import Overlay, OverlayError, ToolOverlay
 from cadencia.servers.proxy.policy_view import UpstreamFacts, policy_view
-from cadencia.servers.proxy.undoing import UNDO_TOOL, UndoResult, UpstreamRefused, call_with_undo, replay_inverse
+from cadencia.servers.proxy.undoing import (
+    UNDO_TOOL,
+    Forwarded,
+    UndoResult,
+    UpstreamRefused,
+    call_with_undo,
+    replay_inverse,
+)
 from cadencia.servers.proxy.undoing import undo_entry as open_undo_entry
 from cadencia.servers.proxy.upstream import Upstream
 from cadencia.servers.safety.asking import form_outcome
@@ -116,7 +123,7 @@ async def forward(tool: ForwardedTool, args: dict[str, Any], ctx: Context, perso
     subject = call.subject
     upstream, entry = state.upstream, tool.entry
 
-    async def execute() -> CallToolResult:
+    async def execute() -> Forwarded:
         if entry is not None and entry.undo is not None and state.journal is not None:
             return await call_with_undo(
                 upstream, state.journal, entry.undo, name=tool.upstream_name, args=args, subject=subject
@@ -124,15 +131,15 @@ async def forward(tool: ForwardedTool, args: dict[str, Any], ctx: Context, perso
         result = await upstream.call(tool.upstream_name, args)
         if result.is_error:
             raise UpstreamRefused(result, upstream.scrub(text_of_result(result)))
-        return result
+        return Forwarded(result)
 
     if state.safety is None:
-        return await execute()
+        return (await execute()).result
     answered = form_outcome(person)
     if answered is not None:
         outcome, note = answered
         call = await state.safety.answer_in_form(call, None, outcome=outcome, note=note, view=view)
-    return await state.safety.call(call, None, execute, view=view)
+    return (await state.safety.call(call, None, execute, view=view)).result
 
 
 def refuse_invalid(tool: ForwardedTool, args: dict[str, Any]) -> None:

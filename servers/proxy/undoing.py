@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, JsonValue
@@ -30,6 +31,16 @@ class UpstreamRefused(CadenciaError):
     def __init__(self, result: CallToolResult, text: str) -> None:
         super().__init__(text)
         self.result = result
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """A forwarded call's result and the undo token the proxy journaled for it (None: no recipe, or none could be
+    recorded). The safety layer audits `undo_token` in the record's field, as it does a native tool's result field;
+    the token comes from the journal, never from what the upstream answered."""
+
+    result: CallToolResult
+    undo_token: str | None = None
 
 
 class UndoResult(BaseModel):
@@ -59,7 +70,7 @@ async def call_with_undo(
     name: str,
     args: dict[str, JsonValue],
     subject: str,
-) -> CallToolResult:
+) -> Forwarded:
     """Read the before-image, run the call, read what it left, record the inverse; the result carries the token."""
     try:
         read_args = resolve(recipe.read.args, {"args": args})
@@ -77,7 +88,7 @@ async def call_with_undo(
             recipe.inverse.args, {"args": args, "before": before_full, "result": result_json(result)}
         )
     except PathMissing as exc:
-        return _with_note(result, f"no undo token: the inverse call cannot be built ({exc})")
+        return Forwarded(_with_note(result, f"no undo token: the inverse call cannot be built ({exc})"))
     assert isinstance(inverse_args, dict)
     token = TOKEN_PREFIX + secrets.token_hex(12)
     entry = UndoEntry(
@@ -94,8 +105,8 @@ async def call_with_undo(
         journal.record(entry)
     except SQLAlchemyError:  # the call ran: report it as run, without a token nobody could redeem
         log.exception("could not journal the undo of %s", name)
-        return _with_note(result, "no undo token: the undo journal could not be written")
-    return _with_token(result, token)
+        return Forwarded(_with_note(result, "no undo token: the undo journal could not be written"))
+    return Forwarded(_with_token(result, token), undo_token=token)
 
 
 def _with_token(result: CallToolResult, token: str) -> CallToolResult:

@@ -237,6 +237,39 @@ async def test_every_write_is_audited_with_the_proxied_tool_name(root: Path) -> 
     assert ("verdict", "vend_delete_all_campaigns") in tools
 
 
+def executions(root: Path) -> list[dict[str, Any]]:
+    """The payloads of the audit log's execution records, oldest first."""
+    log = AuditLog.open(root / "audit.db", key_path=root / KEY_FILENAME)
+    try:
+        return [r.payload for r in log.iter_records() if r.kind.value == "execution" and isinstance(r.payload, dict)]
+    finally:
+        log.close()
+
+
+async def test_the_undo_token_of_a_proxied_call_is_audited_in_the_records_field(root: Path) -> None:
+    async with proxied(root, VendorState()) as client:
+        done = await call_ok(
+            client, "vend_update_campaign_budget", {"campaign_id": "cmp-2", "amount_micros": 55_000_000}
+        )
+        await call_ok(client, "vend_update_campaign_budget", {"campaign_id": "cmp-1", "amount_micros": 99_000_000})
+    first, second = executions(root)
+    assert first["undo_token"] == done["undo_token"] and first["undo_token"].startswith("pundo-")
+    assert second["undo_token"] not in (None, first["undo_token"])
+
+
+async def test_a_proxied_call_without_a_journaled_inverse_is_audited_without_an_undo_token(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: UndoJournal, entry: UndoEntry) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr(UndoJournal, "record", broken)
+    async with proxied(root, VendorState()) as client:
+        await call_ok(client, "vend_update_campaign_budget", {"campaign_id": "cmp-1", "amount_micros": 105_000_000})
+    (record,) = executions(root)
+    assert record["tool"] == "vend_update_campaign_budget" and record["undo_token"] is None
+
+
 def test_an_overlay_naming_a_tool_the_upstream_lacks_is_an_error_at_start() -> None:
     from mcp.types import Tool
 
