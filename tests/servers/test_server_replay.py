@@ -3,11 +3,13 @@ once as a replay, charged to the daily budgets once, and allowed to reuse the ap
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from helpers.mcp import call_error, call_ok
+from sqlalchemy import func, select
 from test_server_safety import (
     BODY,
     OTHER_BODY,
@@ -18,9 +20,15 @@ from test_server_safety import (
     unanswered,
 )
 
+from cadencia.servers.app import full_registry
 from cadencia.servers.context import Backends
+from cadencia.servers.safety.call import ToolCall
 from cadencia.servers.safety.cli import answer_server_approval
+from cadencia.servers.safety.setup import open_safety
+from cadencia.servers.sandbox import sandbox_backends
 from cadencia.tools.audit import AuditKind, AuditLog
+from cadencia.tools.limits import Limits
+from cadencia.tools.store.journal import calls
 from cadencia.tools.store.store import Store
 
 SKU = "ML-000001"
@@ -79,3 +87,30 @@ async def test_a_retry_of_an_approved_call_with_its_key_replays_and_another_key_
     assert replies(store) == before + 1
     kinds = Counter(kind for kind, p in audited(root) if p.get("idempotency_key") == "reply-once")
     assert kinds[AuditKind.EXECUTION] == 1 and kinds[AuditKind.REPLAY] == 1
+
+
+async def test_two_copies_of_one_key_racing_run_once_and_are_charged_once(any_store: Store, limits: Limits, root: Path):
+    """Both copies pass the guard before either commits; the store (PostgreSQL: a wait on the key) runs one and
+    replays it to the other, and the key's charge is taken once."""
+    backends = sandbox_backends(any_store, limits)
+    product = await backends.inventory.get_product(sku=SKU)
+    args = {"sku": SKU, "price_minor": product.price_minor + 9, "currency": product.currency}
+    call = ToolCall(
+        tool="inventory_set_price",
+        reversibility=full_registry()["inventory_set_price"],
+        args=args | {"idempotency_key": "price-race"},
+        subject="local",
+    )
+
+    async def execute() -> object:
+        return await backends.inventory.set_price(**args, idempotency_key="price-race")
+
+    with open_safety(_policy(budgets={"prices_changed": 5}), root=root, registry=full_registry()) as safety:
+        results = await asyncio.gather(safety.call(call, backends, execute), safety.call(call, backends, execute))
+        assert results[0] == results[1]
+        assert safety.usage.used("local", safety.clock().date().isoformat()) == {"prices_changed": 1}
+    with any_store.reading() as conn:
+        ran = conn.execute(select(func.count()).where(calls.c.idempotency_key == "price-race")).scalar_one()
+    assert ran == 1
+    kinds = Counter(kind for kind, p in audited(root) if p.get("idempotency_key") == "price-race")
+    assert kinds == {AuditKind.EXECUTION: 1, AuditKind.REPLAY: 1}

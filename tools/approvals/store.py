@@ -200,6 +200,7 @@ class ApprovalStore:
         key once, so taking the claim over cannot run the request twice. For the same reason a used approval is
         returned again to a retry carrying the key of the call that used it (the backends replay its result)."""
         with writing(self.engine) as conn:
+            self._row(conn, approval_id, request_hash, lock=True)  # claims of one approval take turns from here
             use = self._use(conn, approval_id, request_hash)
             replaying = use is not None and use["state"] == USE_DONE and bool(idempotency_key)
             if replaying and use["idempotency_key"] == idempotency_key:
