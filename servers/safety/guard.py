@@ -148,6 +148,7 @@ class ServerSafety:
             return await execute()
         ref = CALL_REF_PREFIX + secrets.token_hex(8)
         now = self.clock()
+        replayable = view is None  # our backends answer a known idempotency key from their record; an upstream may not
         if view is None:
             assert backends is not None, "a server's own call reads its facts from its backends"
             view = PolicyView(facts=BackendFacts(backends))
@@ -155,7 +156,7 @@ class ServerSafety:
         action = ProposedAction(id=ref, tool=call.tool, args=call.bound_args, source=f"mcp:{call.subject}")
         assessment: Assessment | None = None
         reserved: dict[str, int] = {}
-        charge = self._charge_key(call)
+        charge = self._charge_key(call) if replayable else None
         try:
             self._refuse_if_frozen(now)
             assessment = await self._assess(action, view)
@@ -166,7 +167,7 @@ class ServerSafety:
             estimate = await self._estimate(call, view.facets or [action], facts)
             reserved = self._reserve(call, estimate, now, charge)
             try:
-                approval = self._approval(call, ref, assessment, estimate, now)
+                approval = self._approval(call, ref, assessment, estimate, now, replayable=replayable)
             except CadenciaError:
                 self._give_back(call.subject, now, reserved, charge)
                 raise
@@ -387,10 +388,18 @@ class ServerSafety:
             )
 
     def _approval(
-        self, call: ToolCall, ref: str, assessment: Assessment, usage: Mapping[str, int], now: datetime
+        self,
+        call: ToolCall,
+        ref: str,
+        assessment: Assessment,
+        usage: Mapping[str, int],
+        now: datetime,
+        *,
+        replayable: bool = True,
     ) -> ApprovalRecord | None:
         """None when no rule asks for a person; else the approval this call holds while it runs (used up when it
-        succeeds, given back when it certainly changed nothing), or an `ApprovalRequired`."""
+        succeeds, given back when it certainly changed nothing), or an `ApprovalRequired`. A used approval comes back
+        only to a retry with its call's key, and only when the backends replay keys (`replayable`)."""
         if assessment.decision is not Decision.REQUIRE_APPROVAL:
             return None
         asking = [v for v in assessment.verdicts if v.decision is Decision.REQUIRE_APPROVAL]
@@ -425,13 +434,16 @@ class ServerSafety:
             )
         key = call.args.get("idempotency_key")
         try:
-            return self.approvals.claim(
+            claimed = self.approvals.claim(
                 found.approval_id,
                 found.request_hash,
                 call_ref=ref,
                 at=now,
                 idempotency_key=key if isinstance(key, str) else None,
             )
+            if claimed.used_at is not None and not replayable:
+                raise ApprovalUnavailable(f"approval {claimed.approval_id!r} was already used at {claimed.used_at}")
+            return claimed
         except ApprovalInUse as exc:
             raise PolicyViolation(
                 f"{exc}. It cannot run again without risking a second run: retry with the same idempotency_key as "

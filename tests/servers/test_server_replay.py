@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,15 @@ from cadencia.servers.app import full_registry
 from cadencia.servers.context import Backends
 from cadencia.servers.safety.call import ToolCall
 from cadencia.servers.safety.cli import answer_server_approval
+from cadencia.servers.safety.errors import ApprovalRequired
+from cadencia.servers.safety.facts import BackendFacts
+from cadencia.servers.safety.guard import PolicyView
 from cadencia.servers.safety.setup import open_safety
 from cadencia.servers.sandbox import sandbox_backends
 from cadencia.tools.audit import AuditKind, AuditLog
+from cadencia.tools.errors import PolicyViolation
 from cadencia.tools.limits import Limits
+from cadencia.tools.policy.server import default_server_policy
 from cadencia.tools.store.journal import calls
 from cadencia.tools.store.store import Store
 
@@ -114,3 +120,30 @@ async def test_two_copies_of_one_key_racing_run_once_and_are_charged_once(any_st
     assert ran == 1
     kinds = Counter(kind for kind, p in audited(root) if p.get("idempotency_key") == "price-race")
     assert kinds == {AuditKind.EXECUTION: 1, AuditKind.REPLAY: 1}
+
+
+async def test_a_proxied_call_cannot_reuse_its_used_approval_by_repeating_its_key(
+    backends: Backends, store: Store, root: Path
+):
+    """An upstream behind the proxy may not replay keys: there a used approval stays used, whatever the key."""
+    view = PolicyView(facts=BackendFacts(backends))
+    args = {"review_id": unanswered(store), "body": BODY, "idempotency_key": "proxied-once"}
+    call = ToolCall(
+        tool="reviews_reply_to_review", reversibility=full_registry()["reviews_reply_to_review"], args=args, subject="t"
+    )
+    runs: list[str] = []
+
+    async def execute() -> dict[str, str]:
+        runs.append("ran")
+        return {"status": "sent"}
+
+    with open_safety(default_server_policy(), root=root, registry=full_registry()) as safety:
+        with pytest.raises(ApprovalRequired) as asked:
+            await safety.call(call, None, execute, view=view)
+        ticket = asked.value.approval_id
+        answer_server_approval(ticket, approve=True, approver="ops", note="", root=root)
+        approved = replace(call, approval_id=ticket)
+        await safety.call(approved, None, execute, view=view)
+        with pytest.raises(PolicyViolation, match="already used"):
+            await safety.call(approved, None, execute, view=view)
+    assert runs == ["ran"]
