@@ -12,7 +12,7 @@ import pytest
 
 from cadencia.tools.policy.policy import PolicyError
 from cadencia.tools.policy.server import default_server_policy, parse_server_policy
-from cadencia.tools.policy.usage import BudgetExceeded, UsageStore
+from cadencia.tools.policy.usage import BudgetExceeded, ChargeKey, UsageStore
 
 PG_URL = os.environ.get("CADENCIA_TEST_PG_URL")
 LIMITS = {"contacts_messaged": 5}
@@ -111,3 +111,28 @@ def test_the_shipped_server_policy_asks_for_irreversible_and_compensable_calls()
 def test_a_bad_server_policy_is_refused_naming_the_field(data: dict[str, object], message: str) -> None:
     with pytest.raises(PolicyError, match=message):
         parse_server_policy({"version": 1, **data})
+
+
+def test_a_keyed_charge_is_taken_once_by_copies_racing_from_two_stores(url_and_prefix: tuple[str, str]) -> None:
+    url, prefix = url_and_prefix
+    stores = [UsageStore.open(url, table_prefix=prefix) for _ in range(2)]
+    key = ChargeKey(subject="token-0", tool="crm_send_message", idempotency_key="k1", request_hash="h" * 64)
+    charged: list[bool] = []
+
+    def reserve(store: UsageStore) -> None:
+        charged.append(store.reserve("token-0", "2026-03-02", {"contacts_messaged": 3}, LIMITS, charge=key))
+
+    threads = [threading.Thread(target=reserve, args=(stores[i % 2],)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert sorted(charged) == [False] * 5 + [True], "one copy charges; at the limit the others still pass"
+        assert stores[0].used("token-0", "2026-03-02") == {"contacts_messaged": 3}
+        stores[1].give_back("token-0", "2026-03-02", {"contacts_messaged": 3}, charge=key)
+        assert not stores[0].is_charged(key), "a call that did not run leaves its key to be charged anew"
+        assert stores[0].used("token-0", "2026-03-02") == {"contacts_messaged": 0}
+    finally:
+        for store in stores:
+            store.close()
