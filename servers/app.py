@@ -98,6 +98,29 @@ class HttpSettings:
     issuer: str | None = None
     """The authorization server whose JWTs are accepted (RFC 9728 `authorization_servers`); None: static tokens."""
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        host: str,
+        port: int,
+        json_response: bool,
+        stateless: bool,
+        allowed_hosts: list[str] | None,
+        resource_url: str | None,
+        jwt: JwtSettings | None,
+    ) -> HttpSettings:
+        """The settings `serve` and `proxy` both build: DNS-rebinding guards for the host, the JWT issuer if any."""
+        return cls(
+            host=host,
+            port=port,
+            json_response=json_response,
+            stateless=stateless,
+            security=http_security(host, port, allowed_hosts),
+            resource_url=resource_url,
+            issuer=jwt.issuer if jwt else None,
+        )
+
 
 class CadenciaMCP(MCPServer[ServerContext]):
     """The SDK's server plus what Cadencia declares about it: the reversibility registry and its HTTP settings."""
@@ -214,14 +237,14 @@ def build_server(
         log_level=log_level,  # type: ignore[arg-type]
         request_state_security=request_state_security(),
         registry=registry,
-        http=HttpSettings(
+        http=HttpSettings.of(
             host=host,
             port=port,
             json_response=json_response,
             stateless=stateless_http,
-            security=http_security(host, port, allowed_hosts),
+            allowed_hosts=allowed_hosts,
             resource_url=resource_url,
-            issuer=jwt.issuer if jwt else None,
+            jwt=jwt,
         ),
         **auth_kwargs,
     )

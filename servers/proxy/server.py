@@ -22,7 +22,6 @@ from cadencia import __version__
 from cadencia.servers.app import CadenciaMCP, HttpSettings, auth_options, full_registry
 from cadencia.servers.context import Scope, require_scope, server_context
 from cadencia.servers.errors import ToolErrorMiddleware, guarded
-from cadencia.servers.hosts import http_security
 from cadencia.servers.jwt_auth import JwtSettings
 from cadencia.servers.listing import ScopedListing
 from cadencia.servers.proxy.asking import person_placeholder, resolved_person
@@ -39,7 +38,7 @@ from cadencia.servers.proxy.undoing import (
 )
 from cadencia.servers.proxy.undoing import undo_entry as open_undo_entry
 from cadencia.servers.proxy.upstream import Upstream
-from cadencia.servers.safety.asking import form_outcome
+from cadencia.servers.safety.asking import form_outcome, request_state_security
 from cadencia.servers.safety.call import APPROVAL_ARG, ToolCall
 from cadencia.servers.safety.guard import PolicyView, ServerSafety
 from cadencia.servers.safety.hook import caller_subject
@@ -328,15 +327,16 @@ def build_proxy(
         tools=[*tools, *own],
         middleware=[ToolErrorMiddleware({t.name: t for t in own}), ScopedListing(needs)],
         log_level=log_level,  # type: ignore[arg-type]
+        request_state_security=request_state_security(),  # replicas share CADENCIA_REQUEST_STATE_KEYS, as serve's
         registry=registry,
-        http=HttpSettings(
+        http=HttpSettings.of(
             host=host,
             port=port,
             json_response=json_response,
             stateless=stateless_http,
-            security=http_security(host, port, allowed_hosts),
+            allowed_hosts=allowed_hosts,
             resource_url=resource_url,
-            issuer=jwt.issuer if jwt else None,
+            jwt=jwt,
         ),
         **auth_kwargs,
     )
