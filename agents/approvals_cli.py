@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -81,6 +82,11 @@ def _answer_one(
             with LiveView(console, run_id, session.goal, cycles=session.context.max_cycles) as view:
                 return await drive(session, resume=answer, on_event=view.update)
 
+    _resume_and_finish(main, workdir)
+
+
+def _resume_and_finish(main: Callable[[], Awaitable[DriveResult | str]], workdir: Workdir) -> None:
+    """Run a resume; a string it returns is a refusal (nothing changed), a result is reported as the run's end."""
     try:
         result = anyio.run(main)
     except RunClosed as exc:
@@ -230,13 +236,7 @@ def _decide_graph(approval_id: str, decision: JsonValue, *, workdir: Workdir) ->
             with LiveView(console, run_id, session.goal, cycles=session.context.max_cycles) as view:
                 return await drive(session, resume=answer, on_event=view.update)
 
-    try:
-        result = anyio.run(main)
-    except RunClosed as exc:
-        raise fail(str(exc)) from None
-    if isinstance(result, str):
-        raise fail(result)
-    finish(result, workdir)
+    _resume_and_finish(main, workdir)
 
 
 @approvals_app.command("decide")
