@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.browser import HEADLESS_FLAGS
 from helpers.scorers import sample_run
 
 from cadencia.evals.report import write_html
@@ -27,14 +28,7 @@ def test_report_renders_to_a_non_trivial_screenshot_in_headless_chromium(tmp_pat
     write_html(report, sample_run(trials=3))
     command = [
         CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *HEADLESS_FLAGS,
         f"--user-data-dir={tmp_path / 'profile'}",
         f"--screenshot={shot}",
         "--window-size=1280,2000",

@@ -17,6 +17,17 @@ import httpx
 from websockets.sync.client import ClientConnection, connect
 
 CHROMIUM = shutil.which("chromium")
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+"""Chromium without a screen, a sandbox or any traffic of its own (no updates, sync or QUIC): tests stay offline."""
 TIMEOUT_S = 60.0
 
 
@@ -113,14 +124,7 @@ def chromium_page(profile: Path) -> Iterator[Page]:
     assert CHROMIUM is not None, "chromium is not installed (apt-get install chromium)"
     command = [
         CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *HEADLESS_FLAGS,
         "--remote-debugging-port=0",
         "--remote-allow-origins=*",
         f"--user-data-dir={profile}",
