@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers.agents import small_goal
-from sqlalchemy import select
+from helpers.reviews import replies_to, unanswered
 
 from cadencia.agents.actions import ProposedAction
 from cadencia.agents.approvals import ApprovalChoice, ApprovalResponse
@@ -21,21 +21,9 @@ from cadencia.tools.approvals import ApprovalState, ApprovalStore
 from cadencia.tools.audit import AuditLog
 from cadencia.tools.names import Reviews
 from cadencia.tools.policy.server import default_server_policy
-from cadencia.tools.reviews.tables import review_replies, reviews
 from cadencia.tools.store.store import Store
 
 BODY = "Thank you for your review, we are glad the texture suits you."
-
-
-def unanswered(store: Store) -> str:
-    with store.reading() as conn:
-        stmt = select(reviews.c.id).where(reviews.c.id.not_in(select(review_replies.c.review_id)))
-        return str(conn.execute(stmt.order_by(reviews.c.id).limit(1)).scalar_one())
-
-
-def replies_to(store: Store, review_id: str) -> int:
-    with store.reading() as conn:
-        return len(conn.execute(select(review_replies).where(review_replies.c.review_id == review_id)).all())
 
 
 async def test_an_approval_given_at_the_gate_answers_a_server_that_keeps_its_own_approvals(

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from helpers.agents import small_goal
 from helpers.chat import scripted
+from helpers.reviews import replies_to, unanswered
 from langchain.agents import create_agent
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
-from sqlalchemy import select
 
 from cadencia.agents.approvals import ApprovalChoice, ApprovalResponse
 from cadencia.agents.facts_mcp import McpFacts
@@ -34,22 +34,10 @@ from cadencia.tools.approvals import ApprovalState, ApprovalStore
 from cadencia.tools.audit import AuditLog
 from cadencia.tools.policy.server import default_server_policy
 from cadencia.tools.reversibility import Reversibility
-from cadencia.tools.reviews.tables import review_replies, reviews
 from cadencia.tools.store.store import Store
 
 BODY = "Thank you for your review, we are glad the texture suits you."
 TOOL = "reviews_reply_to_review"
-
-
-def unanswered(store: Store) -> str:
-    with store.reading() as conn:
-        stmt = select(reviews.c.id).where(reviews.c.id.not_in(select(review_replies.c.review_id)))
-        return str(conn.execute(stmt.order_by(reviews.c.id).limit(1)).scalar_one())
-
-
-def replies_to(store: Store, review_id: str) -> int:
-    with store.reading() as conn:
-        return len(conn.execute(select(review_replies).where(review_replies.c.review_id == review_id)).all())
 
 
 @asynccontextmanager

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.reviews import replies_to, unanswered
 from helpers.safety_child import SUBJECT, reply
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 
 from cadencia.servers.app import full_registry
 from cadencia.servers.context import Backends
@@ -24,7 +25,6 @@ from cadencia.servers.safety.setup import open_safety
 from cadencia.tools.approvals import ApprovalState, ApprovalStore
 from cadencia.tools.errors import Conflict, PolicyViolation
 from cadencia.tools.policy.server import default_server_policy
-from cadencia.tools.reviews.tables import review_replies, reviews
 from cadencia.tools.store.engine import normalize_url
 from cadencia.tools.store.store import Store
 
@@ -63,17 +63,6 @@ def approvals_db(request: pytest.FixtureRequest, root: Path, monkeypatch: pytest
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def unanswered(store: Store) -> str:
-    with store.reading() as conn:
-        stmt = select(reviews.c.id).where(reviews.c.id.not_in(select(review_replies.c.review_id)))
-        return str(conn.execute(stmt.order_by(reviews.c.id).limit(1)).scalar_one())
-
-
-def replies_to(store: Store, review_id: str) -> int:
-    with store.reading() as conn:
-        return len(conn.execute(select(review_replies).where(review_replies.c.review_id == review_id)).all())
 
 
 async def approved(safety: ServerSafety, backends: Backends, review_id: str, root: Path) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from helpers.mcp import call_error, call_ok
+from helpers.reviews import unanswered
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import ElicitRequestParams, ElicitResult, InputRequiredResult
@@ -22,7 +23,7 @@ from cadencia.servers.safety.asking import REQUEST_STATE_KEYS_ENV
 from cadencia.servers.safety.setup import open_safety
 from cadencia.tools.approvals import ApprovalState
 from cadencia.tools.policy.server import default_server_policy
-from cadencia.tools.reviews.tables import review_replies, reviews
+from cadencia.tools.reviews.tables import review_replies
 from cadencia.tools.store.store import Store
 
 BODY = "Thank you for your review, we are glad the texture suits you."
@@ -59,12 +60,6 @@ async def client(
         )
         async with Client(server, mode=mode, cache=None, elicitation_callback=person) as session:
             yield session, safety
-
-
-def unanswered(store: Store) -> str:
-    with store.reading() as conn:
-        stmt = select(reviews.c.id).where(reviews.c.id.not_in(select(review_replies.c.review_id)))
-        return str(conn.execute(stmt.order_by(reviews.c.id).limit(1)).scalar_one())
 
 
 def replies(store: Store) -> int:

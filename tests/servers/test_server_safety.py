@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from helpers.mcp import call_error, call_ok
+from helpers.reviews import unanswered
 from mcp import Client
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -25,7 +26,7 @@ from cadencia.servers.safety.guard import ServerSafety
 from cadencia.servers.safety.setup import open_safety
 from cadencia.tools.audit import AuditKind, AuditLog
 from cadencia.tools.policy.server import ServerPolicy, default_server_policy, parse_server_policy
-from cadencia.tools.reviews.tables import review_replies, reviews
+from cadencia.tools.reviews.tables import review_replies
 from cadencia.tools.store.journal import calls
 from cadencia.tools.store.store import Store
 
@@ -56,12 +57,6 @@ async def guarded(
         server = build_server(Capability.ALL, backends=backends, safety=safety, default_scopes=scopes)
         async with memory_client(server) as session:
             yield session, safety
-
-
-def unanswered(store: Store) -> str:
-    with store.reading() as conn:
-        stmt = select(reviews.c.id).where(reviews.c.id.not_in(select(review_replies.c.review_id)))
-        return str(conn.execute(stmt.order_by(reviews.c.id).limit(1)).scalar_one())
 
 
 def replies(store: Store) -> int:
