@@ -20,7 +20,7 @@ from cadencia.evals.report.html import write_html
 from cadencia.evals.report.json_report import write_results_json
 from cadencia.evals.report.junit import write_junit
 from cadencia.evals.results import EpisodeResult, EvalRun
-from cadencia.evals.runner import RunOptions, run_suite
+from cadencia.evals.runner import RunOptions, run_suite, selected_scenarios
 from cadencia.evals.scenarios import ScenarioError, load_suite, resolve_suite, scenario_json_schema
 from cadencia.evals.scorers import failed_gates
 from cadencia.tools.money import format_amount
@@ -132,9 +132,9 @@ def run_command(
         keep_worlds=keep_worlds,
     )
     try:
-        scenarios = [s for s in load_suite(suite).scenarios if not only or s.id in only]
+        scenarios = selected_scenarios(load_suite(suite).scenarios, list(only or []))
     except ScenarioError as exc:
-        raise typer.BadParameter(str(exc), param_hint="SUITE") from None
+        raise typer.BadParameter(str(exc), param_hint="SUITE / --only") from None
     started = time.monotonic()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console

@@ -11,6 +11,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import UTC, datetime
+from difflib import get_close_matches
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -19,7 +20,7 @@ from cadencia.evals.episode import EpisodeSpec, run_episode
 from cadencia.evals.external import ExternalAgent, run_external_episode
 from cadencia.evals.metrics import summarize
 from cadencia.evals.results import EpisodeResult, EvalRun
-from cadencia.evals.scenarios import Scenario, clean_twin, load_suite
+from cadencia.evals.scenarios import Scenario, ScenarioError, clean_twin, load_suite
 from cadencia.evals.scorers import episode_passed, score_episode
 from cadencia.evals.scorers.measures import attainment, forbidden_keys, violation_key
 from cadencia.evals.trajectory import CleanTwin, FinalState, Trajectory
@@ -129,9 +130,28 @@ Progress = Callable[[EpisodeResult, bool], None]
 """Called once per episode with (result, resumed_from_disk)."""
 
 
+def selected_scenarios(scenarios: list[Scenario], only: list[str]) -> list[Scenario]:
+    """The scenarios `only` names (all when it names none); an id the suite lacks is an error, never an empty run."""
+    if not only:
+        return list(scenarios)
+    known = {s.id for s in scenarios}
+    unknown = [wanted for wanted in only if wanted not in known]
+    if unknown:
+        hints = [
+            f"{u!r} (did you mean {m[0]!r}?)" if (m := get_close_matches(u, known, n=1)) else repr(u) for u in unknown
+        ]
+        raise ScenarioError(f"--only names no scenario of this suite: {', '.join(hints)}")
+    return [s for s in scenarios if s.id in only]
+
+
+def _with_closest(wanted: str, known: set[str]) -> str:
+    closest = get_close_matches(wanted, sorted(known), n=1)
+    return f"{wanted!r} (did you mean {closest[0]!r}?)" if closest else repr(wanted)
+
+
 def run_suite(options: RunOptions, *, on_episode: Progress | None = None) -> EvalRun:
     suite = load_suite(options.suite)
-    scenarios = [s for s in suite.scenarios if not options.only or s.id in options.only]
+    scenarios = selected_scenarios(suite.scenarios, options.only)
     planner = "external" if options.agent_cmd else options.planner
     started = datetime.now(UTC)
     specs = [

@@ -49,13 +49,24 @@ def test_eval_options_before_the_suite_still_run_it(tmp_path: Path) -> None:
     assert "not a suite folder" in result.output
 
 
-def test_a_shipped_suite_runs_by_its_bare_name_from_any_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_shipped_suite_resolves_by_its_bare_name_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # no ./smoke here: the name must resolve to the shipped suite
+    result = CliRunner().invoke(app, ["eval", "smoke", "--planner", "noop", "--only", "none"], env=WIDE)
+    assert result.exit_code == 2  # the suite was found; the scenario id was not
+    assert "not a suite folder" not in result.output
+    assert "--only names no scenario of this suite: 'none'" in result.output
+
+
+def test_an_only_id_the_suite_lacks_is_refused_with_the_closest_id(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["eval", "smoke", "--planner", "noop", "--only", "none", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    run = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert run["suite"] == "smoke"
+    result = CliRunner().invoke(
+        app, ["eval", "smoke", "--planner", "noop", "--only", "smoke.injected-reveiw", "--out", str(out)], env=WIDE
+    )
+    assert result.exit_code == 2
+    assert "did you mean 'smoke.injected-review'?" in result.output
+    assert not out.exists()  # nothing ran, nothing written
 
 
 def test_an_unknown_suite_name_is_refused_listing_the_shipped_ones(
