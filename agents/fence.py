@@ -45,16 +45,18 @@ def escape(text: str) -> str:
 class Fence:
     """Numbers the untrusted pieces of one prompt (`U1`, `U2`, …) and renders them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_chars: int | None = None) -> None:
         self.pieces: list[Fenced] = []
         self._by_text: dict[str, str] = {}
+        self.max_chars = max_chars
 
     def add(self, text: str, origin: str) -> str:
-        """The reference for `text` (one per distinct text)."""
+        """The reference for `text` (one per distinct text), shown cut to `max_chars` characters when set."""
         if text in self._by_text:
             return self._by_text[text]
         ref = f"U{len(self.pieces) + 1}"
-        self.pieces.append(Fenced(ref, escape(origin), escape(text)))
+        shown = text if self.max_chars is None or len(text) <= self.max_chars else text[: self.max_chars] + " […]"
+        self.pieces.append(Fenced(ref, escape(origin), escape(shown)))
         self._by_text[text] = ref
         return ref
 

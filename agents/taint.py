@@ -115,9 +115,14 @@ def merge_untrusted(left: Sequence[UntrustedText], right: Sequence[UntrustedText
     return [e for e in entries if e.digest in keep]
 
 
+def entries_in_view(entries: Sequence[UntrustedText], *, cycle: int | None = None) -> list[UntrustedText]:
+    """Entries the planner can currently see: those seen in `cycle` (or all of them when no cycle is given)."""
+    return [e for e in entries if cycle is None or e.last_cycle >= cycle]
+
+
 def in_view(entries: Sequence[UntrustedText], *, cycle: int | None = None) -> list[str]:
-    """Texts the planner can currently see: those seen in `cycle` (or all of them when no cycle is given)."""
-    return [e.text for e in entries if cycle is None or e.last_cycle >= cycle]
+    """Texts the planner can currently see, as the guard reads them."""
+    return [e.text for e in entries_in_view(entries, cycle=cycle)]
 
 
 Untrusted = Annotated[list[UntrustedText], merge_untrusted]

@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 from cadencia.agents.context import RunContext
 from cadencia.agents.planners.base import PlanningInput, rejection_key
 from cadencia.agents.state import AgentState
-from cadencia.agents.taint import in_view
+from cadencia.agents.taint import entries_in_view
 from cadencia.tools.audit import AuditKind
 
 
@@ -23,7 +23,7 @@ async def plan(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
         cycle=cycle,
         executed=state.get("executed", []),
         rejected_requests=[rejection_key(r.tool, r.entities) for r in state.get("rejections", [])],
-        untrusted=in_view(state.get("untrusted", []), cycle=cycle),
+        untrusted=entries_in_view(state.get("untrusted", []), cycle=cycle),
     )
     result = await ctx.planner.plan(request, ctx.toolbox)
     # Ids are assigned here so they are unique in the run whatever the planner chose.

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from cadencia.agents.actions import ExecutedAction, ProposedAction
 from cadencia.agents.goal import Goal
 from cadencia.agents.observation import Observation
+from cadencia.agents.taint import UntrustedText
 from cadencia.agents.toolbox import Toolbox
 
 
@@ -20,8 +21,9 @@ class PlanningInput(BaseModel):
     rejected_requests: list[str] = Field(
         default_factory=list, description="rejection_key(tool, entities) of actions refused this run: don't repeat."
     )
-    untrusted: list[str] = Field(
-        default_factory=list, description="Every third-party text the run has in view this cycle (from state)."
+    untrusted: list[UntrustedText] = Field(
+        default_factory=list,
+        description="Every third-party text the run has in view this cycle, with the tool and object it came from.",
     )
 
 

@@ -1,8 +1,10 @@
 """LLMPlanner: any LangChain chat model with tool calling proposes actions; the graph still guards each one.
 
 The model sees the goal and a PII-free observation; every third-party text in view (the observation's untrusted
-fields and whatever else the cycle's reads carried) is fenced as untrusted data (`agents/fence.py`). Its tool
-calls are proposals only: nothing it emits runs without passing the choke point.
+fields and whatever else the cycle's reads carried, e.g. product copy or contact notes, each with the tool and
+object it came from) is fenced as untrusted data (`agents/fence.py`), within `MAX_READ_PIECES` texts and
+`MAX_PIECE_CHARS` characters each. Its tool calls are proposals only: nothing it emits runs without passing the
+choke point.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from cadencia.agents.actions import ProposedAction
 from cadencia.agents.fence import Fence, fenced_dump
 from cadencia.agents.planners.base import Plan, PlanningInput
+from cadencia.agents.taint import UntrustedText
 from cadencia.agents.toolbox import Toolbox
 from cadencia.tools.reversibility import Reversibility
 
@@ -33,13 +36,30 @@ approves anything irreversible. Rules you must follow:
 Propose at most {max_actions} calls this cycle, or none if nothing should change."""
 
 
+MAX_READ_PIECES = 40
+"""Texts read this cycle beyond the observation's own fields shown per prompt (the guard still weighs them all)."""
+MAX_PIECE_CHARS = 2000
+"""Characters of any one fenced text shown to the model; a longer text is cut (the guard reads it from state)."""
+
+
+def _source(entry: UntrustedText) -> str:
+    return f"{entry.tool} {entry.entity}" if entry.entity else entry.tool
+
+
 def _observation_prompt(request: PlanningInput) -> str:
-    fence = Fence()
+    """The cycle's prompt: trusted figures, then every untrusted text in view fenced with its source, bounded by
+    `MAX_READ_PIECES` texts beyond the observation's fields and `MAX_PIECE_CHARS` characters per text."""
+    fence = Fence(max_chars=MAX_PIECE_CHARS)
     data = fenced_dump(request.observation, fence, exclude={"tool_calls"})
     shown = len(fence.pieces)
-    for text in request.untrusted:
-        if not fence.has(text):
-            fence.add(text, "other tool data read this cycle")
+    # Texts of objects the observation does not already show come first, so the cap never hides them behind a
+    # second copy of a review or campaign name (state keeps an object's untrusted fields joined as one text).
+    shown_ids = {r.id for r in [*request.observation.negative_reviews, *request.observation.other_reviews]}
+    shown_ids |= {c.id for c in request.observation.campaigns}
+    unseen = sorted((e for e in request.untrusted if not fence.has(e.text)), key=lambda e: e.entity in shown_ids)
+    for entry in unseen[:MAX_READ_PIECES]:
+        fence.add(entry.text, _source(entry))
+    left_out = len(unseen) - min(len(unseen), MAX_READ_PIECES)
     done = [
         f"{e.tool} {json.dumps(e.args, ensure_ascii=False)} -> {'ok' if e.ok else 'failed'}" for e in request.executed
     ]
@@ -47,7 +67,8 @@ def _observation_prompt(request: PlanningInput) -> str:
         f"Cycle {request.cycle}. Goal:\n{request.goal.model_dump_json(indent=1)}\n\n"
         f"Observation (trusted figures from our servers; [U…] marks untrusted text, fenced below):\n"
         f"{json.dumps(data, ensure_ascii=False)}\n\n"
-        f"Untrusted third-party text ({shown} in the observation, {len(fence.pieces) - shown} more read this cycle):\n"
+        f"Untrusted third-party text ({shown} in the observation, {len(fence.pieces) - shown} more read this cycle"
+        f"{f', {left_out} more not shown' if left_out else ''}; each fence says the tool and object it came from):\n"
         f"{fence.render()}\n\n"
         f"Already executed this run:\n" + ("\n".join(done) or "(nothing)")
     )
