@@ -103,15 +103,10 @@ class AnsweringReader:
         return self
 
     async def __anext__(self) -> SessionMessage | Exception:
-        while True:
-            try:
-                item = await self.inner.__anext__()
-            except StopAsyncIteration:
-                await self.replies.drain()
-                raise
-            if not isinstance(item, Exception):
-                return self._passed_on(item)
-            await self.replies.send(SessionMessage(error_reply(item)))
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:  # as anyio's own streams do: iteration ends where receiving does
+            raise StopAsyncIteration from None
 
     async def __aenter__(self) -> Self:
         await self.inner.__aenter__()
